@@ -1,0 +1,50 @@
+// Vocabulary shared by every part of the core: time as an input, failures with stable codes.
+// The core never reads a clock: every entry point that needs time takes an Instant.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace earshot {
+
+// Wall-clock milliseconds since the Unix epoch, as handed in by the driver (or a fake clock).
+using Instant = std::int64_t;
+// Milliseconds.
+using Duration = std::int64_t;
+
+// A failure a person can read: a stable machine code ("invite.expired") and one human sentence.
+// Codes are part of the public contract (tests, postMessage API, analytics); sentences may improve.
+struct Failure {
+  std::string code;
+  std::string message;
+  bool operator==(const Failure&) const = default;
+};
+
+// Either a value or a Failure. Untrusted input is parsed into a Result and never throws.
+template <typename T>
+class Result {
+ public:
+  Result(T value) : v_(std::move(value)) {}            // NOLINT(google-explicit-constructor)
+  Result(Failure failure) : v_(std::move(failure)) {}  // NOLINT(google-explicit-constructor)
+  bool ok() const { return v_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+  const T& value() const& { return std::get<0>(v_); }
+  T& value() & { return std::get<0>(v_); }
+  T&& value() && { return std::get<0>(std::move(v_)); }
+  const T* operator->() const { return &std::get<0>(v_); }
+  const T& operator*() const { return std::get<0>(v_); }
+  const Failure& failure() const { return std::get<1>(v_); }
+  bool operator==(const Result&) const = default;
+
+ private:
+  std::variant<T, Failure> v_;
+};
+
+// "14:05 (UTC)" for the same day as `now`, else "2026-11-22 14:05 (UTC)". Used in failure sentences.
+std::string format_utc_clock(Instant at, Instant now);
+// "2026-11-22T14:05:00Z"
+std::string format_iso8601(Instant at);
+
+}  // namespace earshot
