@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -72,7 +73,8 @@ struct AckReceived {     // 43<id>[args...]
   bool operator==(const AckReceived&) const = default;
 };
 struct Closed {          // the session is over; the driver should close the WebSocket
-  std::string reason;    // "server disconnect", "ping timeout", "transport close", "client disconnect", "protocol error"
+  std::string reason;    // "server disconnect", "ping timeout", "handshake timeout", "transport close",
+                         // "client disconnect", "connect refused" (after ConnectRefused), "protocol error"
   bool operator==(const Closed&) const = default;
 };
 struct Discarded {       // an untrusted frame that was dropped (warning for diagnostics)
@@ -95,7 +97,7 @@ class Session {
  public:
   struct Options {
     std::string nsp = "/";
-    nlohmann::json auth;              // sent with CONNECT; null for none
+    nlohmann::json auth;              // object sent with CONNECT; null (or any non-object) for none
     std::size_t max_frame = 1 << 20;  // frames above this (or above the server's maxPayload) are discarded
   };
   explicit Session(Options options);
@@ -122,11 +124,17 @@ class Session {
  private:
   void close_with(std::string reason);
   void send_packet(const Packet& p);
+  void discard(std::string why);
+  void handle_open(std::string_view json, Instant now);
+  void handle_message(std::string_view text);
+  void send_connect();
   Options options_;
   bool opened_ = false, connect_wanted_ = false, connect_sent_ = false, connected_ = false, closed_ = false;
   Opened handshake_;
   std::optional<Instant> deadline_;
   std::uint64_t next_ack_id_ = 0;
+  std::deque<Packet> pending_emits_;      // emitted before Connected; flushed in order on Connected
+  std::set<std::uint64_t> awaited_acks_;  // ack ids we asked for and have not yet received
   std::deque<std::string> transmit_;
   std::deque<SessionEvent> events_;
 };

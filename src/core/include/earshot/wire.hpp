@@ -1,0 +1,26 @@
+// JSON forms of inputs, effects and snapshots: what crosses the embind boundary (plain strings, no
+// class handles) and what tests and the diagnostics overlay print. Input parsing never throws.
+#pragma once
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "earshot/call.hpp"
+
+// Shapes: every input/effect is {"type":"<kebab-case name>", ...camelCase fields}. SDP types never use
+// the "type" key: local-description-ready takes {generation, sdp, sdpType?} or {generation,
+// description:{type,sdp}}; apply-remote-description carries {generation, sdpType, sdp,
+// description:{type,sdp}} (hand `description` to setRemoteDescription as is).
+namespace earshot::wire {
+
+// {"type":"join-clicked"} ... Failure code: input.malformed with the offending field named.
+Result<Input> input_from_json(std::string_view text);
+nlohmann::json to_json(const Input&);
+nlohmann::json to_json(const Effect&);   // {"type":"http-request","id":3,...}
+nlohmann::json to_json(const Snapshot&);
+nlohmann::json to_json(const Failure&);
+std::string_view to_string(MicStatus);
+std::string_view to_string(LinkStatus);
+
+}  // namespace earshot::wire

@@ -1,0 +1,247 @@
+// seed 004 (ChamCall) as a profile: invite redemption over REST, signaling over Socket.IO v5 at /ws.
+// Events: room-state (ours, to the newcomer), user-joined, user-left, webrtc-offer, webrtc-answer,
+// ice-candidate. The participant already in the room offers when it sees user-joined (seed 004 step 4).
+#include "earshot/selfhosted.hpp"
+
+#include <deque>
+
+#include "earshot/socketio.hpp"
+
+namespace earshot {
+namespace {
+using nlohmann::json;
+
+std::string str_field(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::optional<Participant> participant_from(const json& j) {
+  if (!j.is_object()) return std::nullopt;
+  Participant p;
+  p.id = str_field(j, "userId");
+  if (p.id.empty() || p.id.size() > 128) return std::nullopt;
+  p.name = str_field(j, "name");
+  if (p.name.size() > 200) p.name.resize(200);
+  p.role = str_field(j, "role") == "host" ? Role::Host : Role::Guest;
+  return p;
+}
+
+
+class SelfhostedChannel final : public SignalingChannel {
+ public:
+  SelfhostedChannel(const Admission& a)
+      : self_(a.self), session_(sio::Session::Options{"/", json{{"token", a.token}, {"roomId", a.room_id}}, 1 << 20}) {}
+
+  void handle_open(Instant now) override { session_.handle_transport_open(now); pump(now); }
+  void handle_frame(std::string_view text, Instant now) override { session_.handle_frame(text, now); pump(now); }
+  void handle_close(Instant now) override { session_.handle_transport_close(now); pump(now); }
+  void handle_timeout(Instant now) override {
+    session_.handle_timeout(now);
+    if (welcome_deadline_ && now >= *welcome_deadline_) {
+      // A seed-004 server that does not send room-state: assume we are alone; user-joined follows if not.
+      welcome_deadline_.reset();
+      events_.push_back(signal::Welcome{self_, {}});
+    }
+    pump(now);
+  }
+  void enter_room() override { session_.connect(); }
+  void send_description(std::string_view type, std::string_view sdp) override {
+    session_.emit(type == "offer" ? "webrtc-offer" : "webrtc-answer",
+                  json{{"sdp", {{"type", std::string(type)}, {"sdp", std::string(sdp)}}}});
+  }
+  void send_candidate(const json& candidate) override { session_.emit("ice-candidate", json{{"candidate", candidate}}); }
+  void leave() override {
+    if (session_.is_connected()) session_.emit("leave", json::object());
+    session_.disconnect();
+  }
+  std::optional<std::string> poll_transmit() override { return session_.poll_transmit(); }
+  std::optional<signal::Event> poll_event() override {
+    if (events_.empty()) return std::nullopt;
+    auto e = std::move(events_.front());
+    events_.pop_front();
+    return e;
+  }
+  std::optional<Instant> poll_timeout() const override {
+    auto a = session_.poll_timeout();
+    if (!welcome_deadline_) return a;
+    if (!a) return welcome_deadline_;
+    return std::min(*a, *welcome_deadline_);
+  }
+
+ private:
+  void pump(Instant now) {
+    while (auto e = session_.poll_event()) std::visit([&](auto& ev) { on(ev, now); }, *e);
+  }
+  void on(const sio::Opened&, Instant) {}
+  void on(const sio::Connected&, Instant now) { welcome_deadline_ = now + 1500; }
+  void on(const sio::ConnectRefused& r, Instant now) {
+    std::string server_message;
+    if (r.data.is_object()) server_message = str_field(r.data, "message");
+    events_.push_back(signal::Refused{SelfhostedProfile::failure_for(r.message, server_message, nullptr, now)});
+  }
+  void on(const sio::AckReceived&, Instant) {}
+  void on(const sio::Closed& c, Instant) {
+    if (c.reason != "client disconnect") events_.push_back(signal::Lost{c.reason});
+  }
+  void on(const sio::Discarded& d, Instant) { events_.push_back(signal::Warning{d.why}); }
+  void on(const sio::EventReceived& ev, Instant) {
+    const json payload = ev.args.is_array() && !ev.args.empty() ? ev.args[0] : json();
+    if (ev.ack_id) session_.ack(*ev.ack_id, json::array());
+    auto warn = [&](const char* what) { events_.push_back(signal::Warning{ev.name + ": " + what}); };
+    if (ev.name == "room-state") {
+      if (!payload.is_object()) return warn("payload is not an object");
+      welcome_deadline_.reset();
+      signal::Welcome w{self_, {}};
+      if (auto s = payload.find("self"); s != payload.end())
+        if (auto p = participant_from(*s)) w.self = *p;
+      if (auto ps = payload.find("participants"); ps != payload.end() && ps->is_array())
+        for (const auto& pj : *ps)
+          if (auto p = participant_from(pj); p && p->id != w.self.id) w.others.push_back(*p);
+      self_ = w.self;
+      events_.push_back(std::move(w));
+    } else if (ev.name == "user-joined") {
+      auto p = participant_from(payload);
+      if (!p) return warn("no valid participant");
+      if (p->id == self_.id) return;  // our own echo
+      if (welcome_deadline_) {  // joined before room-state: we are in, and we are first
+        welcome_deadline_.reset();
+        events_.push_back(signal::Welcome{self_, {}});
+      }
+      events_.push_back(signal::PeerJoined{*p});
+    } else if (ev.name == "user-left") {
+      if (!payload.is_object()) return warn("payload is not an object");
+      std::string id = str_field(payload, "userId");
+      if (id.empty()) return warn("no userId");
+      events_.push_back(signal::PeerLeft{id, str_field(payload, "reason") != "disconnected"});
+    } else if (ev.name == "webrtc-offer" || ev.name == "webrtc-answer") {
+      if (!payload.is_object()) return warn("payload is not an object");
+      auto sdp = payload.find("sdp");
+      std::string type = ev.name == "webrtc-offer" ? "offer" : "answer";
+      std::string text;
+      if (sdp != payload.end() && sdp->is_object()) {
+        text = str_field(*sdp, "sdp");
+        if (auto t = str_field(*sdp, "type"); !t.empty() && t != type) return warn("sdp type does not match the event");
+      } else if (sdp != payload.end() && sdp->is_string()) {
+        text = sdp->get<std::string>();
+      }
+      if (text.empty() || text.size() > 256 * 1024) return warn("missing or oversized sdp");
+      events_.push_back(signal::Description{str_field(payload, "from"), type, std::move(text)});
+    } else if (ev.name == "ice-candidate") {
+      if (!payload.is_object()) return warn("payload is not an object");
+      auto c = payload.find("candidate");
+      if (c == payload.end() || !(c->is_object() || c->is_null())) return warn("candidate is not an object");
+      if (c->is_object() && !(c->contains("candidate") && (*c)["candidate"].is_string())) return warn("candidate has no candidate string");
+      events_.push_back(signal::Candidate{str_field(payload, "from"), *c});
+    } else {
+      warn("unknown event");
+    }
+  }
+
+  Participant self_;
+  sio::Session session_;
+  std::optional<Instant> welcome_deadline_;
+  std::deque<signal::Event> events_;
+};
+}  // namespace
+
+HttpRequestSpec SelfhostedProfile::admission_request(const Invite& invite) const {
+  return HttpRequestSpec{"POST", api_base_ + "/api/v1/invites/redeem",
+                         {{"Content-Type", "application/json"}},
+                         json{{"invite", invite.token}}.dump()};
+}
+
+Failure SelfhostedProfile::failure_for(std::string_view code, std::string_view server_message, const Invite* invite,
+                                       Instant now) {
+  auto f = [&](std::string message) { return Failure{std::string(code), std::move(message)}; };
+  if (code == "invite.used")
+    return f("This invite link has already been used. Each link works once: ask the host for a new one.");
+  if (code == "invite.expired") {
+    if (invite) return f("This invite expired at " + format_utc_clock(invite->expires_at, now) + ". Ask the host for a new link.");
+    return f("This invite has expired. Ask the host for a new link.");
+  }
+  if (code == "invite.invalid")
+    return f("The call server did not accept this invite link (it was changed or damaged). Ask the host for a new link.");
+  if (code == "room.not_found")
+    return f("This room does not exist any more (it may have ended or expired). Ask the host for a new link.");
+  if (code == "room.expired" || code == "room.closed") return f("This room has closed. Ask the host to create a new one.");
+  if (code == "room.full") return f("This call already has two people in it, and a call holds only two.");
+  if (code == "token.expired")
+    return f("Your place in this room has expired. Ask the host for a new link.");
+  if (code == "token.invalid" || code == "token.missing" || code == "token.wrong_room")
+    return f("The call server refused this session (" + std::string(code) + "). Reload the page; if it persists, ask the host for a new link.");
+  if (code == "rate.limited") return f("Too many attempts in a short time. Wait a minute, then try again.");
+  std::string shown(server_message.substr(0, 200));
+  return Failure{code.empty() ? "backend.refused" : std::string(code),
+                 shown.empty() ? "The call server refused to let you in." : "The call server refused: " + shown};
+}
+
+Result<Admission> SelfhostedProfile::parse_admission(const Invite& invite, int status, std::string_view body,
+                                                     Instant now) const {
+  json j = json::parse(body, nullptr, false);
+  if (status != 200) {
+    std::string code, message;
+    if (!j.is_discarded() && j.is_object()) {
+      code = str_field(j, "code");
+      message = str_field(j, "message");
+    }
+    if (status == 429) code = "rate.limited";
+    if (code.empty()) {
+      if (status >= 500)
+        return Failure{"backend.error", "The call server had a problem (HTTP " + std::to_string(status) + "). Try again in a moment."};
+      return Failure{"backend.unexpected", "The call server answered HTTP " + std::to_string(status) + ", which Earshot did not expect."};
+    }
+    return failure_for(code, message, &invite, now);
+  }
+  const Failure bad{"backend.bad_response", "The call server sent an answer Earshot does not understand. Try again later."};
+  if (j.is_discarded() || !j.is_object()) return bad;
+  Admission a;
+  a.room_id = str_field(j, "roomId");
+  a.token = str_field(j, "token");
+  a.signaling_url = str_field(j, "signalingUrl");
+  auto ttl = j.find("ttl");
+  auto ice = j.find("iceServers");
+  auto user = j.find("user");
+  if (a.room_id.empty() || a.token.empty() || a.signaling_url.empty() || ttl == j.end() || !ttl->is_number() ||
+      ice == j.end() || !ice->is_array() || a.room_id != invite.room)
+    return bad;
+  for (const auto& s : *ice)
+    if (!s.is_object() || !s.contains("urls")) return bad;
+  a.ice_servers = *ice;
+  const double ttl_s = ttl->get<double>();
+  if (!(ttl_s > 0 && ttl_s < 7 * 86400)) return bad;
+  a.expires_at = now + static_cast<Instant>(ttl_s * 1000);
+  if (user != j.end()) {
+    auto p = participant_from(*user);
+    if (!p) return bad;
+    a.self = *p;
+  } else {
+    a.self = Participant{"", invite.name, invite.role};
+  }
+  return a;
+}
+
+Result<std::string> SelfhostedProfile::signaling_url(const Admission& a) const {
+  return sio::websocket_url(a.signaling_url, "/ws");
+}
+
+std::unique_ptr<SignalingChannel> SelfhostedProfile::open_channel(const Admission& a) const {
+  return std::make_unique<SelfhostedChannel>(a);
+}
+
+Result<std::shared_ptr<const Profile>> make_profile(const ProfileConfig& c) {
+  std::string base = c.api_base;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  if (c.name == "selfhosted") return std::shared_ptr<const Profile>(std::make_shared<SelfhostedProfile>(base));
+  if (c.name == "chime" || c.name == "kvs" || c.name == "ivs")
+    return Failure{"profile.unavailable", "The '" + c.name + "' backend profile is not available in this build yet."};
+  return Failure{"profile.unknown", "Unknown backend profile '" + c.name + "' in config.json (expected selfhosted, chime, kvs or ivs)."};
+}
+
+bool is_retryable(std::string_view code) {
+  return code == "backend.unreachable" || code == "backend.error" || code == "rate.limited" ||
+         code == "signal.unreachable" || code == "mic.denied" || code == "mic.missing" || code == "mic.in_use" ||
+         code == "mic.failed";
+}
+
+}  // namespace earshot

@@ -1,0 +1,274 @@
+// JSON forms of inputs, effects and snapshots (the embind boundary and test transcripts).
+// Parsing is strict about types and never throws: a bad field gives input.malformed naming it.
+#include "earshot/wire.hpp"
+
+namespace earshot::wire {
+using nlohmann::json;
+
+namespace {
+struct Reader {
+  const json& j;
+  std::string bad;  // first offending field
+  std::string str(const char* k, bool required = true) {
+    auto it = j.find(k);
+    if (it == j.end()) {
+      if (required && bad.empty()) bad = k;
+      return {};
+    }
+    if (!it->is_string()) {
+      if (bad.empty()) bad = k;
+      return {};
+    }
+    return it->get<std::string>();
+  }
+  std::uint64_t id(const char* k) {
+    auto it = j.find(k);
+    if (it == j.end() || !it->is_number_unsigned()) {
+      if (it != j.end() && it->is_number_integer() && it->get<std::int64_t>() >= 0) return it->get<std::uint64_t>();
+      if (it != j.end() && it->is_number_float() && it->get<double>() >= 0 && it->get<double>() < 9007199254740992.0 &&
+          it->get<double>() == static_cast<double>(static_cast<std::uint64_t>(it->get<double>())))
+        return static_cast<std::uint64_t>(it->get<double>());
+      if (bad.empty()) bad = k;
+      return 0;
+    }
+    return it->get<std::uint64_t>();
+  }
+  int integer(const char* k, bool required = true) {
+    auto it = j.find(k);
+    if (it == j.end() && !required) return 0;
+    if (it == j.end() || !it->is_number() || std::abs(it->get<double>()) > 2147483647.0) {
+      if (bad.empty()) bad = k;
+      return 0;
+    }
+    return static_cast<int>(it->get<double>());
+  }
+  double number(const char* k) {
+    auto it = j.find(k);
+    if (it == j.end() || !it->is_number()) {
+      if (bad.empty()) bad = k;
+      return 0;
+    }
+    return it->get<double>();
+  }
+  bool boolean(const char* k) {
+    auto it = j.find(k);
+    if (it == j.end() || !it->is_boolean()) {
+      if (bad.empty()) bad = k;
+      return false;
+    }
+    return it->get<bool>();
+  }
+  std::vector<Device> devices(const char* k) {
+    std::vector<Device> out;
+    auto it = j.find(k);
+    if (it == j.end() || !it->is_array()) {
+      if (bad.empty()) bad = k;
+      return out;
+    }
+    for (const auto& d : *it) {
+      if (!d.is_object() || !d.contains("id") || !d["id"].is_string()) {
+        if (bad.empty()) bad = k;
+        return {};
+      }
+      out.push_back({d["id"].get<std::string>(), d.contains("label") && d["label"].is_string() ? d["label"].get<std::string>() : ""});
+    }
+    return out;
+  }
+};
+
+MicError mic_error(std::string_view s) {
+  if (s == "denied") return MicError::Denied;
+  if (s == "not-found") return MicError::NotFound;
+  if (s == "in-use") return MicError::InUse;
+  return MicError::Other;
+}
+std::string_view mic_error_name(MicError e) {
+  switch (e) {
+    case MicError::Denied: return "denied";
+    case MicError::NotFound: return "not-found";
+    case MicError::InUse: return "in-use";
+    case MicError::Other: return "other";
+  }
+  return "other";
+}
+json devices_json(const std::vector<Device>& ds) {
+  json a = json::array();
+  for (const auto& d : ds) a.push_back({{"id", d.id}, {"label", d.label}});
+  return a;
+}
+json participant_json(const std::optional<Participant>& p) {
+  if (!p) return nullptr;
+  return {{"id", p->id}, {"name", p->name}, {"role", std::string(to_string(p->role))}};
+}
+}  // namespace
+
+Result<Input> input_from_json(std::string_view text) {
+  if (text.size() > 512 * 1024) return Failure{"input.malformed", "Input is larger than 512 KB."};
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return Failure{"input.malformed", "Input is not a JSON object."};
+  Reader r{j, {}};
+  const std::string type = r.str("type");
+  std::optional<Input> in;
+  if (type == "page-opened") in = in::PageOpened{r.str("url")};
+  else if (type == "mic-granted") in = in::MicGranted{r.str("deviceId"), r.str("label", false)};
+  else if (type == "mic-failed") in = in::MicFailed{mic_error(r.str("error")), r.str("detail", false)};
+  else if (type == "devices-changed") in = in::DevicesChanged{r.devices("inputs"), r.devices("outputs")};
+  else if (type == "input-device-chosen") in = in::InputDeviceChosen{r.str("deviceId")};
+  else if (type == "join-clicked") in = in::JoinClicked{};
+  else if (type == "leave-clicked") in = in::LeaveClicked{};
+  else if (type == "retry-clicked") in = in::RetryClicked{};
+  else if (type == "mute-set") in = in::MuteSet{r.boolean("muted")};
+  else if (type == "http-responded") in = in::HttpResponded{r.id("request"), r.integer("status"), r.str("body")};
+  else if (type == "http-failed") in = in::HttpFailed{r.id("request"), r.str("reason", false)};
+  else if (type == "link-opened") in = in::LinkOpened{r.id("link")};
+  else if (type == "link-message") in = in::LinkMessage{r.id("link"), r.str("text")};
+  else if (type == "link-closed") in = in::LinkClosed{r.id("link"), r.integer("code", false), r.str("reason", false)};
+  else if (type == "local-description-ready") {
+    // "type" is the discriminator; the SDP type may come as sdpType or description.type, or be left
+    // out: the core knows whether it asked for an offer or an answer.
+    std::string sdp_type = r.str("sdpType", false), sdp = r.str("sdp", false);
+    if (auto d = j.find("description"); d != j.end() && d->is_object()) {
+      Reader dr{*d, {}};
+      sdp_type = dr.str("type", false);
+      sdp = dr.str("sdp");
+      if (!dr.bad.empty()) r.bad = "description." + dr.bad;
+    } else if (sdp.empty() && r.bad.empty()) {
+      r.bad = "sdp";
+    }
+    in = in::LocalDescriptionReady{r.id("generation"), sdp_type, sdp};
+  }
+  else if (type == "remote-description-applied") in = in::RemoteDescriptionApplied{r.id("generation")};
+  else if (type == "negotiation-failed") in = in::NegotiationFailed{r.id("generation"), r.str("step", false), r.str("error", false)};
+  else if (type == "local-candidate") {
+    auto it = j.find("candidate");
+    if (it == j.end() || !(it->is_object() || it->is_null())) r.bad = "candidate";
+    else in = in::LocalCandidate{*it};
+  } else if (type == "ice-candidate-error") in = in::IceCandidateError{r.integer("code"), r.str("url", false), r.str("text", false)};
+  else if (type == "ice-gathering-complete") in = in::IceGatheringComplete{r.integer("candidates", false)};
+  else if (type == "peer-state-changed") in = in::PeerStateChanged{r.str("state")};
+  else if (type == "remote-audio-started") in = in::RemoteAudioStarted{};
+  else if (type == "audio-levels") in = in::AudioLevels{r.number("local"), r.number("remote")};
+  else if (r.bad.empty()) return Failure{"input.malformed", "Unknown input type '" + type.substr(0, 64) + "'."};
+  if (!r.bad.empty()) return Failure{"input.malformed", "Input field '" + r.bad + "' is missing or has the wrong type."};
+  return *in;
+}
+
+json to_json(const Input& input) {
+  struct V {
+    json operator()(const in::PageOpened& e) { return {{"type", "page-opened"}, {"url", e.url}}; }
+    json operator()(const in::MicGranted& e) { return {{"type", "mic-granted"}, {"deviceId", e.device_id}, {"label", e.label}}; }
+    json operator()(const in::MicFailed& e) { return {{"type", "mic-failed"}, {"error", std::string(mic_error_name(e.error))}, {"detail", e.detail}}; }
+    json operator()(const in::DevicesChanged& e) { return {{"type", "devices-changed"}, {"inputs", devices_json(e.inputs)}, {"outputs", devices_json(e.outputs)}}; }
+    json operator()(const in::InputDeviceChosen& e) { return {{"type", "input-device-chosen"}, {"deviceId", e.device_id}}; }
+    json operator()(const in::JoinClicked&) { return {{"type", "join-clicked"}}; }
+    json operator()(const in::LeaveClicked&) { return {{"type", "leave-clicked"}}; }
+    json operator()(const in::MuteSet& e) { return {{"type", "mute-set"}, {"muted", e.muted}}; }
+    json operator()(const in::RetryClicked&) { return {{"type", "retry-clicked"}}; }
+    json operator()(const in::HttpResponded& e) { return {{"type", "http-responded"}, {"request", e.request}, {"status", e.status}, {"body", e.body}}; }
+    json operator()(const in::HttpFailed& e) { return {{"type", "http-failed"}, {"request", e.request}, {"reason", e.reason}}; }
+    json operator()(const in::LinkOpened& e) { return {{"type", "link-opened"}, {"link", e.link}}; }
+    json operator()(const in::LinkMessage& e) { return {{"type", "link-message"}, {"link", e.link}, {"text", e.text}}; }
+    json operator()(const in::LinkClosed& e) { return {{"type", "link-closed"}, {"link", e.link}, {"code", e.code}, {"reason", e.reason}}; }
+    json operator()(const in::LocalDescriptionReady& e) { return {{"type", "local-description-ready"}, {"generation", e.generation}, {"sdpType", e.type}, {"sdp", e.sdp}}; }
+    json operator()(const in::RemoteDescriptionApplied& e) { return {{"type", "remote-description-applied"}, {"generation", e.generation}}; }
+    json operator()(const in::NegotiationFailed& e) { return {{"type", "negotiation-failed"}, {"generation", e.generation}, {"step", e.step}, {"error", e.error}}; }
+    json operator()(const in::LocalCandidate& e) { return {{"type", "local-candidate"}, {"candidate", e.candidate}}; }
+    json operator()(const in::IceCandidateError& e) { return {{"type", "ice-candidate-error"}, {"code", e.code}, {"url", e.url}, {"text", e.text}}; }
+    json operator()(const in::IceGatheringComplete& e) { return {{"type", "ice-gathering-complete"}, {"candidates", e.candidates}}; }
+    json operator()(const in::PeerStateChanged& e) { return {{"type", "peer-state-changed"}, {"state", e.state}}; }
+    json operator()(const in::RemoteAudioStarted&) { return {{"type", "remote-audio-started"}}; }
+    json operator()(const in::AudioLevels& e) { return {{"type", "audio-levels"}, {"local", e.local}, {"remote", e.remote}}; }
+  };
+  return std::visit(V{}, input);
+}
+
+json to_json(const Effect& effect) {
+  struct V {
+    json operator()(const fx::AcquireMic& e) { return {{"type", "acquire-mic"}, {"deviceId", e.device_id}}; }
+    json operator()(const fx::ReleaseMic&) { return {{"type", "release-mic"}}; }
+    json operator()(const fx::SetMicEnabled& e) { return {{"type", "set-mic-enabled"}, {"enabled", e.enabled}}; }
+    json operator()(const fx::HttpRequest& e) {
+      json h = json::object();
+      for (const auto& [k, v] : e.spec.headers) h[k] = v;
+      return {{"type", "http-request"}, {"id", e.id}, {"method", e.spec.method}, {"url", e.spec.url},
+              {"headers", h}, {"body", e.spec.body}, {"timeout", e.timeout}};
+    }
+    json operator()(const fx::OpenLink& e) { return {{"type", "open-link"}, {"id", e.id}, {"url", e.url}}; }
+    json operator()(const fx::SendOnLink& e) { return {{"type", "send-on-link"}, {"id", e.id}, {"text", e.text}}; }
+    json operator()(const fx::CloseLink& e) { return {{"type", "close-link"}, {"id", e.id}}; }
+    json operator()(const fx::CreatePeer& e) { return {{"type", "create-peer"}, {"configuration", e.configuration}}; }
+    json operator()(const fx::CreateOffer& e) { return {{"type", "create-offer"}, {"generation", e.generation}, {"iceRestart", e.ice_restart}}; }
+    json operator()(const fx::CreateAnswer& e) { return {{"type", "create-answer"}, {"generation", e.generation}}; }
+    json operator()(const fx::RollbackLocal&) { return {{"type", "rollback-local"}}; }
+    json operator()(const fx::ApplyRemoteDescription& e) {
+      return {{"type", "apply-remote-description"}, {"generation", e.generation}, {"sdpType", e.type}, {"sdp", e.sdp},
+              {"description", {{"type", e.type}, {"sdp", e.sdp}}}};
+    }
+    json operator()(const fx::AddRemoteCandidate& e) { return {{"type", "add-remote-candidate"}, {"candidate", e.candidate}}; }
+    json operator()(const fx::ClosePeer&) { return {{"type", "close-peer"}}; }
+    json operator()(const fx::StateChanged& e) {
+      return {{"type", "state-changed"}, {"from", std::string(to_string(e.from))}, {"to", std::string(to_string(e.to))}};
+    }
+    json operator()(const fx::ShowFailure& e) {
+      return {{"type", "show-failure"}, {"code", e.failure.code}, {"message", e.failure.message}, {"retryable", e.retryable}};
+    }
+    json operator()(const fx::Announce& e) { return {{"type", "announce"}, {"text", e.text}}; }
+  };
+  return std::visit(V{}, effect);
+}
+
+std::string_view to_string(MicStatus m) {
+  switch (m) {
+    case MicStatus::Pending: return "pending";
+    case MicStatus::Granted: return "granted";
+    case MicStatus::Denied: return "denied";
+    case MicStatus::Missing: return "missing";
+    case MicStatus::Failed: return "failed";
+  }
+  return "pending";
+}
+
+std::string_view to_string(LinkStatus l) {
+  switch (l) {
+    case LinkStatus::Down: return "down";
+    case LinkStatus::Opening: return "opening";
+    case LinkStatus::Open: return "open";
+    case LinkStatus::InRoom: return "in-room";
+    case LinkStatus::Backoff: return "backoff";
+  }
+  return "down";
+}
+
+json to_json(const Failure& f) { return {{"code", f.code}, {"message", f.message}}; }
+
+json to_json(const Snapshot& s) {
+  json invite = nullptr;
+  if (s.invite)
+    invite = {{"room", s.invite->room}, {"role", std::string(earshot::to_string(s.invite->role))}, {"name", s.invite->name},
+              {"title", s.invite->title}, {"expiresAt", s.invite->expires_at}};
+  return {{"state", std::string(earshot::to_string(s.state))},
+          {"invite", invite},
+          {"self", participant_json(s.self)},
+          {"peer", participant_json(s.peer)},
+          {"peerSpeaking", s.peer_speaking},
+          {"selfSpeaking", s.self_speaking},
+          {"muted", s.muted},
+          {"speakingWhileMuted", s.speaking_while_muted},
+          {"mic", std::string(to_string(s.mic))},
+          {"micDeviceId", s.mic_device_id},
+          {"micLabel", s.mic_label},
+          {"inputs", devices_json(s.inputs)},
+          {"outputs", devices_json(s.outputs)},
+          {"link", std::string(to_string(s.link))},
+          {"reconnectAttempt", s.reconnect_attempt},
+          {"mediaState", s.media_state},
+          {"admitted", s.admitted},
+          {"joinReady", s.join_ready},
+          {"failure", s.failure ? to_json(*s.failure) : json(nullptr)},
+          {"failureRetryable", s.failure_retryable},
+          {"notice", s.notice},
+          {"localLevel", s.local_level},
+          {"remoteLevel", s.remote_level}};
+}
+
+}  // namespace earshot::wire

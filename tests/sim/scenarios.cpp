@@ -1,0 +1,476 @@
+// Whole-call scenarios over the simulated world. Each returns the failures it saw (empty = pass) and
+// every state transition any client took, so the suite can prove every table row is exercised.
+#include <chrono>
+
+#include "earshot/wire.hpp"
+#include "sim.hpp"
+
+namespace earshot::sim {
+namespace {
+using S = CallState;
+
+struct Ctx {
+  World w;
+  ScenarioResult& r;
+  std::vector<Client*> clients;
+  Ctx(ScenarioResult& res, std::uint64_t seed) : w(seed), r(res) {}
+  void check(bool ok, const std::string& what) {
+    if (!ok) r.failures.push_back(what);
+  }
+  Client& open(const std::string& name, const std::string& role, const std::string& room = "room-1", CallConfig cfg = {}) {
+    Client& c = w.open(name, w.invite_url(room, role, name), cfg);
+    clients.push_back(&c);
+    return c;
+  }
+  bool wait(Client& c, S s, Duration limit = 10000) {
+    bool ok = w.run_until([&] { return c.state() == s; }, limit);
+    check(ok, c.name + " should reach " + std::string(to_string(s)) + " but is " + std::string(to_string(c.state())) +
+                  failure_text(c));
+    return ok;
+  }
+  static std::string failure_text(Client& c) {
+    auto& f = c.call->snapshot().failure;
+    return f ? " (" + f->code + ": " + f->message + ")" : "";
+  }
+  void join(Client& c) {
+    w.run_until([&] { return c.call->snapshot().join_ready; }, 5000);
+    check(c.call->snapshot().join_ready, c.name + " should be ready to join" + failure_text(c));
+    w.input(c, in::JoinClicked{});
+  }
+  // host alone in the room, then guest joins; both connected
+  bool connect_pair(Client& host, Client& guest) {
+    join(host);
+    if (!wait(host, S::WaitingForPeer)) return false;
+    join(guest);
+    return wait(guest, S::Connected) && wait(host, S::Connected);
+  }
+  template <typename T>
+  int count(Client& c) {
+    int n = 0;
+    for (auto& e : c.effects) n += std::holds_alternative<T>(e);
+    return n;
+  }
+  bool announced(Client& c, const std::string& text) {
+    for (auto& a : c.announcements)
+      if (a.find(text) != std::string::npos) return true;
+    return false;
+  }
+  void expect_failure(Client& c, const std::string& code, const std::string& message_part) {
+    auto& f = c.call->snapshot().failure;
+    check(f && f->code == code, c.name + " should fail with " + code + " but has" + (f ? " " + f->code : " none"));
+    if (f) check(f->message.find(message_part) != std::string::npos, c.name + ": '" + f->message + "' should contain '" + message_part + "'");
+  }
+  void finish() {
+    for (Client* c : clients) {
+      for (auto& v : c->violations) r.failures.push_back(c->name + " driver contract: " + v);
+      for (auto& t : c->call->snapshot().history) r.transitions.push_back(t);
+    }
+    if (!r.failures.empty()) {  // the server's view of the last frames, to read the failure by
+      auto& log = w.backend().log;
+      std::string tail = "last signaling frames:";
+      for (std::size_t i = log.size() > 40 ? log.size() - 40 : 0; i < log.size(); ++i) tail += "\n  " + log[i];
+      r.failures.push_back(tail);
+    }
+    r.simulated_ms = w.now() - 1800000000000;
+    r.events = w.events_run;
+  }
+};
+
+void full_call(Ctx& x) {
+  Client& host = x.open("Hana", "host");
+  Client& guest = x.open("Gus", "guest");
+  if (!x.connect_pair(host, guest)) return;
+  // The guest applied the host's offer slowly (30 ms) while the host's candidates arrived after ~21 ms:
+  // they must have been queued, which the fake driver checks (no "candidate before remote description").
+  x.check(x.count<fx::AddRemoteCandidate>(guest) >= 2, "guest should add the host's trickled candidates");
+  x.w.run_for(500);
+  x.check(x.w.received_level(host) > 0.1 && x.w.received_level(guest) > 0.1, "both sides should hear audio");
+  x.check(host.call->snapshot().peer_speaking && guest.call->snapshot().peer_speaking, "both should see the other speaking");
+  // mute: the other side's level drops to silence within 1 s
+  x.w.input(host, in::MuteSet{true});
+  x.w.run_for(1000);
+  x.check(x.w.received_level(guest) == 0.0, "guest should hear silence after the host mutes");
+  x.check(!guest.call->snapshot().peer_speaking, "guest should not see the muted host speaking");
+  x.check(host.call->snapshot().speaking_while_muted, "host talking while muted should get the hint");
+  x.check(x.announced(host, "You are muted"), "the muted hint should be announced");
+  x.w.input(host, in::MuteSet{false});
+  x.w.run_for(300);
+  x.check(x.w.received_level(guest) > 0.1, "guest should hear the host again after unmute");
+  // switching the input device mid-call keeps the call
+  x.w.input(host, in::InputDeviceChosen{"usb-headset"});
+  x.w.run_for(200);
+  x.check(host.mic_device == "usb-headset" && host.state() == S::Connected, "device switch keeps the call connected");
+  x.check(host.call->snapshot().mic_device_id == "usb-headset", "snapshot shows the new device");
+  // leave: the other side hears about it and waits for them to come back
+  x.w.input(host, in::LeaveClicked{});
+  x.check(host.state() == S::Ended, "host ended");
+  x.check(!host.mic, "host released the microphone on leave");
+  x.wait(guest, S::WaitingForPeer, 2000);
+  x.check(x.announced(guest, "Hana left the call."), "guest is told 'Hana left the call.'");
+}
+
+void glare(Ctx& x) {
+  x.w.backend().symmetric_join = true;  // both sides get user-joined, both offer at once
+  Client& host = x.open("Hana", "host");
+  Client& guest = x.open("Gus", "guest");
+  if (!x.connect_pair(host, guest)) return;
+  x.check(x.count<fx::CreateOffer>(host) >= 1 && x.count<fx::CreateOffer>(guest) >= 1, "both sides offered");
+  x.check(guest.rollbacks == 1, "the polite side (guest) rolled back its offer exactly once");
+  x.check(host.rollbacks == 0, "the impolite side (host) kept its offer");
+}
+
+void peer_leaves_and_rejoins(Ctx& x) {
+  Client& host = x.open("Hana", "host");
+  Client& guest = x.open("Gus", "guest");
+  if (!x.connect_pair(host, guest)) return;
+  x.w.input(guest, in::LeaveClicked{});
+  x.wait(host, S::WaitingForPeer, 2000);
+  Client& again = x.open("Gus", "guest");  // a new link for the same room
+  x.join(again);
+  x.wait(again, S::Connected) && x.wait(host, S::Connected);
+  x.check(x.announced(host, "Gus joined."), "host is told the guest (re)joined");
+  x.w.run_for(500);
+  x.check(x.w.received_level(host) > 0.1, "audio flows again after the rejoin");
+  // the guest vanishes without leaving (tab closed): the server says "disconnected"; with media
+  // still up the call holds, then media drops and the peer is gone for good
+  x.w.drop_signaling(again);
+  x.w.run_for(200);
+  x.check(host.state() == S::Connected, "a peer's signaling blip does not end a flowing call");
+  x.w.input(again, in::LeaveClicked{});  // its link is down: the server never hears "leave"
+  x.wait(host, S::WaitingForPeer, 6000);  // media consent fails a few seconds later: gone
+  x.check(x.announced(host, "Gus disconnected."), "host is told the guest disconnected");
+}
+
+void signaling_drops_and_reconnects(Ctx& x) {
+  Client& host = x.open("Hana", "host");
+  x.join(host);
+  x.wait(host, S::WaitingForPeer);
+  x.w.backend().down = true;
+  x.w.drop_signaling(host);
+  x.wait(host, S::Reconnecting, 1000);
+  x.w.run_for(6000);
+  auto& t = host.link_open_times;
+  x.check(t.size() >= 4, "several reconnect attempts while the server is down (got " + std::to_string(t.size()) + ")");
+  for (std::size_t i = 3; i < t.size(); ++i)
+    x.check(t[i] - t[i - 1] > t[i - 1] - t[i - 2], "backoff grows between attempts");
+  x.check(host.call->snapshot().link == LinkStatus::Backoff, "snapshot says backing off");
+  x.w.backend().down = false;
+  x.wait(host, S::WaitingForPeer, 15000);
+  x.check(host.call->snapshot().reconnect_attempt == 0, "attempt counter resets once back in the room");
+  Client& guest = x.open("Gus", "guest");
+  x.join(guest);
+  x.wait(guest, S::Connected) && x.wait(host, S::Connected);
+  // a drop during the call: media keeps flowing, the link comes back on its own
+  const std::size_t opens = host.link_open_times.size();
+  x.w.drop_signaling(host);
+  x.w.run_for(3000);
+  x.check(host.state() == S::Connected, "a signaling drop mid-call keeps the call connected");
+  x.check(host.link_open_times.size() == opens + 1, "one reconnect after a mid-call drop");
+  x.check(host.call->snapshot().link == LinkStatus::InRoom, "back in the room after the drop");
+  x.check(x.w.received_level(guest) > 0.1, "audio kept flowing");
+}
+
+void signaling_lost_while_joining_and_connecting(Ctx& x) {
+  // Joining -> reconnecting: the link dies right after Join
+  Client& host = x.open("Hana", "host");
+  x.w.run_until([&] { return host.call->snapshot().join_ready && host.call->snapshot().link == LinkStatus::Open; }, 5000);
+  x.w.input(host, in::JoinClicked{});
+  x.w.drop_signaling(host);
+  x.wait(host, S::Reconnecting, 1000);
+  x.wait(host, S::WaitingForPeer, 5000);
+  // Connecting -> reconnecting -> (peer present) connecting -> connected
+  Client& guest = x.open("Gus", "guest");
+  x.join(guest);
+  x.w.run_until([&] { return guest.state() == S::Connecting; }, 5000);
+  x.w.drop_signaling(guest);
+  x.wait(guest, S::Reconnecting, 1000);
+  x.wait(guest, S::Connected, 15000) && x.wait(host, S::Connected, 5000);
+}
+
+void ice_restart(Ctx& x) {
+  Client& host = x.open("Hana", "host");
+  Client& guest = x.open("Gus", "guest");
+  if (!x.connect_pair(host, guest)) return;
+  const int offers = x.count<fx::CreateOffer>(host);
+  x.w.set_network(false);
+  x.wait(host, S::Reconnecting, 3000);
+  x.w.run_for(2500);
+  x.w.set_network(true);
+  x.wait(host, S::Connected, 10000) && x.wait(guest, S::Connected, 10000);
+  bool restarted = false;
+  for (auto& e : host.effects)
+    if (auto* o = std::get_if<fx::CreateOffer>(&e); o && o->ice_restart) restarted = true;
+  x.check(restarted && x.count<fx::CreateOffer>(host) > offers, "the offering side restarted ICE");
+  x.check(x.count<fx::CreateOffer>(guest) == 0, "the polite side never offered");
+  // a lasting outage gives up with a clear sentence
+  x.w.set_network(false);
+  x.wait(host, S::Reconnecting, 3000);
+  x.wait(host, S::Failed, 60000);
+  x.expect_failure(host, "call.lost", "The connection to Gus was lost");
+  // the peer either hears the host leave and waits, or gives up itself at the same moment
+  x.w.run_for(5000);
+  const auto& gf = guest.call->snapshot().failure;
+  x.check(guest.state() == S::WaitingForPeer || (guest.state() == S::Failed && gf && gf->code == "call.lost"),
+          "guest waits for the host or reports call.lost, but is " + std::string(to_string(guest.state())));
+}
+
+void token_expires_while_waiting(Ctx& x) {
+  x.w.backend().room_token_ttl = 60000;
+  Client& host = x.open("Hana", "host");
+  x.join(host);
+  x.wait(host, S::WaitingForPeer);
+  x.wait(host, S::Failed, 61000);
+  x.expect_failure(host, "session.expired", "Your place in this room expired at 08:01 (UTC) before the call could start.");
+  x.check(!host.mic, "the microphone is released on failure");
+}
+
+void expired_invite_makes_no_request(Ctx& x) {
+  const std::string url = x.w.invite_url("room-1", "guest", "Gus", 1000);
+  x.w.run_for(5000);
+  Client& guest = x.w.open("Gus", url);
+  x.clients.push_back(&guest);
+  x.check(guest.state() == S::Failed, "an expired invite fails at once");
+  x.expect_failure(guest, "invite.expired", "This invite expired at 08:00 (UTC). Ask the host for a new link.");
+  for (auto& e : guest.effects)
+    x.check(!std::holds_alternative<fx::HttpRequest>(e) && !std::holds_alternative<fx::OpenLink>(e) &&
+                !std::holds_alternative<fx::AcquireMic>(e),
+            "no network or device effect for an expired invite: " + wire::to_json(e).dump());
+  // garbage links fail too, with their own codes
+  Client& bad = x.w.open("X", "https://earshot.test/room.html?room=room-1");
+  x.clients.push_back(&bad);
+  x.expect_failure(bad, "invite.missing", "");
+  x.check(bad.effects.size() == 2, "only state-changed + show-failure for a link without a token");
+}
+
+void redeem_errors(Ctx& x) {
+  struct Case { int status; std::string code, sentence, body; };
+  const std::vector<Case> cases = {
+      {409, "invite.used", "This invite link has already been used.", ""},
+      {410, "invite.expired", "This invite expired at 09:00 (UTC).", ""},  // the link's own exp
+      {401, "invite.invalid", "did not accept this invite link", ""},
+      {404, "room.not_found", "This room does not exist any more", ""},
+      {410, "room.expired", "This room has closed.", ""},
+      {429, "rate.limited", "Too many attempts", ""},
+      {503, "backend.error", "The call server had a problem (HTTP 503).", "<html>bad gateway</html>"},
+      {200, "backend.bad_response", "does not understand", "{\"roomId\":42}"},
+  };
+  for (const auto& c : cases) {
+    x.w.backend().redeem_status = c.status;
+    x.w.backend().redeem_code = c.code == "backend.error" || c.code == "backend.bad_response" ? "" : c.code;
+    x.w.backend().redeem_body = c.body;
+    // invite.expired from the server: the link itself is still valid locally (clock skew)
+    Client& g = x.open("G-" + c.code, "guest");
+    x.wait(g, S::Failed, 2000);
+    x.expect_failure(g, c.code, c.sentence);
+    x.check(x.count<fx::CreatePeer>(g) == 0 && x.count<fx::OpenLink>(g) == 0, c.code + ": nothing opened");
+    x.check(g.call->snapshot().failure_retryable == (c.code == "rate.limited" || c.code == "backend.error"),
+            c.code + ": retryable flag");
+  }
+  x.w.backend().redeem_status = 0;
+  // unreachable server, then retry once it is back
+  x.w.backend().down = true;
+  Client& g = x.open("Gus", "guest");
+  x.wait(g, S::Failed, 2000);
+  x.expect_failure(g, "backend.unreachable", "Could not reach the call server at earshot.test.");
+  x.check(g.call->snapshot().failure_retryable, "unreachable is retryable");
+  x.w.backend().down = false;
+  x.w.input(g, in::RetryClicked{});
+  x.check(g.state() == S::Prejoin, "retry goes back to pre-join");
+  x.w.run_until([&] { return g.call->snapshot().join_ready; }, 3000);
+  x.check(g.call->snapshot().join_ready, "after retry the page is ready to join");
+}
+
+void connect_refusals(Ctx& x) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"room.full", "This call already has two people in it"},
+      {"token.expired", "Your place in this room has expired."},
+      {"token.invalid", "The call server refused this session (token.invalid)."},
+      {"token.wrong_room", "(token.wrong_room)"},
+      {"room.not_found", "This room does not exist any more"},
+      {"room.closed", "This room has closed."},
+  };
+  for (const auto& [code, sentence] : cases) {
+    x.w.backend().connect_error = code;
+    std::string room = "room-" + code;
+    room[room.find('.')] = '_';
+    Client& g = x.open("G-" + code, "guest", room);
+    x.join(g);
+    x.wait(g, S::Failed, 2000);
+    x.expect_failure(g, code, sentence);
+  }
+  x.w.backend().connect_error.clear();
+  // a real third participant in a room of two
+  Client& a = x.open("A", "host", "room-3");
+  Client& b = x.open("B", "guest", "room-3");
+  x.connect_pair(a, b);
+  Client& c = x.open("C", "guest", "room-3");
+  x.join(c);
+  x.wait(c, S::Failed, 2000);
+  x.expect_failure(c, "room.full", "This call already has two people in it, and a call holds only two.");
+  x.check(a.state() == S::Connected && b.state() == S::Connected, "the two in the call are undisturbed");
+  // refused after reconnecting mid-call (the room was closed meanwhile): connected -> failed
+  x.w.backend().connect_error = "room.closed";
+  x.w.drop_signaling(a);
+  x.wait(a, S::Failed, 5000);
+  x.expect_failure(a, "room.closed", "This room has closed.");
+}
+
+void relay_refused(Ctx& x) {
+  CallConfig relay;
+  relay.ice_transport_policy = "relay";
+  Client& host = x.open("Hana", "host", "room-1", relay);
+  Client& guest = x.open("Gus", "guest", "room-1", relay);
+  host.relay_refused = guest.relay_refused = true;
+  x.join(host);
+  x.wait(host, S::WaitingForPeer);
+  x.join(guest);
+  x.wait(host, S::Failed, 5000);
+  x.expect_failure(host, "relay.unreachable", "Could not reach the relay server (it refused the credentials)");
+  auto& cfg = host.pc->configuration;
+  x.check(cfg["iceTransportPolicy"] == "relay" && cfg["iceServers"].size() == 1, "relay policy and ICE servers passed on");
+}
+
+void mic_denied_then_retry(Ctx& x) {
+  Client& g = x.open("Gus", "guest");
+  g.mic_fails = true;
+  g.mic_error = MicError::Denied;
+  x.w.run_for(500);
+  x.expect_failure(g, "mic.denied", "Microphone access is blocked for this page.");
+  x.check(g.state() == S::Prejoin && !g.call->snapshot().join_ready, "denied mic: stays in pre-join, Join disabled");
+  x.w.input(g, in::JoinClicked{});
+  x.check(g.state() == S::Prejoin, "Join is refused without a microphone");
+  g.mic_fails = false;
+  x.w.input(g, in::RetryClicked{});
+  x.w.run_for(200);
+  x.check(g.call->snapshot().join_ready && !g.call->snapshot().failure, "after allowing the mic, Join is enabled");
+  // no microphone at all
+  Client& h = x.open("Hana", "host", "room-2");
+  h.mic_fails = true;
+  h.mic_error = MicError::NotFound;
+  x.w.run_for(500);
+  x.expect_failure(h, "mic.missing", "No microphone was found.");
+  x.w.input(h, in::LeaveClicked{});
+  x.check(h.state() == S::Ended, "leaving from pre-join ends");
+}
+
+void device_unplugged(Ctx& x) {
+  Client& host = x.open("Hana", "host");
+  Client& guest = x.open("Gus", "guest");
+  if (!x.connect_pair(host, guest)) return;
+  x.w.input(host, in::InputDeviceChosen{"usb-1"});
+  x.w.run_for(100);
+  x.w.input(host, in::DevicesChanged{{{"default", "Default"}, {"usb-1", "USB mic"}}, {}});
+  x.check(x.count<fx::AcquireMic>(host) == 2, "no re-acquire while the chosen mic is present");
+  x.w.input(host, in::DevicesChanged{{{"default", "Default"}}, {}});
+  x.w.run_for(100);
+  x.check(host.mic_device == "default", "an unplugged mic falls back to the system default");
+  x.check(x.announced(host, "was unplugged; switched to the system default microphone."), "the switch is announced");
+  x.check(host.state() == S::Connected && x.w.received_level(guest) > 0.1, "call and audio survive the unplug");
+}
+
+void leave_and_timeouts(Ctx& x) {
+  // Joining -> ended (leave before the room answers), Joining -> failed (refusal while joining)
+  Client& a = x.open("A", "host", "room-a");
+  x.w.run_until([&] { return a.call->snapshot().join_ready; }, 5000);
+  x.w.input(a, in::JoinClicked{});
+  x.w.input(a, in::LeaveClicked{});
+  x.check(a.state() == S::Ended, "leave while joining ends");
+  // Waiting alone -> ended
+  Client& w1 = x.open("W", "host", "room-w");
+  x.join(w1);
+  x.wait(w1, S::WaitingForPeer);
+  x.w.input(w1, in::LeaveClicked{});
+  x.check(w1.state() == S::Ended, "leave while waiting ends");
+  // Connecting -> ended, Connecting -> failed (media never comes up)
+  Client& h = x.open("H", "host", "room-b");
+  Client& g = x.open("G", "guest", "room-b");
+  h.relay_refused = g.relay_refused = true;  // no candidates ever: media cannot connect ("all" policy: no relay check)
+  x.join(h);
+  x.wait(h, S::WaitingForPeer);
+  x.join(g);
+  x.wait(g, S::Connecting);
+  x.w.input(g, in::LeaveClicked{});
+  x.check(g.state() == S::Ended, "leave while connecting ends");
+  x.wait(h, S::WaitingForPeer, 2000);  // Connecting -> waiting-for-peer when they leave
+  Client& g2 = x.open("G2", "guest", "room-b");
+  g2.relay_refused = true;
+  x.join(g2);
+  x.wait(h, S::Connecting);
+  x.wait(h, S::Failed, 31000);
+  x.expect_failure(h, "media.timeout", "Could not connect audio with G2 within 30 seconds.");
+  // Reconnecting -> ended and Reconnecting -> waiting-for-peer (peer gone while repairing)
+  Client& p = x.open("P", "host", "room-c");
+  Client& q = x.open("Q", "guest", "room-c");
+  if (!x.connect_pair(p, q)) return;
+  x.w.set_network(false);
+  x.wait(p, S::Reconnecting, 3000);
+  x.wait(q, S::Reconnecting, 3000);
+  x.w.input(q, in::LeaveClicked{});
+  x.wait(p, S::WaitingForPeer, 2000);
+  x.w.set_network(true);
+  Client& r2 = x.open("R", "guest", "room-c");
+  x.join(r2);
+  x.wait(p, S::Connected);
+  x.w.set_network(false);
+  x.wait(p, S::Reconnecting, 3000);
+  x.w.input(p, in::LeaveClicked{});
+  x.check(p.state() == S::Ended, "leave while reconnecting ends");
+  x.w.set_network(true);
+}
+
+void long_call(Ctx& x) {
+  Client& host = x.open("Hana", "host");
+  Client& guest = x.open("Gus", "guest");
+  if (!x.connect_pair(host, guest)) return;
+  const auto start = std::chrono::steady_clock::now();
+  x.w.run_for(10 * 60 * 1000);  // ten minutes: 24 heartbeats per link, 6000 level samples per side
+  (void)start;
+  x.check(host.state() == S::Connected && guest.state() == S::Connected, "a ten-minute call stays connected");
+  x.check(x.w.received_level(host) > 0.1, "audio still flows after ten minutes");
+  x.check(host.call->snapshot().link == LinkStatus::InRoom, "heartbeats kept the signaling link alive");
+}
+
+using Fn = void (*)(Ctx&);
+const std::vector<std::pair<std::string, Fn>>& registry() {
+  static const std::vector<std::pair<std::string, Fn>> r = {
+      {"full-call", full_call},
+      {"glare", glare},
+      {"peer-leaves-and-rejoins", peer_leaves_and_rejoins},
+      {"signaling-drops-and-reconnects", signaling_drops_and_reconnects},
+      {"signaling-lost-while-joining-and-connecting", signaling_lost_while_joining_and_connecting},
+      {"ice-restart", ice_restart},
+      {"token-expires-while-waiting", token_expires_while_waiting},
+      {"expired-invite-makes-no-request", expired_invite_makes_no_request},
+      {"redeem-errors", redeem_errors},
+      {"connect-refusals", connect_refusals},
+      {"relay-refused", relay_refused},
+      {"mic-denied-then-retry", mic_denied_then_retry},
+      {"device-unplugged", device_unplugged},
+      {"leave-and-timeouts", leave_and_timeouts},
+      {"long-call", long_call},
+  };
+  return r;
+}
+}  // namespace
+
+std::vector<std::string> scenario_names() {
+  std::vector<std::string> n;
+  for (auto& [name, fn] : registry()) n.push_back(name);
+  return n;
+}
+
+ScenarioResult run_scenario(const std::string& name, std::uint64_t seed) {
+  ScenarioResult r;
+  r.name = name;
+  for (auto& [n, fn] : registry())
+    if (n == name) {
+      Ctx x(r, seed);
+      fn(x);
+      x.finish();
+      return r;
+    }
+  r.failures.push_back("no scenario named " + name);
+  return r;
+}
+
+}  // namespace earshot::sim

@@ -1,0 +1,137 @@
+// A whole-call simulation: Earshot cores wired through a fake seed-004 backend (HTTP redeem +
+// Engine.IO/Socket.IO server) and fake peer connections, on a fake clock. Deterministic for a seed;
+// minutes of simulated time run in milliseconds. Portable C++ (no gtest) so the same scenarios run
+// natively under ctest and inside the wasm build under node.
+#pragma once
+#include <functional>
+#include <map>
+#include <memory>
+#include <queue>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "earshot/call.hpp"
+
+namespace earshot::sim {
+
+struct Client;
+
+// ---- [SECTION] Fake backend ---------------------------------------------------------------------
+struct FakeBackend {
+  struct InviteRec { std::string room, role, name; bool used = false; Instant exp = 0; };
+  struct Member { Client* client; std::uint64_t link; std::string user_id, name, role; };
+  struct Conn { Client* client; std::uint64_t link; std::string sid; bool connected = false; std::string user_id, room; Instant next_ping = 0; };
+
+  std::string jwt_secret = "sim-secret";
+  Duration room_token_ttl = 3600000;
+  bool down = false;                  // refuses HTTP and WebSocket opens
+  bool symmetric_join = false;        // a seed-004 server that sends user-joined to the newcomer too (no room-state)
+  int redeem_status = 0;              // forced HTTP status for /invites/redeem (0 = normal)
+  std::string redeem_code;            // forced error code
+  std::string redeem_body;            // forced raw body
+  std::string connect_error;          // forced connect_error message code
+  std::map<std::string, InviteRec> invites;          // jti -> record
+  std::map<std::string, std::vector<Member>> rooms;  // room -> members
+  std::map<std::string, Instant> token_expiry;       // room token -> expiry
+  std::vector<Conn> conns;
+  int next_sid = 1, next_user = 1;
+  std::vector<std::string> log;       // every frame in and out, for debugging failures
+
+  std::string make_invite(const std::string& room, const std::string& role, const std::string& name, Instant now, Duration ttl);
+};
+
+// ---- [SECTION] Fake peer connection -------------------------------------------------------------
+struct FakePeer {
+  nlohmann::json configuration;
+  std::string local, remote;  // "", "offer", "answer"
+  int remote_candidates = 0;
+  int negotiation_epoch = 0;  // bumps whenever descriptions change
+  int connected_epoch = -1;
+  std::string state = "new";
+  bool closed = false;
+};
+
+// ---- [SECTION] Client (a browser tab with a fake driver) ---------------------------------------
+struct Client {
+  std::string name;
+  std::unique_ptr<Call> call;
+  std::unique_ptr<FakePeer> pc;
+  bool mic = false, mic_enabled = true;
+  std::string mic_device;
+  MicError mic_error = MicError::Other;
+  bool mic_fails = false;
+  bool relay_refused = false;  // the TURN server refuses our credentials
+  std::set<std::uint64_t> open_links;
+  std::vector<Effect> effects;            // everything the core asked for, in order
+  std::vector<std::string> violations;    // driver-contract breaches the core caused
+  std::vector<std::string> announcements;
+  std::vector<Instant> link_open_times;   // when each OpenLink was requested
+  int rollbacks = 0;
+  int http_requests = 0;
+  CallState state() const { return call->snapshot().state; }
+};
+
+// ---- [SECTION] The world ------------------------------------------------------------------------
+class World {
+ public:
+  explicit World(std::uint64_t seed = 1, Instant start = 1800000000000);  // 2027-01-15T08:00:00Z
+  Instant now() const { return now_; }
+  FakeBackend& backend() { return backend_; }
+
+  Client& open(const std::string& name, const std::string& url, CallConfig cfg = {});
+  void input(Client& c, const Input& in);   // feed an input now and perform effects
+  void run_for(Duration d);
+  // Runs until pred() holds or `limit` of simulated time passes; returns pred().
+  bool run_until(const std::function<bool()>& pred, Duration limit);
+
+  void set_network(bool ok);                 // false: media between peers stops flowing
+  void drop_signaling(Client& c);            // the server closes c's WebSocket
+  std::string invite_url(const std::string& room, const std::string& role, const std::string& name, Duration ttl = 3600000);
+  double received_level(Client& c) const;    // what c hears from its peer right now
+
+  Duration latency = 20;                     // one-way network latency
+  std::size_t events_run = 0;
+
+ private:
+  void at(Instant when, std::function<void()> fn);
+  void perform(Client& c, const Effect& e);
+  void drain(Client& c);
+  void http(Client& c, const fx::HttpRequest& r);
+  void ws_open(Client& c, std::uint64_t link);
+  void ping_loop(Client* c, std::uint64_t link);
+  void ws_frame(Client& c, std::uint64_t link, const std::string& text);
+  void ws_close(Client& c, std::uint64_t link, bool by_server);
+  void server_send(FakeBackend::Conn& conn, const std::string& frame);
+  void server_emit(FakeBackend::Conn& conn, const std::string& name, const nlohmann::json& data);
+  void server_remove(FakeBackend::Conn& conn, const std::string& reason);
+  void pc_event(Client& c, std::function<void(FakePeer&)> fn, Duration delay);
+  void trickle(Client& c);
+  void check_connectivity();
+  void levels_tick(Client& c);
+  Client* peer_of(const Client& c) const;
+
+  struct Ev { Instant at; std::uint64_t seq; std::function<void()> fn; };
+  struct Later { bool operator()(const Ev& a, const Ev& b) const { return a.at != b.at ? a.at > b.at : a.seq > b.seq; } };
+  std::priority_queue<Ev, std::vector<Ev>, Later> queue_;
+  std::uint64_t seq_ = 0;
+  Instant now_;
+  std::uint64_t seed_;
+  bool network_ok_ = true;
+  FakeBackend backend_;
+  std::vector<std::unique_ptr<Client>> clients_;
+};
+
+// ---- [SECTION] Scenarios ------------------------------------------------------------------------
+struct ScenarioResult {
+  std::string name;
+  std::vector<std::string> failures;   // empty = passed
+  std::vector<std::pair<CallState, CallState>> transitions;  // union over every client
+  Instant simulated_ms = 0;
+  std::size_t events = 0;
+  bool ok() const { return failures.empty(); }
+};
+std::vector<std::string> scenario_names();
+ScenarioResult run_scenario(const std::string& name, std::uint64_t seed = 7);
+
+}  // namespace earshot::sim
