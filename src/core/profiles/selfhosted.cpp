@@ -79,10 +79,11 @@ class SelfhostedChannel final : public SignalingChannel {
     std::string server_message;
     if (r.data.is_object()) server_message = str_field(r.data, "message");
     events_.push_back(signal::Refused{SelfhostedProfile::failure_for(r.message, server_message, nullptr, now)});
+    refused_ = true;  // the session closes next; that is the refusal, not a lost link to repair
   }
   void on(const sio::AckReceived&, Instant) {}
   void on(const sio::Closed& c, Instant) {
-    if (c.reason != "client disconnect") events_.push_back(signal::Lost{c.reason});
+    if (c.reason != "client disconnect" && !refused_) events_.push_back(signal::Lost{c.reason});
   }
   void on(const sio::Discarded& d, Instant) { events_.push_back(signal::Warning{d.why}); }
   void on(const sio::EventReceived& ev, Instant) {
@@ -141,6 +142,7 @@ class SelfhostedChannel final : public SignalingChannel {
   Participant self_;
   sio::Session session_;
   std::optional<Instant> welcome_deadline_;
+  bool refused_ = false;
   std::deque<signal::Event> events_;
 };
 }  // namespace

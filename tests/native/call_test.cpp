@@ -1,0 +1,162 @@
+// Call-level specifications: given these inputs, expect exactly these effects.
+#include <gtest/gtest.h>
+
+#include "earshot/call.hpp"
+#include "earshot/crypto.hpp"
+#include "earshot/wire.hpp"
+
+using namespace earshot;
+using nlohmann::json;
+
+namespace {
+constexpr Instant kNow = 1800000000000;  // 2027-01-15T08:00:00Z
+
+std::string invite_token(json claims) {
+  json header = {{"alg", "HS256"}, {"typ", "JWT"}};
+  std::string input = crypto::base64url_encode(header.dump()) + "." + crypto::base64url_encode(claims.dump());
+  return input + "." + crypto::base64url_encode(crypto::as_bytes(crypto::hmac_sha256("k", input)));
+}
+std::string link(const std::string& role = "guest", Instant exp = kNow + 3600000) {
+  return "https://x.test/room.html?room=r1&t=" +
+         invite_token({{"iss", "earshot"}, {"typ", "invite"}, {"room", "r1"}, {"role", role}, {"name", "Gus"},
+                       {"jti", "j1"}, {"iat", kNow / 1000}, {"exp", exp / 1000}});
+}
+std::vector<Effect> drain(Call& c) {
+  std::vector<Effect> out;
+  while (auto e = c.poll_effect()) out.push_back(*e);
+  return out;
+}
+CallConfig config() {
+  CallConfig c;
+  c.profile.api_base = "http://127.0.0.1:8080";
+  return c;
+}
+const char* kAdmission = R"({"roomId":"r1","token":"rt","signalingUrl":"ws://127.0.0.1:8080/ws","ttl":3600,
+  "expiresAt":"x","iceServers":[{"urls":"turn:127.0.0.1:3478","username":"1:u","credential":"c"}],
+  "user":{"userId":"u2","name":"Gus","role":"guest"}})";
+}  // namespace
+
+TEST(CallMachine, GuestWithExpiredInviteSeesExpiryTimeBeforeAnyRequest) {
+  Call call(config(), kNow, 1);
+  call.handle(in::PageOpened{link("guest", kNow - 60000)}, kNow);
+  auto effects = drain(call);
+  ASSERT_EQ(effects.size(), 2u);
+  EXPECT_EQ(effects[0], Effect(fx::StateChanged{CallState::Idle, CallState::Failed}));
+  EXPECT_EQ(effects[1], Effect(fx::ShowFailure{{"invite.expired", "This invite expired at 07:59 (UTC). Ask the host for a new link."}, false}));
+  EXPECT_FALSE(call.poll_timeout().has_value());
+}
+
+TEST(CallMachine, ValidInviteAsksForTheMicAndRedeemsAtOnce) {
+  Call call(config(), kNow, 1);
+  call.handle(in::PageOpened{link()}, kNow);
+  auto effects = drain(call);
+  ASSERT_EQ(effects.size(), 3u);
+  EXPECT_EQ(effects[0], Effect(fx::StateChanged{CallState::Idle, CallState::Prejoin}));
+  EXPECT_EQ(effects[1], Effect(fx::AcquireMic{""}));
+  auto* req = std::get_if<fx::HttpRequest>(&effects[2]);
+  ASSERT_NE(req, nullptr);
+  EXPECT_EQ(req->spec.method, "POST");
+  EXPECT_EQ(req->spec.url, "http://127.0.0.1:8080/api/v1/invites/redeem");
+  EXPECT_EQ(json::parse(req->spec.body)["invite"], link().substr(link().find("&t=") + 3));
+  const auto& s = call.snapshot();
+  EXPECT_EQ(s.invite->name, "Gus");
+  EXPECT_EQ(s.invite->expires_at, kNow + 3600000);
+  EXPECT_FALSE(s.join_ready);
+}
+
+TEST(CallMachine, AdmissionOpensTheSignalingLinkButEntersTheRoomOnlyOnJoin) {
+  Call call(config(), kNow, 1);
+  call.handle(in::PageOpened{link()}, kNow);
+  drain(call);
+  call.handle(in::MicGranted{"default", "Mic"}, kNow + 5);
+  call.handle(in::HttpResponded{1, 200, kAdmission}, kNow + 10);
+  auto effects = drain(call);
+  ASSERT_EQ(effects.size(), 1u);
+  EXPECT_EQ(effects[0], Effect(fx::OpenLink{1, "ws://127.0.0.1:8080/ws/?EIO=4&transport=websocket"}));
+  EXPECT_TRUE(call.snapshot().join_ready);
+  call.handle(in::LinkOpened{1}, kNow + 20);
+  call.handle(in::LinkMessage{1, R"(0{"sid":"s","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000})"}, kNow + 21);
+  EXPECT_TRUE(drain(call).empty()) << "nothing is sent before Join";
+  EXPECT_EQ(call.poll_timeout(), kNow + 21 + 45000) << "heartbeat deadline";
+  call.handle(in::JoinClicked{}, kNow + 1000);
+  effects = drain(call);
+  ASSERT_EQ(effects.size(), 3u);
+  EXPECT_EQ(effects[0], Effect(fx::StateChanged{CallState::Prejoin, CallState::Joining}));
+  EXPECT_EQ(effects[1], Effect(fx::CreatePeer{json{{"iceServers", json::parse(kAdmission)["iceServers"]}, {"iceTransportPolicy", "all"}}}));
+  EXPECT_EQ(effects[2], Effect(fx::SendOnLink{1, R"(40{"roomId":"r1","token":"rt"})"}));
+}
+
+TEST(CallMachine, CandidatesBeforeTheRemoteDescriptionAreQueuedThenAddedInOrder) {
+  Call call(config(), kNow, 1);
+  call.handle(in::PageOpened{link()}, kNow);
+  call.handle(in::MicGranted{"default", "Mic"}, kNow);
+  call.handle(in::HttpResponded{1, 200, kAdmission}, kNow);
+  call.handle(in::LinkOpened{1}, kNow);
+  call.handle(in::LinkMessage{1, R"(0{"sid":"s","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000})"}, kNow);
+  call.handle(in::JoinClicked{}, kNow);
+  call.handle(in::LinkMessage{1, R"(40{"sid":"x"})"}, kNow);
+  call.handle(in::LinkMessage{1, R"(42["room-state",{"self":{"userId":"u2","name":"Gus","role":"guest"},"participants":[{"userId":"u1","name":"Hana","role":"host"}]}])"}, kNow);
+  EXPECT_EQ(call.snapshot().state, CallState::Connecting);
+  drain(call);
+  call.handle(in::LinkMessage{1, R"(42["webrtc-offer",{"from":"u1","sdp":{"type":"offer","sdp":"v=0 o"}}])"}, kNow);
+  call.handle(in::LinkMessage{1, R"(42["ice-candidate",{"from":"u1","candidate":{"candidate":"candidate:1","sdpMid":"0","sdpMLineIndex":0}}])"}, kNow);
+  call.handle(in::LinkMessage{1, R"(42["ice-candidate",{"from":"u1","candidate":{"candidate":"candidate:2","sdpMid":"0","sdpMLineIndex":0}}])"}, kNow);
+  call.handle(in::LinkMessage{1, R"(42["ice-candidate",{"from":"intruder","candidate":{"candidate":"candidate:9"}}])"}, kNow);
+  auto effects = drain(call);
+  ASSERT_EQ(effects.size(), 1u) << "only the remote description; candidates wait";
+  EXPECT_EQ(effects[0], Effect(fx::ApplyRemoteDescription{1, "offer", "v=0 o"}));
+  call.handle(in::RemoteDescriptionApplied{1}, kNow + 30);
+  effects = drain(call);
+  ASSERT_EQ(effects.size(), 3u);
+  EXPECT_EQ(std::get<fx::AddRemoteCandidate>(effects[0]).candidate["candidate"], "candidate:1");
+  EXPECT_EQ(std::get<fx::AddRemoteCandidate>(effects[1]).candidate["candidate"], "candidate:2");
+  EXPECT_EQ(effects[2], Effect(fx::CreateAnswer{1}));
+  call.handle(in::LocalDescriptionReady{1, "", "v=0 a"}, kNow + 40);  // the type may be left out
+  effects = drain(call);
+  ASSERT_EQ(effects.size(), 1u);
+  EXPECT_EQ(effects[0], Effect(fx::SendOnLink{1, R"(42["webrtc-answer",{"sdp":{"sdp":"v=0 a","type":"answer"}}])"}));
+  // a stale completion from an older negotiation is ignored
+  call.handle(in::LocalDescriptionReady{0, "offer", "old"}, kNow + 50);
+  EXPECT_TRUE(drain(call).empty());
+}
+
+TEST(CallMachine, GarbageSignalingFramesAreDiscardedWithoutHarm) {
+  Call call(config(), kNow, 1);
+  call.handle(in::PageOpened{link()}, kNow);
+  call.handle(in::MicGranted{"default", "Mic"}, kNow);
+  call.handle(in::HttpResponded{1, 200, kAdmission}, kNow);
+  call.handle(in::LinkOpened{1}, kNow);
+  call.handle(in::LinkMessage{1, R"(0{"sid":"s","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000})"}, kNow);
+  drain(call);
+  for (const char* junk : {"", "9", "4", "42", "42[", "42[1,2]", "42[\"webrtc-offer\",7]", "43x[]", "\xff\xfe",
+                           "42[\"ice-candidate\",{\"candidate\":5}]", "0{}"})
+    call.handle(in::LinkMessage{1, junk}, kNow);
+  call.handle(in::LinkMessage{1, std::string(2 << 20, 'x')}, kNow);  // 2 MB frame
+  EXPECT_EQ(call.snapshot().state, CallState::Prejoin);
+  for (auto& e : drain(call)) EXPECT_FALSE(std::holds_alternative<fx::ShowFailure>(e)) << wire::to_json(e).dump();
+}
+
+TEST(CallMachine, MuteDisablesTheTrackAndIsAnnounced) {
+  Call call(config(), kNow, 1);
+  call.handle(in::PageOpened{link()}, kNow);
+  call.handle(in::MicGranted{"default", "Mic"}, kNow);
+  drain(call);
+  call.handle(in::MuteSet{true}, kNow);
+  auto effects = drain(call);
+  ASSERT_EQ(effects.size(), 2u);
+  EXPECT_EQ(effects[0], Effect(fx::SetMicEnabled{false}));
+  EXPECT_EQ(effects[1], Effect(fx::Announce{"Microphone muted."}));
+  call.handle(in::MuteSet{true}, kNow);
+  EXPECT_TRUE(drain(call).empty()) << "muting twice does nothing";
+}
+
+TEST(CallMachine, UnknownProfileFailsWithASentenceNamingIt) {
+  CallConfig c = config();
+  c.profile.name = "skype";
+  Call call(c, kNow, 1);
+  call.handle(in::PageOpened{link()}, kNow);
+  ASSERT_TRUE(call.snapshot().failure);
+  EXPECT_EQ(call.snapshot().failure->code, "profile.unknown");
+  EXPECT_EQ(call.snapshot().failure->message,
+            "Unknown backend profile 'skype' in config.json (expected selfhosted, chime, kvs or ivs).");
+}
