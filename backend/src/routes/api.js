@@ -1,0 +1,271 @@
+'use strict';
+// REST endpoints: seed 004 (/auth/token, /rooms, /rooms/:id/join, /rooms/:id/status, /turn/credentials,
+// /webhooks/subscribe, /webhooks/test) plus the invite-link flow (/admin/rooms, /invites/redeem).
+const crypto = require('node:crypto');
+const { E, ApiError } = require('../utils/errors');
+const { validate, ID_RE, ROOM_ID_RE } = require('../utils/validate');
+const { randomId } = require('../services/auth');
+const { iceServers } = require('../services/turn');
+const jwt = require('../services/jwt');
+
+const iso = (ms) => new Date(ms).toISOString();
+const ROLE_RE = /^[A-Za-z0-9_-]{1,20}$/;
+
+function signalingUrl(cfg) {
+  const u = new URL(cfg.publicUrl);
+  return `${u.protocol === 'https:' ? 'wss:' : 'ws:'}//${u.host}/ws`;
+}
+
+function roomStatus(row, now = Date.now()) {
+  return row.expires_at <= now ? 'expired' : row.status;
+}
+
+function createApi(ctx) {
+  const { cfg, store, auth, webhooks } = ctx;
+  const signaling = {
+    liveParticipants: (id) => ctx.signaling.liveParticipants(id),
+    closeRoom: (id, reason) => ctx.signaling.closeRoom(id, reason),
+  };
+
+  function loadRoomForApp(roomId, appId) {
+    if (!ROOM_ID_RE.test(roomId)) throw E.notFound('room.not_found', 'This room does not exist.');
+    const row = store.getRoom(roomId);
+    if (!row || row.app_id !== appId) throw E.notFound('room.not_found', 'This room does not exist.');
+    return row;
+  }
+
+  function assertJoinable(row) {
+    if (row.expires_at <= Date.now()) throw new ApiError(410, 'room.expired', 'This room has expired.');
+    if (row.status === 'closed') throw new ApiError(410, 'room.closed', 'This room is closed.');
+  }
+
+  function roomSessionPayload(row, user) {
+    const t = auth.signRoomToken({ roomId: row.room_id, appId: row.app_id, userId: user.userId, name: user.name, role: user.role, roomExpiresAtMs: row.expires_at });
+    const ice = iceServers(cfg, user.userId, Math.min(cfg.turnTtl, Math.max(60, t.ttl)));
+    return { roomId: row.room_id, token: t.token, signalingUrl: signalingUrl(cfg), iceServers: ice.iceServers, ttl: t.ttl, expiresAt: iso(t.exp * 1000) };
+  }
+
+  // ---- seed 004 -------------------------------------------------------------------------------
+
+  // POST /api/v1/auth/token { appId, appSecret, user?: { id, name?, role? } } -> { token, expiresIn }
+  function authToken({ body }) {
+    const b = validate(body, {
+      appId: { type: 'string', max: 64 },
+      appSecret: { type: 'string', max: 256, trim: false },
+      user: { type: 'object', optional: true, fields: {
+        id: { type: 'string', pattern: ID_RE, patternHint: '1-64 of A-Z a-z 0-9 _ . @ -' },
+        name: { type: 'string', optional: true, min: 1, max: 40 },
+        role: { type: 'string', optional: true, pattern: ROLE_RE, patternHint: '1-20 of A-Z a-z 0-9 _ -' },
+      } },
+    });
+    if (!(auth.safeEqual(b.appId, cfg.appId) && auth.safeEqual(b.appSecret, cfg.appSecret))) throw E.authInvalid('Unknown appId or wrong appSecret.');
+    const t = auth.signAppToken(cfg.appId, b.user);
+    return { status: 200, body: { token: t.token, expiresIn: t.expiresIn } };
+  }
+
+  // POST /api/v1/rooms { metadata?, createdBy? } -> 201 { roomId, status }
+  function createRoom({ req, body }) {
+    const a = auth.appAuth(req);
+    const b = validate(body, {
+      metadata: { type: 'json', optional: true, maxBytes: 2048 },
+      createdBy: { type: 'string', optional: true, pattern: ID_RE, patternHint: '1-64 of A-Z a-z 0-9 _ . @ -' },
+    });
+    const now = Date.now();
+    const roomId = randomId(12);
+    store.createRoom({
+      roomId, appId: a.appId, source: 'api', title: null,
+      metadata: b.metadata === undefined ? null : JSON.stringify(b.metadata),
+      createdBy: b.createdBy ?? a.user?.id ?? null,
+      createdAt: now, expiresAt: now + cfg.roomTtl * 1000,
+    });
+    webhooks.enqueue(a.appId, 'call.created', { roomId, createdAt: iso(now), createdBy: b.createdBy ?? a.user?.id ?? null });
+    return { status: 201, body: { roomId, status: 'open', createdAt: iso(now), expiresAt: iso(now + cfg.roomTtl * 1000) } };
+  }
+
+  // POST /api/v1/rooms/:roomId/join { userId, name?, role? } -> { roomId, token, signalingUrl, iceServers, ttl }
+  function joinRoom({ req, body, params }) {
+    const a = auth.appAuth(req);
+    const b = validate(body, {
+      userId: { type: 'string', pattern: ID_RE, patternHint: '1-64 of A-Z a-z 0-9 _ . @ -' },
+      name: { type: 'string', optional: true, min: 1, max: 40 },
+      role: { type: 'string', optional: true, pattern: ROLE_RE, patternHint: '1-20 of A-Z a-z 0-9 _ -' },
+    });
+    if (a.user && a.user.id !== b.userId) throw E.forbidden('This app token was issued for another user.');
+    const row = loadRoomForApp(params.roomId, a.appId);
+    assertJoinable(row);
+    const present = signaling.liveParticipants(row.room_id);
+    if (present.length >= 2 && !present.some((p) => p.userId === b.userId)) throw new ApiError(409, 'room.full', 'This room already has two participants.');
+    const user = { userId: b.userId, name: b.name ?? a.user?.name ?? b.userId, role: b.role ?? a.user?.role ?? 'participant' };
+    return { status: 200, body: roomSessionPayload(row, user) };
+  }
+
+  // GET /api/v1/rooms/:roomId/status -> { roomId, status, participants }
+  function roomStatusRoute({ req, params }) {
+    const a = auth.appOrRoomAuth(req);
+    let row;
+    if (a.kind === 'room') {
+      if (a.claims.roomId !== params.roomId) throw E.forbidden('This room token is for another room.');
+      row = loadRoomForApp(params.roomId, a.claims.appId);
+    } else {
+      row = loadRoomForApp(params.roomId, a.appId);
+    }
+    return { status: 200, body: {
+      roomId: row.room_id, status: roomStatus(row), participants: signaling.liveParticipants(row.room_id),
+      createdAt: iso(row.created_at), expiresAt: iso(row.expires_at),
+    } };
+  }
+
+  // POST /api/v1/turn/credentials -> { iceServers, ttl }
+  function turnCredentials({ req, body }) {
+    const a = auth.appOrRoomAuth(req);
+    validate(body, {});
+    const user = a.kind === 'room' ? a.claims.sub : (a.user?.id ?? a.appId);
+    const ice = iceServers(cfg, user);
+    return { status: 200, body: { iceServers: ice.iceServers, ttl: ice.ttl } };
+  }
+
+  function checkWebhookUrl(raw) {
+    let u;
+    try { u = new URL(raw); } catch { throw E.invalid('url', 'Field "url" must be an absolute http(s) URL.'); }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw E.invalid('url', 'Field "url" must be an http(s) URL.');
+    if (u.username || u.password) throw E.invalid('url', 'Field "url" must not contain credentials.');
+    return u.toString();
+  }
+
+  // POST /api/v1/webhooks/subscribe { url, secret? } -> { ok, webhookUrl }
+  function webhookSubscribe({ req, body }) {
+    const a = auth.appAuth(req);
+    if (a.user) throw E.forbidden('User-scoped app tokens cannot change webhook settings.');
+    const b = validate(body, {
+      url: { type: 'string', max: 2048 },
+      secret: { type: 'string', optional: true, min: 16, max: 256, trim: false },
+    });
+    const url = checkWebhookUrl(b.url);
+    const generated = b.secret === undefined;
+    const secret = b.secret ?? crypto.randomBytes(32).toString('base64url');
+    store.ensureApp(a.appId);
+    store.setWebhook(a.appId, url, secret);
+    const out = { ok: true, webhookUrl: url };
+    if (generated) out.webhookSecret = secret; // shown once: the only way to learn a generated secret
+    return { status: 200, body: out };
+  }
+
+  // POST /api/v1/webhooks/test -> 202 { ok, event, deliveryId }
+  function webhookTest({ req, body }) {
+    const a = auth.appAuth(req);
+    if (a.user) throw E.forbidden('User-scoped app tokens cannot send test webhooks.');
+    validate(body, {});
+    const app = store.getApp(a.appId);
+    if (!app || !app.webhook_url) throw new ApiError(409, 'webhook.not_configured', 'Subscribe a webhook URL first (POST /api/v1/webhooks/subscribe).');
+    const id = webhooks.enqueue(a.appId, 'test.event', { message: 'Earshot test event', sentAt: iso(Date.now()) });
+    return { status: 202, body: { ok: true, event: 'test.event', deliveryId: id, webhookUrl: app.webhook_url } };
+  }
+
+  // ---- invite links ---------------------------------------------------------------------------
+
+  function linkUrl(roomId, invite) {
+    return `${cfg.publicUrl}/room.html?room=${encodeURIComponent(roomId)}&t=${encodeURIComponent(invite)}`;
+  }
+
+  // POST /api/v1/admin/rooms
+  function adminCreateRoom({ req, body }) {
+    auth.adminAuth(req);
+    const b = validate(body, {
+      title: { type: 'string', optional: true, max: 80 },
+      hostName: { type: 'string', default: 'Host', min: 1, max: 40 },
+      guestName: { type: 'string', default: 'Guest', min: 1, max: 40 },
+      inviteTtlSeconds: { type: 'int', default: cfg.inviteTtl, min: 60, max: 86400 },
+    });
+    const now = Date.now();
+    const roomId = randomId(12);
+    const ttl = b.inviteTtlSeconds;
+    const expiresAt = now + Math.max(cfg.roomTtl, ttl + cfg.tokenTtl) * 1000;
+    const host = { role: 'host', name: b.hostName, jti: randomId(16) };
+    const guest = { role: 'guest', name: b.guestName, jti: randomId(16) };
+    for (const inv of [host, guest]) {
+      const s = auth.signInvite({ roomId, role: inv.role, name: inv.name, jti: inv.jti, ttl });
+      inv.token = s.token;
+      inv.expiresAt = s.exp * 1000;
+    }
+    const title = b.title ? b.title : null;
+    store.createRoom({ roomId, appId: cfg.appId, source: 'admin', title, createdAt: now, expiresAt }, [host, guest]);
+    webhooks.enqueue(cfg.appId, 'call.created', { roomId, title, createdAt: iso(now), createdBy: 'admin' });
+    const link = (inv) => ({ url: linkUrl(roomId, inv.token), role: inv.role, name: inv.name, expiresAt: iso(inv.expiresAt) });
+    return { status: 201, body: { roomId, title, createdAt: iso(now), expiresAt: iso(expiresAt), links: { host: link(host), guest: link(guest) } } };
+  }
+
+  // GET /api/v1/admin/rooms[?include=api]
+  function adminListRooms({ req, url }) {
+    auth.adminAuth(req);
+    for (const k of url.searchParams.keys()) if (k !== 'include') throw E.invalid(k, `Unknown query parameter "${k}".`);
+    const inc = url.searchParams.get('include');
+    if (inc !== null && inc !== 'api') throw E.invalid('include', 'Query parameter "include" may only be "api".');
+    const rows = store.listRooms(cfg.appId, inc === 'api');
+    const rooms = rows.map((row) => {
+      const inv = { host: null, guest: null };
+      for (const i of store.invitesForRoom(row.room_id)) inv[i.role] = { used: i.used_at !== null, expiresAt: iso(i.expires_at) };
+      return {
+        roomId: row.room_id, title: row.title, status: roomStatus(row), createdAt: iso(row.created_at), expiresAt: iso(row.expires_at),
+        participants: signaling.liveParticipants(row.room_id), invites: inv,
+      };
+    });
+    return { status: 200, body: { rooms } };
+  }
+
+  // DELETE /api/v1/admin/rooms/:roomId -> { roomId, status: "closed" }
+  function adminCloseRoom({ req, params }) {
+    auth.adminAuth(req);
+    const row = loadRoomForApp(params.roomId, cfg.appId);
+    signaling.closeRoom(row.room_id, 'closed');
+    return { status: 200, body: { roomId: row.room_id, status: 'closed' } };
+  }
+
+  // POST /api/v1/invites/redeem { invite } -> { roomId, token, signalingUrl, ttl, expiresAt, iceServers, user }
+  function redeemInvite({ body }) {
+    const b = validate(body, { invite: { type: 'string', min: 1, max: 4096, trim: false } });
+    let claims;
+    try {
+      claims = auth.verify(b.invite, 'invite');
+    } catch (e) {
+      if (e instanceof jwt.JwtError && e.code === 'expired') throw new ApiError(410, 'invite.expired', 'This invite link has expired.');
+      throw new ApiError(401, 'invite.invalid', 'This invite link is not valid.');
+    }
+    if (typeof claims.jti !== 'string' || typeof claims.room !== 'string' || !['host', 'guest'].includes(claims.role) || typeof claims.name !== 'string') {
+      throw new ApiError(401, 'invite.invalid', 'This invite link is not valid.');
+    }
+    const row = store.getRoom(claims.room);
+    if (!row || row.app_id !== cfg.appId) throw E.notFound('room.not_found', 'The room of this invite no longer exists.');
+    if (row.expires_at <= Date.now()) throw new ApiError(410, 'room.expired', 'The room of this invite has expired.');
+    if (row.status === 'closed') throw new ApiError(410, 'room.closed', 'The room of this invite has been closed.');
+    const userId = 'u_' + randomId(9);
+    const r = store.redeemInvite(claims.jti, userId);
+    if (r === 'used') throw new ApiError(409, 'invite.used', 'This invite link has already been used.');
+    if (r === 'expired') throw new ApiError(410, 'invite.expired', 'This invite link has expired.');
+    if (r === 'unknown') throw new ApiError(401, 'invite.invalid', 'This invite link is not valid.');
+    const user = { userId, name: claims.name, role: claims.role };
+    return { status: 200, body: { ...roomSessionPayload(row, user), user } };
+  }
+
+  // GET /api/v1/config -> public runtime config for the pages (no secrets)
+  function publicConfig() {
+    return { status: 200, body: { apiBase: cfg.publicUrl, signalingUrl: signalingUrl(cfg), signalingPath: '/ws', apiVersion: 'v1' } };
+  }
+
+  return [
+    // method, path pattern, handler, options
+    ['POST', '/api/v1/auth/token', authToken, { rate: 'auth' }],
+    ['POST', '/api/v1/rooms', createRoom, {}],
+    ['POST', '/api/v1/rooms/:roomId/join', joinRoom, {}],
+    ['GET', '/api/v1/rooms/:roomId/status', roomStatusRoute, {}],
+    ['POST', '/api/v1/turn/credentials', turnCredentials, {}],
+    ['POST', '/api/v1/webhooks/subscribe', webhookSubscribe, {}],
+    ['POST', '/api/v1/webhooks/test', webhookTest, {}],
+    ['POST', '/api/v1/admin/rooms', adminCreateRoom, { rate: 'admin' }],
+    ['GET', '/api/v1/admin/rooms', adminListRooms, { rate: 'admin' }],
+    ['DELETE', '/api/v1/admin/rooms/:roomId', adminCloseRoom, { rate: 'admin' }],
+    ['POST', '/api/v1/invites/redeem', redeemInvite, { rate: 'redeem' }],
+    ['GET', '/api/v1/config', publicConfig, {}],
+  ];
+}
+
+module.exports = { createApi, signalingUrl };

@@ -1,0 +1,154 @@
+'use strict';
+// Earshot backend entry point: `node backend/src/server.js`.
+// HTTP API + static pages + Socket.IO signaling (/ws) on one port; optional coturn child;
+// webhook worker and expiry sweeper. Prints `EARSHOT_READY port=<port>` when listening.
+const http = require('node:http');
+const { Server } = require('socket.io');
+const { loadConfig, ConfigError } = require('./config');
+const { openDb } = require('./data/db');
+const { createAuth } = require('./services/auth');
+const { createDispatcher } = require('./webhooks/dispatcher');
+const { attachSignaling } = require('./socket/signaling');
+const { createApp } = require('./app');
+const { startTurn, stopTurn } = require('./services/turn');
+const { createLogger } = require('./utils/log');
+
+const SOCKET_MAX_BYTES = 128 * 1024;
+
+async function main(env = process.env) {
+  // A signal during startup is remembered and acted on once everything (coturn included) is up,
+  // so nothing is left orphaned.
+  let pendingSignal = null;
+  const early = (sig) => { pendingSignal = sig; };
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(sig, early);
+  const cfg = loadConfig(env);
+  const log = createLogger(cfg.logLevel);
+  const store = openDb(cfg.dbPath);
+  store.ensureApp(cfg.appId);
+  const auth = createAuth(cfg);
+  const webhooks = createDispatcher({ store, cfg, log });
+
+  let turn = null;
+  const turnState = () => (cfg.turn.start ? (turn ? 'running' : 'stopped') : 'external');
+
+  const ctx = { cfg, log, store, auth, webhooks, turnState, signaling: null };
+  const server = http.createServer({ requestTimeout: 30000, headersTimeout: 15000 });
+  server.keepAliveTimeout = 5000;
+
+  const app = createApp(ctx);
+  server.on('request', app);
+
+  let appRef = null; // for allowRequest closure
+  const io = new Server(server, {
+    path: '/ws',
+    serveClient: false,
+    maxHttpBufferSize: SOCKET_MAX_BYTES,
+    pingInterval: 25000,
+    pingTimeout: 20000,
+    connectTimeout: 10000,
+    cors: {
+      origin: (origin, cb) => cb(null, !origin || cfg.corsOrigins.includes(origin) || origin === appRef?.origin),
+      methods: ['GET', 'POST'],
+    },
+    // Browsers send Origin on the WebSocket upgrade; CORS headers do not protect it, so check here.
+    allowRequest: (req, cb) => {
+      const origin = req.headers.origin;
+      if (!origin) return cb(null, true);
+      const host = req.headers.host;
+      const ok = cfg.corsOrigins.includes(origin) || origin === appRef?.origin || origin === `http://${host}` || origin === `https://${host}`;
+      cb(ok ? null : 'origin not allowed', ok);
+    },
+  });
+  ctx.signaling = attachSignaling(io, ctx);
+
+  // Rooms that were mid-call when the previous process stopped: their sockets are gone.
+  for (const row of store.activeRooms()) {
+    if (store.endRoom(row.room_id)) {
+      const now = Date.now();
+      webhooks.enqueue(row.app_id, 'call.ended', {
+        roomId: row.room_id, startedAt: row.started_at ? new Date(row.started_at).toISOString() : null,
+        endedAt: new Date(now).toISOString(), durationSeconds: row.started_at ? Math.round((now - row.started_at) / 1000) : 0,
+        reason: 'server_restart',
+      });
+    }
+  }
+
+  if (cfg.turn.start) {
+    turn = await startTurn({
+      dataDir: cfg.dataDir, port: cfg.turn.port, minPort: cfg.turn.minPort, maxPort: cfg.turn.maxPort,
+      secret: cfg.turnSecret, realm: cfg.turn.realm, allowLoopbackPeers: cfg.turn.allowLoopbackPeers, bin: cfg.turn.bin,
+    });
+    turn.exited.then((e) => { if (turn) { log.error('coturn exited unexpectedly', e); turn = null; } });
+    log.info('coturn started', { pid: turn.pid, port: cfg.turn.port, allowLoopbackPeers: cfg.turn.allowLoopbackPeers });
+  }
+
+  try {
+    await new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(cfg.port, cfg.host, () => { server.off('error', reject); resolve(); });
+    });
+  } catch (e) {
+    if (turn) { turn = null; await stopTurn(cfg.dataDir); }
+    throw e;
+  }
+  const port = server.address().port;
+  if (!cfg.publicUrl) {
+    const h = cfg.host.includes(':') ? `[${cfg.host}]` : (cfg.host === '0.0.0.0' ? '127.0.0.1' : cfg.host);
+    cfg.publicUrl = `http://${h}:${port}`;
+  }
+  appRef = { origin: new URL(cfg.publicUrl).origin };
+
+  webhooks.start();
+  const sweep = () => {
+    try {
+      const now = Date.now();
+      // tell connected sockets before the rows disappear
+      for (const r of store.expiredRooms(now)) ctx.signaling.closeRoom(r.room_id, 'expired');
+      const res = store.sweep(now);
+      if (res.rooms.length || res.invites) log.info('sweeper removed expired data', { rooms: res.rooms.length, invites: res.invites });
+    } catch (e) { log.error('sweep failed', { err: String(e) }); }
+  };
+  sweep();
+  const sweeper = setInterval(sweep, cfg.sweepMs);
+  sweeper.unref();
+
+  let stopping = null;
+  async function shutdown(sig) {
+    if (stopping) return stopping;
+    stopping = (async () => {
+      log.info('shutting down', { signal: sig });
+      const force = setTimeout(() => { log.error('forced exit after timeout'); process.exit(1); }, 8000);
+      force.unref();
+      clearInterval(sweeper);
+      io.close(); // disconnects sockets and closes the http server
+      server.closeAllConnections?.();
+      await webhooks.stop();
+      if (turn) {
+        const t = turn; turn = null;
+        await stopTurn(cfg.dataDir);
+        try { t.child.kill('SIGKILL'); } catch { /* already gone */ }
+        await Promise.race([t.exited, new Promise((r) => setTimeout(r, 2000))]); // reap it
+      }
+      try { store.close(); } catch { /* already closed */ }
+      process.exit(0);
+    })();
+    return stopping;
+  }
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP']) { process.on(sig, () => shutdown(sig)); process.off(sig, early); }
+  if (pendingSignal) { shutdown(pendingSignal); return { cfg, server, io, store, shutdown, port }; }
+  const keyWhere = env.EARSHOT_ADMIN_KEY ? 'from EARSHOT_ADMIN_KEY' : `in ${cfg.secretsFile} ("adminKey")`;
+  process.stdout.write(`Earshot admin page: ${cfg.publicUrl}/index.html (admin key: ${keyWhere})\n`);
+  process.stdout.write(`EARSHOT_READY port=${port}\n`);
+
+  return { cfg, server, io, store, shutdown, port };
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    if (e instanceof ConfigError) process.stderr.write(`earshot: configuration error: ${e.message}\n`);
+    else process.stderr.write(`earshot: failed to start: ${e && e.stack || e}\n`);
+    process.exit(1);
+  });
+}
+
+module.exports = { main };

@@ -1,0 +1,254 @@
+'use strict';
+// Socket.IO signaling at path /ws. One socket.io room per Earshot room, at most 2 distinct users.
+// Handshake: auth = { token, roomId? }. Refusals go through next(err) with err.message = stable code
+// and err.data = { code, message }.
+const jwt = require('../services/jwt');
+
+const MAX_SDP_BYTES = 64 * 1024;
+const MAX_CANDIDATE_BYTES = 4 * 1024;
+const MAX_USERS = 2;
+const EVENT_BUDGET = 400; // client events per socket per 10 s
+const WINDOW_MS = 10000;
+
+const REFUSALS = {
+  'token.missing': 'Connect with auth.token set to a room token.',
+  'token.invalid': 'The room token is not valid.',
+  'token.expired': 'The room token has expired; get a new one.',
+  'token.wrong_room': 'The room token was issued for a different room.',
+  'room.not_found': 'This room does not exist.',
+  'room.full': 'This room already has two participants.',
+  'room.closed': 'This room is closed.',
+};
+
+function refusal(code) {
+  const err = new Error(code);
+  err.data = { code, message: REFUSALS[code] };
+  return err;
+}
+
+class SignalError extends Error {
+  constructor(message) { super(message); this.code = 'signal.invalid'; }
+}
+
+function isObj(v) { return v !== null && typeof v === 'object' && !Array.isArray(v); }
+
+function checkSdp(payload, allowedTypes) {
+  if (!isObj(payload)) throw new SignalError('Payload must be an object { sdp: { type, sdp } }.');
+  const d = payload.sdp;
+  if (!isObj(d)) throw new SignalError('sdp must be an object { type, sdp }.');
+  if (!allowedTypes.includes(d.type)) throw new SignalError(`sdp.type must be ${allowedTypes.join(' or ')}.`);
+  if (typeof d.sdp !== 'string' || d.sdp.length === 0) throw new SignalError('sdp.sdp must be a non-empty string.');
+  if (Buffer.byteLength(d.sdp) > MAX_SDP_BYTES) throw new SignalError(`sdp.sdp is larger than ${MAX_SDP_BYTES} bytes.`);
+  return { sdp: { type: d.type, sdp: d.sdp } };
+}
+
+function checkCandidate(payload) {
+  if (!isObj(payload) || !('candidate' in payload)) throw new SignalError('Payload must be an object { candidate }.');
+  const c = payload.candidate;
+  if (c === null) return { candidate: null }; // end of candidates
+  if (!isObj(c)) throw new SignalError('candidate must be an object or null.');
+  if (typeof c.candidate !== 'string') throw new SignalError('candidate.candidate must be a string.');
+  if (Buffer.byteLength(c.candidate) > MAX_CANDIDATE_BYTES) throw new SignalError(`candidate.candidate is larger than ${MAX_CANDIDATE_BYTES} bytes.`);
+  const sdpMid = c.sdpMid ?? null;
+  const idx = c.sdpMLineIndex ?? null;
+  if (sdpMid !== null && (typeof sdpMid !== 'string' || sdpMid.length > 256)) throw new SignalError('candidate.sdpMid must be a short string or null.');
+  if (idx !== null && !(Number.isInteger(idx) && idx >= 0 && idx <= 65535)) throw new SignalError('candidate.sdpMLineIndex must be an integer 0..65535 or null.');
+  if (sdpMid === null && idx === null && c.candidate !== '') throw new SignalError('candidate needs sdpMid or sdpMLineIndex.');
+  const out = { candidate: c.candidate, sdpMid, sdpMLineIndex: idx };
+  if (c.usernameFragment !== undefined && c.usernameFragment !== null) {
+    if (typeof c.usernameFragment !== 'string' || c.usernameFragment.length > 256) throw new SignalError('candidate.usernameFragment must be a short string.');
+    out.usernameFragment = c.usernameFragment;
+  } else if (c.usernameFragment === null) out.usernameFragment = null;
+  return { candidate: out };
+}
+
+function attachSignaling(io, { store, cfg, auth, webhooks, log }) {
+  /** roomId -> Map(userId -> { userId, name, role, joinedAt, socket, live }) */
+  const presence = new Map();
+
+  function liveParticipants(roomId) {
+    const m = presence.get(roomId);
+    if (!m) return [];
+    return [...m.values()].filter((e) => e.live).map(({ userId, name, role, joinedAt }) => ({ userId, name, role, joinedAt }));
+  }
+
+  function roomOpenState(row) {
+    if (!row) return 'room.not_found';
+    if (row.status === 'closed' || row.expires_at <= Date.now()) return 'room.closed';
+    return null;
+  }
+
+  io.use((socket, next) => {
+    const a = socket.handshake.auth || {};
+    const token = typeof a.token === 'string' ? a.token : '';
+    if (!token) return next(refusal('token.missing'));
+    let claims;
+    try { claims = auth.verify(token, 'room'); } catch (e) {
+      return next(refusal(e instanceof jwt.JwtError && e.code === 'expired' ? 'token.expired' : 'token.invalid'));
+    }
+    if (claims.appId !== cfg.appId || typeof claims.roomId !== 'string' || typeof claims.sub !== 'string') return next(refusal('token.invalid'));
+    if (a.roomId !== undefined && a.roomId !== null && a.roomId !== claims.roomId) return next(refusal('token.wrong_room'));
+    const row = store.getRoom(claims.roomId);
+    if (row && row.app_id !== claims.appId) return next(refusal('room.not_found'));
+    const closed = roomOpenState(row);
+    if (closed) return next(refusal(closed));
+
+    let m = presence.get(claims.roomId);
+    if (!m) { m = new Map(); presence.set(claims.roomId, m); }
+    // drop reservations whose transport died before the connection completed
+    for (const [uid, e] of m) if (!e.live && e.socket.conn.readyState !== 'open') m.delete(uid);
+    const prev = m.get(claims.sub);
+    if (!prev && m.size >= MAX_USERS) return next(refusal('room.full'));
+
+    const entry = {
+      userId: claims.sub,
+      name: typeof claims.name === 'string' ? claims.name : claims.sub,
+      role: typeof claims.role === 'string' ? claims.role : 'participant',
+      joinedAt: prev ? prev.joinedAt : new Date().toISOString(),
+      socket,
+      live: false,
+      replaces: prev ? prev.socket : null,
+    };
+    m.set(claims.sub, entry); // reserve synchronously: a concurrent third handshake sees it
+    socket.data.roomId = claims.roomId;
+    socket.data.userId = claims.sub;
+    socket.data.entry = entry;
+    socket.conn.once('close', () => {
+      // handshake passed but the connection never completed
+      if (!entry.live && m.get(entry.userId) === entry) {
+        m.delete(entry.userId);
+        if (prev && prev.live && prev.socket.connected) m.set(prev.userId, prev);
+        if (m.size === 0 && presence.get(claims.roomId) === m) presence.delete(claims.roomId);
+      }
+    });
+    next();
+  });
+
+  io.on('connection', (socket) => {
+    const { roomId, userId, entry } = socket.data;
+    const m = presence.get(roomId);
+    if (!m || m.get(userId) !== entry) { socket.disconnect(true); return; }
+    const reconnect = !!entry.replaces;
+    if (entry.replaces) {
+      const old = entry.replaces;
+      entry.replaces = null;
+      old.data.replaced = true;
+      old.emit('session-replaced', { reason: 'A newer connection of the same user took over.' });
+      old.disconnect(true);
+    }
+    entry.live = true;
+    socket.join(roomId);
+    const self = { userId, name: entry.name, role: entry.role };
+    socket.emit('room-state', { self, participants: liveParticipants(roomId).filter((p) => p.userId !== userId) });
+    socket.to(roomId).emit('user-joined', { userId, name: entry.name, role: entry.role, joinedAt: entry.joinedAt, ...(reconnect ? { reconnect: true } : {}) });
+    log.debug('participant connected', { roomId, userId, reconnect });
+
+    if (!reconnect) {
+      webhooks.enqueue(cfg.appId, 'user.joined', { roomId, userId, name: entry.name, role: entry.role, joinedAt: entry.joinedAt });
+      if (m.size >= MAX_USERS && [...m.values()].every((e) => e.live) && store.startRoom(roomId)) {
+        webhooks.enqueue(cfg.appId, 'call.started', { roomId, startedAt: new Date().toISOString(), participants: liveParticipants(roomId) });
+      }
+    }
+
+    let windowStart = Date.now();
+    let count = 0;
+    function budget() {
+      const now = Date.now();
+      if (now - windowStart > WINDOW_MS) { windowStart = now; count = 0; }
+      return ++count <= EVENT_BUDGET;
+    }
+
+    function relay(event, check) {
+      socket.on(event, (...args) => {
+        const ack = typeof args[args.length - 1] === 'function' ? args.pop() : null;
+        const reply = (r) => { if (ack) { try { ack(r); } catch { /* ignore */ } } };
+        if (!budget()) return reply({ ok: false, code: 'signal.rate_limited', message: 'Too many signaling messages; slow down.' });
+        if (socket.data.removed) return reply({ ok: false, code: 'signal.not_joined', message: 'You have left this room.' });
+        let clean;
+        try { clean = check(args[0]); } catch (e) {
+          if (e instanceof SignalError) return reply({ ok: false, code: e.code, message: e.message });
+          throw e;
+        }
+        const others = [...(presence.get(roomId)?.values() || [])].filter((e) => e.live && e.userId !== userId);
+        for (const o of others) o.socket.emit(event, { ...clean, from: userId });
+        reply({ ok: true, delivered: others.length });
+      });
+    }
+    relay('webrtc-offer', (p) => checkSdp(p, ['offer']));
+    relay('webrtc-answer', (p) => checkSdp(p, ['answer', 'pranswer']));
+    relay('ice-candidate', checkCandidate);
+
+    socket.on('leave', (...args) => {
+      const ack = typeof args[args.length - 1] === 'function' ? args.pop() : null;
+      removeParticipant(socket, 'left');
+      if (ack) { try { ack({ ok: true }); } catch { /* ignore */ } }
+      setImmediate(() => socket.disconnect(true));
+    });
+
+    // Long calls outlive a room token; a connected participant can get a fresh one for reconnects.
+    socket.on('token-refresh', (...args) => {
+      const ack = typeof args[args.length - 1] === 'function' ? args.pop() : null;
+      if (!ack) return;
+      const row = store.getRoom(roomId);
+      if (roomOpenState(row) || socket.data.removed) return ack({ ok: false, code: 'room.closed', message: REFUSALS['room.closed'] });
+      const t = auth.signRoomToken({ roomId, appId: cfg.appId, userId, name: entry.name, role: entry.role, roomExpiresAtMs: row.expires_at });
+      ack({ ok: true, token: t.token, ttl: t.ttl, expiresAt: new Date(t.exp * 1000).toISOString() });
+    });
+
+    socket.on('disconnect', () => {
+      if (socket.data.replaced) return;
+      removeParticipant(socket, 'disconnected');
+    });
+  });
+
+  function removeParticipant(socket, reason) {
+    if (socket.data.removed || socket.data.replaced) return;
+    socket.data.removed = true;
+    const { roomId, userId, entry } = socket.data;
+    const m = presence.get(roomId);
+    if (!m || m.get(userId) !== entry) return;
+    m.delete(userId);
+    socket.leave(roomId);
+    io.to(roomId).emit('user-left', { userId, reason });
+    webhooks.enqueue(cfg.appId, 'user.left', { roomId, userId, reason });
+    if (m.size === 0) {
+      presence.delete(roomId);
+      const row = store.getRoom(roomId);
+      if (row && row.status === 'active' && store.endRoom(roomId)) {
+        webhooks.enqueue(cfg.appId, 'call.ended', callEnded(row, reason === 'left' ? 'left' : 'disconnected'));
+      }
+    }
+  }
+
+  function callEnded(row, reason) {
+    const endedAt = Date.now();
+    return {
+      roomId: row.room_id,
+      startedAt: row.started_at ? new Date(row.started_at).toISOString() : null,
+      endedAt: new Date(endedAt).toISOString(),
+      durationSeconds: row.started_at ? Math.round((endedAt - row.started_at) / 1000) : 0,
+      reason,
+    };
+  }
+
+  /** Closes a room (admin close or expiry): marks it closed, tells and disconnects its sockets. */
+  function closeRoom(roomId, reason) {
+    const row = store.getRoom(roomId);
+    const wasActive = row && row.status === 'active';
+    if (row) store.closeRoom(roomId);
+    const m = presence.get(roomId);
+    if (m) {
+      presence.delete(roomId);
+      for (const e of m.values()) {
+        e.socket.data.removed = true;
+        e.socket.emit('room-closed', { roomId, reason });
+        e.socket.disconnect(true);
+      }
+    }
+    if (wasActive) webhooks.enqueue(row.app_id, 'call.ended', callEnded(row, reason));
+  }
+
+  return { liveParticipants, closeRoom, presence };
+}
+
+module.exports = { attachSignaling, checkSdp, checkCandidate, REFUSALS, MAX_SDP_BYTES, MAX_CANDIDATE_BYTES };

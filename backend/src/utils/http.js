@@ -1,0 +1,77 @@
+'use strict';
+// HTTP plumbing: JSON body reading with size/content-type checks, JSON replies, client IP.
+const { E, ApiError } = require('./errors');
+
+function readJsonBody(req, limit) {
+  return new Promise((resolve, reject) => {
+    const declared = req.headers['content-length'];
+    if (declared !== undefined && Number(declared) > limit) {
+      req.resume(); // discard, so the client can read our 413
+      return reject(E.tooLarge(limit));
+    }
+    const chunks = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (c) => {
+      if (failed) return;
+      size += c.length;
+      if (size > limit) { failed = true; reject(E.tooLarge(limit)); return; }
+      chunks.push(c);
+    });
+    req.on('error', (e) => { if (!failed) { failed = true; reject(e); } });
+    req.on('end', () => {
+      if (failed) return;
+      if (size === 0) return resolve(undefined);
+      const ct = String(req.headers['content-type'] || '').toLowerCase();
+      const mt = ct.split(';')[0].trim();
+      if (mt !== 'application/json' && !/^application\/[a-z0-9.+-]*\+json$/.test(mt)) return reject(E.mediaType());
+      const m = /charset\s*=\s*"?([^";]+)/.exec(ct);
+      if (m && !/^utf-?8$/i.test(m[1].trim())) return reject(E.mediaType());
+      let text;
+      try { text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks)); } catch { return reject(E.malformedJson()); }
+      try { resolve(JSON.parse(text)); } catch { reject(E.malformedJson()); }
+    });
+  });
+}
+
+function sendJson(res, status, body, headers = {}) {
+  if (res.headersSent) { res.end(); return; }
+  const data = body === undefined ? '' : JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(data),
+    'Cache-Control': 'no-store',
+    ...headers,
+  });
+  res.end(data);
+}
+
+function sendError(res, err, log) {
+  if (!(err instanceof ApiError)) {
+    log?.error('unhandled error', { err: String(err && err.stack || err) });
+    err = new ApiError(500, 'server.error', 'Internal server error.');
+  }
+  const headers = {};
+  if (err.extra.retryAfter) headers['Retry-After'] = String(err.extra.retryAfter);
+  if (err.status === 413) headers.Connection = 'close';
+  const body = { code: err.code, message: err.message };
+  if (err.extra.field) body.field = err.extra.field;
+  sendJson(res, err.status, body, headers);
+}
+
+function clientIp(req, trustProxy) {
+  if (trustProxy) {
+    const xff = req.headers['x-forwarded-for'];
+    if (xff) return String(xff).split(',')[0].trim();
+  }
+  return req.socket.remoteAddress || 'unknown';
+}
+
+function bearer(req) {
+  const h = req.headers.authorization;
+  if (!h) return null;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+  return m ? m[1] : '';
+}
+
+module.exports = { readJsonBody, sendJson, sendError, clientIp, bearer };

@@ -1,0 +1,66 @@
+'use strict';
+// Small declarative body validator. Unknown fields, wrong types and sizes are refused with
+// 400 request.invalid naming the field (dotted path for nested objects).
+const { E } = require('./errors');
+
+/**
+ * Field spec: { type: 'string'|'int'|'bool'|'object'|'json', optional, default, min, max,
+ *               pattern (RegExp), enum (array), trim, fields (nested schema for 'object'), maxBytes ('json') }
+ */
+function validate(body, schema, prefix = '') {
+  if (body === undefined || body === null) body = {};
+  if (typeof body !== 'object' || Array.isArray(body)) throw E.invalid(prefix || 'body', `${prefix || 'The body'} must be a JSON object.`);
+  for (const k of Object.keys(body)) {
+    if (!Object.prototype.hasOwnProperty.call(schema, k)) throw E.invalid(prefix + k, `Unknown field "${prefix + k}".`);
+  }
+  const out = {};
+  for (const [k, spec] of Object.entries(schema)) {
+    const name = prefix + k;
+    let v = body[k];
+    if (v === undefined || (v === null && spec.nullable)) {
+      if (!spec.optional && spec.default === undefined) throw E.invalid(name, `Field "${name}" is required.`);
+      if (spec.default !== undefined) out[k] = typeof spec.default === 'function' ? spec.default() : spec.default;
+      continue;
+    }
+    switch (spec.type) {
+      case 'string': {
+        if (typeof v !== 'string') throw E.invalid(name, `Field "${name}" must be a string.`);
+        if (spec.trim !== false) v = v.trim();
+        const len = [...v].length;
+        if (spec.min !== undefined && len < spec.min) throw E.invalid(name, `Field "${name}" must have at least ${spec.min} characters.`);
+        if (spec.max !== undefined && len > spec.max) throw E.invalid(name, `Field "${name}" must have at most ${spec.max} characters.`);
+        // control characters are never useful in names/titles/ids
+        if (!spec.allowControl && /[\u0000-\u001f\u007f]/.test(v)) throw E.invalid(name, `Field "${name}" contains control characters.`);
+        if (spec.pattern && !spec.pattern.test(v)) throw E.invalid(name, `Field "${name}" has an invalid format${spec.patternHint ? ` (${spec.patternHint})` : ''}.`);
+        if (spec.enum && !spec.enum.includes(v)) throw E.invalid(name, `Field "${name}" must be one of ${spec.enum.join(', ')}.`);
+        break;
+      }
+      case 'int':
+        if (typeof v !== 'number' || !Number.isInteger(v)) throw E.invalid(name, `Field "${name}" must be an integer.`);
+        if (spec.min !== undefined && v < spec.min) throw E.invalid(name, `Field "${name}" must be at least ${spec.min}.`);
+        if (spec.max !== undefined && v > spec.max) throw E.invalid(name, `Field "${name}" must be at most ${spec.max}.`);
+        break;
+      case 'bool':
+        if (typeof v !== 'boolean') throw E.invalid(name, `Field "${name}" must be true or false.`);
+        break;
+      case 'object':
+        v = validate(v, spec.fields, name + '.');
+        break;
+      case 'json': {
+        if (spec.objectOnly && (typeof v !== 'object' || Array.isArray(v))) throw E.invalid(name, `Field "${name}" must be a JSON object.`);
+        const size = Buffer.byteLength(JSON.stringify(v));
+        if (spec.maxBytes && size > spec.maxBytes) throw E.invalid(name, `Field "${name}" must be at most ${spec.maxBytes} bytes of JSON.`);
+        break;
+      }
+      default:
+        throw new Error(`bad schema type ${spec.type}`);
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
+const ID_RE = /^[A-Za-z0-9_.@-]{1,64}$/;
+const ROOM_ID_RE = /^[A-Za-z0-9_-]{6,64}$/;
+
+module.exports = { validate, ID_RE, ROOM_ID_RE };

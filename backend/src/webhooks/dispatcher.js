@@ -1,0 +1,120 @@
+'use strict';
+// Outbound webhooks from a persisted SQLite queue. A worker polls due deliveries, POSTs them signed
+//   X-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + body)>, X-Timestamp, X-App-Id, X-Event
+// and retries on failure (non-2xx, timeout, network error) after 0 s, 30 s, 120 s, 600 s, 1800 s
+// (5 attempts in all). EARSHOT_WEBHOOK_RETRY_SCALE multiplies the delays (tests use e.g. 0.01).
+const crypto = require('node:crypto');
+
+const RETRY_SCHEDULE_S = [0, 30, 120, 600, 1800];
+
+function signPayload(secret, timestamp, body) {
+  return 'sha256=' + crypto.createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+}
+
+function createDispatcher({ store, cfg, log }) {
+  let timer = null;
+  let running = false;
+  let stopped = false;
+  const inflight = new Set();
+
+  function enqueue(appId, event, data) {
+    const app = store.getApp(appId);
+    if (!app || !app.webhook_url) return null;
+    const now = Date.now();
+    const id = 'evt_' + crypto.randomBytes(12).toString('base64url');
+    const body = JSON.stringify({ id, event, appId, createdAt: new Date(now).toISOString(), data });
+    store.enqueueDelivery({ id, appId, event, url: app.webhook_url, body, nextAttemptAt: now, createdAt: now });
+    kick();
+    return id;
+  }
+
+  function kick() { if (!stopped) setImmediate(poll); }
+
+  async function attempt(d) {
+    const app = store.getApp(d.app_id);
+    const secret = app && app.webhook_secret;
+    const ts = String(Math.floor(Date.now() / 1000));
+    const attemptNo = d.attempts + 1;
+    let ok = false; let status = null; let error = null;
+    if (!secret) {
+      error = 'webhook secret missing';
+    } else {
+      try {
+        const res = await fetch(d.url, {
+          method: 'POST',
+          redirect: 'manual',
+          signal: AbortSignal.timeout(cfg.webhook.timeoutMs),
+          headers: {
+            'Content-Type': 'application/json',
+            'User-Agent': 'earshot-webhooks/1',
+            'X-Signature': signPayload(secret, ts, d.body),
+            'X-Timestamp': ts,
+            'X-App-Id': d.app_id,
+            'X-Event': d.event,
+            'X-Delivery-Id': d.id,
+            'X-Delivery-Attempt': String(attemptNo),
+          },
+          body: d.body,
+        });
+        status = res.status;
+        try { await res.arrayBuffer(); } catch { /* ignore body */ }
+        ok = status >= 200 && status < 300;
+        if (!ok) error = `HTTP ${status}`;
+      } catch (e) {
+        error = (e && (e.cause?.code || e.name || e.message)) || 'network error';
+      }
+    }
+    const now = Date.now();
+    if (ok) {
+      store.recordDelivery(d.id, { status: 'delivered', attempts: attemptNo, nextAttemptAt: now, lastError: null, lastStatus: status }, now);
+      log.debug('webhook delivered', { id: d.id, event: d.event, attempt: attemptNo });
+    } else if (attemptNo < RETRY_SCHEDULE_S.length) {
+      const next = now + Math.round(RETRY_SCHEDULE_S[attemptNo] * 1000 * cfg.webhook.retryScale);
+      store.recordDelivery(d.id, { status: 'pending', attempts: attemptNo, nextAttemptAt: next, lastError: error, lastStatus: status }, now);
+      log.info('webhook attempt failed, will retry', { id: d.id, event: d.event, attempt: attemptNo, error, retryAt: new Date(next).toISOString() });
+    } else {
+      store.recordDelivery(d.id, { status: 'failed', attempts: attemptNo, nextAttemptAt: now, lastError: error, lastStatus: status }, now);
+      log.warn('webhook delivery gave up', { id: d.id, event: d.event, attempts: attemptNo, error });
+    }
+  }
+
+  async function poll() {
+    if (running || stopped) return;
+    running = true;
+    try {
+      const now = Date.now();
+      const due = store.dueDeliveries(now, 20);
+      for (const d of due) {
+        if (stopped) break;
+        // lease: push next_attempt_at past the request timeout so nothing else picks it up meanwhile;
+        // if we crash mid-request the delivery becomes due again after the lease.
+        if (!store.leaseDelivery(d.id, now + cfg.webhook.timeoutMs + 5000, now)) continue;
+        const p = attempt(d).catch((e) => log.error('webhook attempt crashed', { id: d.id, err: String(e) }));
+        inflight.add(p);
+        p.finally(() => inflight.delete(p));
+      }
+    } catch (e) {
+      if (!stopped) log.error('webhook poll failed', { err: String(e) });
+    } finally {
+      running = false;
+    }
+  }
+
+  function start() {
+    stopped = false;
+    timer = setInterval(poll, cfg.webhook.pollMs);
+    timer.unref();
+    kick();
+  }
+
+  async function stop({ waitMs = 2000 } = {}) {
+    stopped = true;
+    if (timer) clearInterval(timer);
+    timer = null;
+    if (inflight.size) await Promise.race([Promise.allSettled([...inflight]), new Promise((r) => setTimeout(r, waitMs))]);
+  }
+
+  return { enqueue, start, stop, poll };
+}
+
+module.exports = { createDispatcher, signPayload, RETRY_SCHEDULE_S };

@@ -1,0 +1,65 @@
+'use strict';
+// SQLite store: single-use invite redemption is atomic even across processes; sweeper; restart-safe.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const { spawn } = require('node:child_process');
+const { openDb } = require('../src/data/db');
+const H = require('./helpers');
+
+function seed(dbPath, jti, inviteExpiresAt = Date.now() + 600000) {
+  const store = openDb(dbPath);
+  const now = Date.now();
+  store.createRoom({ roomId: 'room_' + jti, appId: 'a', source: 'admin', title: 't', createdAt: now, expiresAt: now + 3600000 },
+    [{ jti, role: 'guest', name: 'G', expiresAt: inviteExpiresAt }]);
+  return store;
+}
+
+test('redeemInvite: ok once, then used; unknown; expired', () => {
+  const store = seed(':memory:', 'j1');
+  assert.equal(store.redeemInvite('j1', 'u1'), 'ok');
+  assert.equal(store.redeemInvite('j1', 'u2'), 'used');
+  assert.equal(store.getInvite('j1').used_by, 'u1');
+  assert.equal(store.redeemInvite('nope', 'u3'), 'unknown');
+  const now = Date.now();
+  store.createRoom({ roomId: 'r2', appId: 'a', source: 'admin', createdAt: now, expiresAt: now + 1000 }, [{ jti: 'old', role: 'host', name: 'H', expiresAt: now - 1 }]);
+  assert.equal(store.redeemInvite('old', 'u4'), 'expired');
+  store.close();
+});
+
+test('8 processes redeeming the same invite at the same instant: exactly one wins', { timeout: 60000 }, async () => {
+  const dbPath = path.join(H.tempDir(), 'race.sqlite');
+  seed(dbPath, 'race').close();
+  const at = Date.now() + 1500;
+  const code = `
+    const { openDb } = require(${JSON.stringify(path.join(__dirname, '..', 'src', 'data', 'db.js'))});
+    const s = openDb(process.argv[1]);
+    const wait = () => { while (Date.now() < ${at}) {} };
+    wait();
+    process.stdout.write(s.redeemInvite('race', 'user' + process.pid));
+    s.close();`;
+  const runs = Array.from({ length: 8 }, () => new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ['-e', code, dbPath], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.on('exit', (c) => (c === 0 ? resolve(out) : reject(new Error(`child exit ${c}`))));
+  }));
+  const results = (await Promise.all(runs)).sort();
+  assert.deepEqual(results, ['ok', 'used', 'used', 'used', 'used', 'used', 'used', 'used']);
+});
+
+test('sweep deletes expired rooms (with their invites) and expired invites only', () => {
+  const store = openDb(':memory:');
+  const now = Date.now();
+  store.createRoom({ roomId: 'live', appId: 'a', source: 'admin', createdAt: now, expiresAt: now + 60000 },
+    [{ jti: 'fresh', role: 'host', name: 'H', expiresAt: now + 30000 }, { jti: 'stale', role: 'guest', name: 'G', expiresAt: now - 1 }]);
+  store.createRoom({ roomId: 'dead', appId: 'a', source: 'api', createdAt: now - 10, expiresAt: now - 1 }, [{ jti: 'd1', role: 'host', name: 'H', expiresAt: now + 30000 }]);
+  const r = store.sweep(now);
+  assert.deepEqual(r.rooms.map((x) => x.room_id), ['dead']);
+  assert.ok(store.getRoom('live'));
+  assert.equal(store.getRoom('dead'), null);
+  assert.ok(store.getInvite('fresh'));
+  assert.equal(store.getInvite('stale'), null);
+  assert.equal(store.getInvite('d1'), null, 'cascade');
+  store.close();
+});
