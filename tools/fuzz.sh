@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs every libFuzzer target (tests/fuzz/fuzz_*.cpp) for a bounded time each.
+# Usage: tools/fuzz.sh [seconds per target, default 60] [target-name ...]
+# Corpora live in build/fuzz/corpus/<target> (outside git); a crash leaves its input in build/fuzz/.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+SECS=${1:-60}; shift || true
+if [ ! -f build/fuzz/build.ninja ]; then
+  cmake -S . -B build/fuzz -G Ninja -DEARSHOT_FUZZ=ON -DEARSHOT_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ >/dev/null
+fi
+ninja -C build/fuzz | grep -vE '^\[[0-9]+/[0-9]+\] ' || true
+names=("$@")
+if [ ${#names[@]} -eq 0 ]; then
+  for f in tests/fuzz/fuzz_*.cpp; do names+=("$(basename "$f" .cpp)"); done
+fi
+status=0
+for n in "${names[@]}"; do
+  bin=build/fuzz/tests/fuzz/$n
+  mkdir -p "build/fuzz/corpus/$n"
+  log=build/fuzz/$n.log
+  if (cd build/fuzz && "../../$bin" -max_total_time="$SECS" -print_final_stats=1 -artifact_prefix="$n-" \
+        "corpus/$n" >"$n.log" 2>&1); then
+    execs=$(grep -m1 'stat::number_of_executed_units' "$log" | awk '{print $2}')
+    printf '[fuzz] %-16s %4ss  %10s execs  no findings\n' "$n" "$SECS" "${execs:-?}"
+  else
+    status=1
+    printf '[fuzz] %-16s FINDING — see %s\n' "$n" "$log"
+    grep -m5 -E 'ERROR|SUMMARY|Test unit written' "$log" || true
+  fi
+done
+exit $status
