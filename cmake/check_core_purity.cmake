@@ -1,0 +1,11 @@
+# ctest helper: the sans-IO core must not reach the browser, the clock or a random source.
+file(GLOB_RECURSE sources ${CORE}/*.cpp ${CORE}/*.hpp)
+foreach(f ${sources})
+  file(READ ${f} text)
+  foreach(banned "#include <emscripten" "#include <chrono>" "#include <random>" "#include <thread>" "std::rand" "time(nullptr)" "#include <ctime>")
+    string(FIND "${text}" "${banned}" pos)
+    if(NOT pos EQUAL -1)
+      message(FATAL_ERROR "${f} uses '${banned}': the core takes time and randomness as inputs")
+    endif()
+  endforeach()
+endforeach()
