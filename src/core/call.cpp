@@ -9,6 +9,8 @@
 // [SECTION] Media state, levels, devices
 #include "earshot/call.hpp"
 
+#include "earshot/crypto.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -66,6 +68,9 @@ struct Call::Impl {
   bool relay_refused = false;
   int relay_error_code = 0;
   bool peer_absent = false;  // the peer dropped off signaling while media still flowed
+  // DTLS fingerprint of the remote description in force / being applied: a different one means the
+  // peer has a new RTCPeerConnection (a reload), which no renegotiation of ours can accept.
+  std::string remote_fingerprint, pending_fingerprint;
   // levels
   int loud_while_muted = 0;
 
@@ -110,6 +115,7 @@ struct Call::Impl {
     if (!go(snap.state == CallState::Idle ? Trigger::InviteRefused : Trigger::Fatal)) return;
     (void)before;
     teardown(/*keep_admission=*/retryable);
+    if (!retryable && snap.invite) emit(fx::SaveSession{""});
     emit(fx::ShowFailure{std::move(f), retryable});
   }
 
@@ -143,8 +149,45 @@ struct Call::Impl {
     if (!invite) return fail(invite.failure());
     snap.invite = *invite;
     if (profile_failure) return fail(*profile_failure);
+    restore_session(e.saved);
     go(Trigger::InviteAccepted);
     start_prejoin();
+  }
+
+  // ---- per-tab session: a reload in the tab that redeemed the invite keeps its place ----
+  std::string invite_fingerprint() const { return crypto::to_hex(crypto::sha256(snap.invite->token)).substr(0, 32); }
+
+  void save_session() {
+    json ice = admission->ice_servers;
+    json v = {{"v", 1}, {"invite", invite_fingerprint()}, {"roomId", admission->room_id}, {"token", admission->token},
+              {"signalingUrl", admission->signaling_url}, {"iceServers", ice}, {"expiresAt", admission->expires_at},
+              {"self", {{"userId", admission->self.id}, {"name", admission->self.name},
+                        {"role", std::string(to_string(admission->self.role))}}}};
+    emit(fx::SaveSession{v.dump()});
+  }
+
+  void restore_session(const std::string& saved) {
+    if (saved.empty() || saved.size() > 64 * 1024) return;
+    json v = json::parse(saved, nullptr, false);
+    if (v.is_discarded() || !v.is_object()) return;
+    auto s = [&](const char* k) { return v.contains(k) && v[k].is_string() ? v[k].get<std::string>() : std::string(); };
+    if (s("invite") != invite_fingerprint() || s("roomId") != snap.invite->room || s("token").empty()) return;
+    if (!v.contains("expiresAt") || !v["expiresAt"].is_number() || v["expiresAt"].get<double>() <= static_cast<double>(now)) return;
+    if (!v.contains("iceServers") || !v["iceServers"].is_array() || !v.contains("self") || !v["self"].is_object()) return;
+    Admission a;
+    a.room_id = s("roomId");
+    a.token = s("token");
+    a.signaling_url = s("signalingUrl");
+    a.ice_servers = v["iceServers"];
+    a.expires_at = static_cast<Instant>(v["expiresAt"].get<double>());
+    const json& self = v["self"];
+    a.self.id = self.contains("userId") && self["userId"].is_string() ? self["userId"].get<std::string>() : "";
+    a.self.name = self.contains("name") && self["name"].is_string() ? self["name"].get<std::string>() : snap.invite->name;
+    a.self.role = self.contains("role") && self["role"] == "host" ? Role::Host : Role::Guest;
+    admission = a;
+    snap.admitted = true;
+    snap.self = a.self;
+    arm(kTokenExpiry, a.expires_at);
   }
 
   void start_prejoin() {
@@ -172,6 +215,7 @@ struct Call::Impl {
     snap.admitted = true;
     snap.self = a->self;
     arm(kTokenExpiry, a->expires_at);
+    save_session();
     open_link();
     if (snap.state == CallState::Joining) {
       ensure_peer();
@@ -339,6 +383,7 @@ struct Call::Impl {
     if (snap.state == CallState::Idle || is_terminal(snap.state)) return;
     go(Trigger::LeaveRequested);
     teardown(false);
+    emit(fx::SaveSession{""});
     announce("You left the call.");
   }
 
@@ -370,9 +415,15 @@ struct Call::Impl {
 
   void on_signal(const signal::PeerJoined& j) {
     if (!in_room) return;
-    if (snap.peer && snap.peer->id == j.peer.id && snap.media_state == "connected") return;  // their signaling came back
-    const bool rejoin = snap.peer.has_value();
     peer_absent = false;
+    if (snap.peer && snap.peer->id == j.peer.id && snap.media_state == "connected" && peer_created) {
+      // Back on signaling with media still up: a blip (their connection lives) or a reload (it does
+      // not). An ICE restart offer on our connection serves both; a reload shows up as a new
+      // fingerprint in their answer and we rebuild then.
+      make_offer(true);
+      return;
+    }
+    const bool rejoin = snap.peer.has_value();
     reset_peer_for(j.peer);
     announce(peer_name() + (rejoin ? " rejoined." : " joined."));
     if (snap.state == CallState::WaitingForPeer || snap.state == CallState::Reconnecting) go(Trigger::PeerPresent);
@@ -437,6 +488,8 @@ struct Call::Impl {
     neg = Neg::Stable;
     remote_description_set = false;
     pending_candidates.clear();
+    remote_fingerprint.clear();
+    pending_fingerprint.clear();
     snap.media_state = "closed";
   }
 
@@ -458,8 +511,32 @@ struct Call::Impl {
     return from.empty() || from == snap.peer->id;
   }
 
+  static std::string fingerprint_of(std::string_view sdp) {
+    auto p = sdp.find("a=fingerprint:");
+    if (p == std::string_view::npos) return {};
+    auto e = sdp.find_first_of("\r\n", p);
+    return std::string(sdp.substr(p, e == std::string_view::npos ? std::string_view::npos : e - p));
+  }
+
+  // The peer's connection was replaced: ours cannot continue with it. Start a fresh one.
+  void rebuild_peer_connection() {
+    if (go(Trigger::MediaDown)) {
+      announce("Reconnecting audio with " + peer_name() + "…");
+      if (!timers[kGiveUp]) arm(kGiveUp, now + cfg.reconnect_give_up);
+    }
+    close_peer();
+    ensure_peer();
+  }
+
   void on_signal(const signal::Description& d) {
     if (!from_peer(d.from) || !peer_created) return;
+    const std::string fp = fingerprint_of(d.sdp);
+    if (!remote_fingerprint.empty() && fp != remote_fingerprint) {
+      if (d.type == "answer" && neg != Neg::HaveLocalOffer) return;
+      rebuild_peer_connection();
+      if (d.type == "answer") return make_offer(false);
+    }
+    pending_fingerprint = fp;
     if (d.type == "offer") {
       const bool collision = neg == Neg::MakingOffer || neg == Neg::HaveLocalOffer;
       if (collision && !polite()) return;  // impolite: our offer wins; theirs is dropped
@@ -499,6 +576,7 @@ struct Call::Impl {
   void on(const in::RemoteDescriptionApplied& e) {
     if (e.generation != generation || !peer_created) return;
     remote_description_set = true;
+    remote_fingerprint = pending_fingerprint;
     for (auto& c : pending_candidates) emit(fx::AddRemoteCandidate{std::move(c)});
     pending_candidates.clear();
     if (neg == Neg::ApplyingRemoteOffer) {

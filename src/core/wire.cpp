@@ -109,7 +109,7 @@ Result<Input> input_from_json(std::string_view text) {
   Reader r{j, {}};
   const std::string type = r.str("type");
   std::optional<Input> in;
-  if (type == "page-opened") in = in::PageOpened{r.str("url")};
+  if (type == "page-opened") in = in::PageOpened{r.str("url"), r.str("saved", false)};
   else if (type == "mic-granted") in = in::MicGranted{r.str("deviceId"), r.str("label", false)};
   else if (type == "mic-failed") in = in::MicFailed{mic_error(r.str("error")), r.str("detail", false)};
   else if (type == "devices-changed") in = in::DevicesChanged{r.devices("inputs"), r.devices("outputs")};
@@ -155,7 +155,7 @@ Result<Input> input_from_json(std::string_view text) {
 
 json to_json(const Input& input) {
   struct V {
-    json operator()(const in::PageOpened& e) { return {{"type", "page-opened"}, {"url", e.url}}; }
+    json operator()(const in::PageOpened& e) { return {{"type", "page-opened"}, {"url", e.url}, {"saved", e.saved}}; }
     json operator()(const in::MicGranted& e) { return {{"type", "mic-granted"}, {"deviceId", e.device_id}, {"label", e.label}}; }
     json operator()(const in::MicFailed& e) { return {{"type", "mic-failed"}, {"error", std::string(mic_error_name(e.error))}, {"detail", e.detail}}; }
     json operator()(const in::DevicesChanged& e) { return {{"type", "devices-changed"}, {"inputs", devices_json(e.inputs)}, {"outputs", devices_json(e.outputs)}}; }
@@ -213,6 +213,7 @@ json to_json(const Effect& effect) {
       return {{"type", "show-failure"}, {"code", e.failure.code}, {"message", e.failure.message}, {"retryable", e.retryable}};
     }
     json operator()(const fx::Announce& e) { return {{"type", "announce"}, {"text", e.text}}; }
+    json operator()(const fx::SaveSession& e) { return {{"type", "save-session"}, {"value", e.value}}; }
   };
   return std::visit(V{}, effect);
 }

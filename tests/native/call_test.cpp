@@ -71,8 +71,10 @@ TEST(CallMachine, AdmissionOpensTheSignalingLinkButEntersTheRoomOnlyOnJoin) {
   call.handle(in::MicGranted{"default", "Mic"}, kNow + 5);
   call.handle(in::HttpResponded{1, 200, kAdmission}, kNow + 10);
   auto effects = drain(call);
-  ASSERT_EQ(effects.size(), 1u);
-  EXPECT_EQ(effects[0], Effect(fx::OpenLink{1, "ws://127.0.0.1:8080/ws/?EIO=4&transport=websocket"}));
+  ASSERT_EQ(effects.size(), 2u);
+  ASSERT_TRUE(std::holds_alternative<fx::SaveSession>(effects[0]));  // so a reload keeps this tab's place
+  EXPECT_EQ(nlohmann::json::parse(std::get<fx::SaveSession>(effects[0]).value)["token"], "rt");
+  EXPECT_EQ(effects[1], Effect(fx::OpenLink{1, "ws://127.0.0.1:8080/ws/?EIO=4&transport=websocket"}));
   EXPECT_TRUE(call.snapshot().join_ready);
   call.handle(in::LinkOpened{1}, kNow + 20);
   call.handle(in::LinkMessage{1, R"(0{"sid":"s","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000})"}, kNow + 21);

@@ -418,6 +418,30 @@ void leave_and_timeouts(Ctx& x) {
   x.w.set_network(true);
 }
 
+void reload_keeps_your_place(Ctx& x) {
+  Client& host = x.open("Hana", "host");
+  Client& guest = x.open("Gus", "guest");
+  if (!x.connect_pair(host, guest)) return;
+  x.check(!guest.saved.empty(), "the tab keeps its session after redeeming");
+  const int redeems = guest.http_requests;
+  Client& again = x.w.reload(guest);
+  x.clients.push_back(&again);
+  x.check(again.state() == S::Prejoin && again.call->snapshot().admitted, "after a reload the tab is admitted without a request");
+  x.join(again);
+  x.wait(again, S::Connected, 10000) && x.wait(host, S::Connected, 10000);
+  x.check(again.http_requests == 0 && redeems == 1, "the single-use invite is not redeemed twice");
+  x.w.run_for(500);
+  x.check(x.w.received_level(host) > 0.1 && x.w.received_level(again) > 0.1, "audio flows both ways after the reload");
+  // another tab with the same link has no saved session: the invite is used
+  Client& other = x.w.open("Gus", again.url);
+  x.clients.push_back(&other);
+  x.wait(other, S::Failed, 2000);
+  x.expect_failure(other, "invite.used", "already been used");
+  // leaving forgets the session: a reload after leaving does not rejoin silently
+  x.w.input(again, in::LeaveClicked{});
+  x.check(again.saved.empty(), "leaving clears the tab's session");
+}
+
 void long_call(Ctx& x) {
   Client& host = x.open("Hana", "host");
   Client& guest = x.open("Gus", "guest");
@@ -447,6 +471,7 @@ const std::vector<std::pair<std::string, Fn>>& registry() {
       {"mic-denied-then-retry", mic_denied_then_retry},
       {"device-unplugged", device_unplugged},
       {"leave-and-timeouts", leave_and_timeouts},
+      {"reload-keeps-your-place", reload_keeps_your_place},
       {"long-call", long_call},
   };
   return r;

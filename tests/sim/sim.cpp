@@ -33,10 +33,34 @@ Client& World::open(const std::string& name, const std::string& url, CallConfig 
   cfg.profile.api_base = "https://earshot.test";
   auto c = std::make_unique<Client>();
   c->name = name;
+  c->url = url;
+  c->config = cfg;
   c->call = std::make_unique<Call>(cfg, now_, seed_ * 1000 + clients_.size());
   Client& ref = *c;
   clients_.push_back(std::move(c));
   input(ref, in::PageOpened{url});
+  levels_tick(ref);
+  return ref;
+}
+
+Client& World::reload(Client& old) {
+  // the old page dies: sockets close under the server, the peer connection stops answering
+  for (auto l : std::vector<std::uint64_t>(old.open_links.begin(), old.open_links.end())) {
+    old.open_links.erase(l);
+    at(now_ + latency, [this, &old, l] { ws_close(old, l, false); });
+  }
+  if (old.pc && !old.pc->closed) perform(old, fx::ClosePeer{});
+  old.mic = false;
+  old.call = std::make_unique<Call>(old.config, now_, seed_ * 7777 + clients_.size());  // a dead page: idle forever
+  auto c = std::make_unique<Client>();
+  c->name = old.name;
+  c->url = old.url;
+  c->config = old.config;
+  c->saved = old.saved;
+  c->call = std::make_unique<Call>(c->config, now_, seed_ * 1000 + clients_.size());
+  Client& ref = *c;
+  clients_.push_back(std::move(c));
+  input(ref, in::PageOpened{ref.url, ref.saved});
   levels_tick(ref);
   return ref;
 }
@@ -108,6 +132,7 @@ void World::perform(Client& c, const Effect& e) {
         } else if constexpr (std::is_same_v<T, fx::CreatePeer>) {
           if (c.pc && !c.pc->closed) c.violations.push_back("create-peer while a peer connection is open");
           c.pc = std::make_unique<FakePeer>();
+          c.pc->serial = ++pc_serial_;
           c.pc->configuration = ef.configuration;
         } else if constexpr (std::is_same_v<T, fx::ClosePeer>) {
           if (!c.pc || c.pc->closed) return;
@@ -128,23 +153,36 @@ void World::perform(Client& c, const Effect& e) {
         } else if constexpr (std::is_same_v<T, fx::CreateOffer> || std::is_same_v<T, fx::CreateAnswer>) {
           constexpr bool offer = std::is_same_v<T, fx::CreateOffer>;
           if (!c.pc || c.pc->closed) return c.violations.push_back("negotiation without a peer connection");
-          if (!offer && c.pc->remote != "offer") return c.violations.push_back("create-answer without a remote offer");
+          if (!offer && c.pc->signaling != "have-remote-offer") return c.violations.push_back("create-answer without a remote offer");
           pc_event(c, [this, &c, gen = ef.generation](FakePeer& pc) {
+            if (offer && pc.signaling != "stable") return input(c, in::NegotiationFailed{gen, "createOffer", "InvalidStateError"});
+            pc.signaling = offer ? "have-local-offer" : "stable";
             pc.local = offer ? "offer" : "answer";
             ++pc.negotiation_epoch;
-            input(c, in::LocalDescriptionReady{gen, offer ? "offer" : "answer", std::string("v=0 ") + (offer ? "offer" : "answer") + " from " + c.name});
+            input(c, in::LocalDescriptionReady{gen, offer ? "offer" : "answer",
+                                               std::string("v=0 ") + (offer ? "offer" : "answer") + " from " + c.name +
+                                                   "\r\na=fingerprint:sha-256 FAKE-" + std::to_string(pc.serial) + "\r\n"});
             trickle(c);
             check_connectivity();
           }, 5);
         } else if constexpr (std::is_same_v<T, fx::RollbackLocal>) {
-          if (!c.pc || c.pc->local != "offer") c.violations.push_back("rollback without a local offer");
-          else c.pc->local.clear();
+          if (!c.pc || c.pc->signaling != "have-local-offer") c.violations.push_back("rollback without a local offer");
+          else c.pc->signaling = "stable";
           ++c.rollbacks;
         } else if constexpr (std::is_same_v<T, fx::ApplyRemoteDescription>) {
           if (!c.pc || c.pc->closed) return c.violations.push_back("remote description without a peer connection");
-          if (ef.type == "offer" && c.pc->local == "offer")
+          if (ef.type == "offer" && c.pc->signaling == "have-local-offer")
             return c.violations.push_back("remote offer applied while holding a local offer (no rollback)");
-          pc_event(c, [this, &c, gen = ef.generation, type = ef.type](FakePeer& pc) {
+          if (ef.type == "answer" && c.pc->signaling != "have-local-offer")
+            return c.violations.push_back("remote answer applied without a local offer");
+          pc_event(c, [this, &c, gen = ef.generation, type = ef.type, sdp = ef.sdp](FakePeer& pc) {
+            const std::string fp = sdp.substr(std::min(sdp.size(), sdp.find("a=fingerprint:")));
+            if (!pc.remote_fingerprint.empty() && fp != pc.remote_fingerprint) {
+              // what Chromium does: a live connection cannot switch to another peer's certificate
+              return input(c, in::NegotiationFailed{gen, "setRemoteDescription", "InvalidAccessError: fingerprint changed"});
+            }
+            pc.remote_fingerprint = fp;
+            pc.signaling = type == "offer" ? "have-remote-offer" : "stable";
             pc.remote = type;
             pc.remote_candidates = 0;
             ++pc.negotiation_epoch;
@@ -159,6 +197,8 @@ void World::perform(Client& c, const Effect& e) {
           check_connectivity();
         } else if constexpr (std::is_same_v<T, fx::Announce>) {
           c.announcements.push_back(ef.text);
+        } else if constexpr (std::is_same_v<T, fx::SaveSession>) {
+          c.saved = ef.value;
         }
       },
       e);

@@ -43,8 +43,11 @@ struct FakeBackend {
 
 // ---- [SECTION] Fake peer connection -------------------------------------------------------------
 struct FakePeer {
+  int serial = 0;             // stands for the DTLS certificate: new connection, new fingerprint
+  std::string remote_fingerprint;
   nlohmann::json configuration;
   std::string local, remote;  // "", "offer", "answer"
+  std::string signaling = "stable";  // RTCSignalingState: stable | have-local-offer | have-remote-offer
   int remote_candidates = 0;
   int negotiation_epoch = 0;  // bumps whenever descriptions change
   int connected_epoch = -1;
@@ -69,6 +72,9 @@ struct Client {
   std::vector<Instant> link_open_times;   // when each OpenLink was requested
   int rollbacks = 0;
   int http_requests = 0;
+  std::string url;
+  std::string saved;                      // the tab's sessionStorage (SaveSession)
+  CallConfig config;
   CallState state() const { return call->snapshot().state; }
 };
 
@@ -80,6 +86,9 @@ class World {
   FakeBackend& backend() { return backend_; }
 
   Client& open(const std::string& name, const std::string& url, CallConfig cfg = {});
+  // The tab reloads: its page (links, peer connection) vanishes without a word and the same URL
+  // opens again with what the tab kept in sessionStorage. Returns the new page's client.
+  Client& reload(Client& c);
   void input(Client& c, const Input& in);   // feed an input now and perform effects
   void run_for(Duration d);
   // Runs until pred() holds or `limit` of simulated time passes; returns pred().
@@ -117,6 +126,7 @@ class World {
   std::uint64_t seq_ = 0;
   Instant now_;
   std::uint64_t seed_;
+  int pc_serial_ = 0;
   bool network_ok_ = true;
   FakeBackend backend_;
   std::vector<std::unique_ptr<Client>> clients_;

@@ -38,7 +38,8 @@ struct Device {
 };
 
 namespace in {
-struct PageOpened { std::string url; bool operator==(const PageOpened&) const = default; };
+// `saved` is what the last SaveSession effect asked this tab to keep (sessionStorage), or "".
+struct PageOpened { std::string url; std::string saved; bool operator==(const PageOpened&) const = default; };
 struct MicGranted { std::string device_id; std::string label; bool operator==(const MicGranted&) const = default; };
 struct MicFailed { MicError error = MicError::Other; std::string detail; bool operator==(const MicFailed&) const = default; };
 struct DevicesChanged { std::vector<Device> inputs; std::vector<Device> outputs; bool operator==(const DevicesChanged&) const = default; };
@@ -90,12 +91,15 @@ struct ClosePeer { bool operator==(const ClosePeer&) const = default; };
 struct StateChanged { CallState from = CallState::Idle; CallState to = CallState::Idle; bool operator==(const StateChanged&) const = default; };
 struct ShowFailure { Failure failure; bool retryable = false; bool operator==(const ShowFailure&) const = default; };
 struct Announce { std::string text; bool operator==(const Announce&) const = default; };  // for aria-live and embedders
+// Keep `value` for this tab only (sessionStorage) and hand it back in PageOpened.saved after a
+// reload, so a redeemed single-use invite still works in the tab that redeemed it. "" = forget.
+struct SaveSession { std::string value; bool operator==(const SaveSession&) const = default; };
 }  // namespace fx
 
 using Effect = std::variant<fx::AcquireMic, fx::ReleaseMic, fx::SetMicEnabled, fx::HttpRequest, fx::OpenLink,
                             fx::SendOnLink, fx::CloseLink, fx::CreatePeer, fx::CreateOffer, fx::CreateAnswer,
                             fx::RollbackLocal, fx::ApplyRemoteDescription, fx::AddRemoteCandidate, fx::ClosePeer,
-                            fx::StateChanged, fx::ShowFailure, fx::Announce>;
+                            fx::StateChanged, fx::ShowFailure, fx::Announce, fx::SaveSession>;
 
 // ---- [SECTION] Configuration and snapshot ---------------------------------------------------------
 struct CallConfig {
