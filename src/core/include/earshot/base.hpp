@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <utility>
 #include <variant>
@@ -21,6 +22,8 @@ struct Failure {
   std::string message;
   bool operator==(const Failure&) const = default;
 };
+// For test diagnostics: `invite.expired: This invite expired at ...`.
+inline std::ostream& operator<<(std::ostream& os, const Failure& f) { return os << f.code << ": " << f.message; }
 
 // Either a value or a Failure. Untrusted input is parsed into a Result and never throws.
 template <typename T>
