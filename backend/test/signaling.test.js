@@ -72,14 +72,29 @@ test('two participants: room-state, user-joined, offer/answer/candidates relayed
   } finally { a.close(); b.close(); }
 });
 
-test('a disconnect is broadcast as user-left reason disconnected', async () => {
+test('a lost transport is broadcast as user-left reason disconnected', async () => {
   const { host, guest } = await twoTokens();
   const a = await H.connectOk(srv.url, { token: host.token });
   const b = await H.connectOk(srv.url, { token: guest.token });
   try {
     const leftP = H.once(a, 'user-left');
-    b.disconnect();
+    b.io.engine.close();  // the WebSocket goes away without a Socket.IO goodbye (tab killed, network gone)
     assert.deepEqual(await leftP, { userId: guest.user.userId, reason: 'disconnected' });
+  } finally { a.close(); b.close(); }
+});
+
+test('leave immediately followed by disconnect (what the Earshot core sends) is one user-left reason left', async () => {
+  const { host, guest } = await twoTokens();
+  const a = await H.connectOk(srv.url, { token: host.token });
+  const b = await H.connectOk(srv.url, { token: guest.token });
+  try {
+    const seen = [];
+    a.on('user-left', (p) => seen.push(p));
+    b.emit('leave', {});
+    b.disconnect();  // 41 and the transport close follow in the same tick
+    await H.waitFor(() => seen.length >= 1);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(seen, [{ userId: guest.user.userId, reason: 'left' }]);
   } finally { a.close(); b.close(); }
 });
 

@@ -195,9 +195,11 @@ function attachSignaling(io, { store, cfg, auth, webhooks, log }) {
       ack({ ok: true, token: t.token, ttl: t.ttl, expiresAt: new Date(t.exp * 1000).toISOString() });
     });
 
-    socket.on('disconnect', () => {
+    // A client's own namespace disconnect (41) is a deliberate leave, even when it overtakes the
+    // 'leave' event (socket.io dispatches events a tick later than packets); anything else is a drop.
+    socket.on('disconnect', (why) => {
       if (socket.data.replaced) return;
-      removeParticipant(socket, 'disconnected');
+      removeParticipant(socket, why === 'client namespace disconnect' ? 'left' : 'disconnected');
     });
   });
 
