@@ -494,7 +494,9 @@ struct Call::Impl {
   }
 
   void reset_peer_for(const Participant& p) {
-    close_peer();
+    // The connection made at Join (a head start) is kept for the first peer it meets.
+    const bool untouched = peer_created && !snap.peer && neg == Neg::Stable && !remote_description_set;
+    if (!untouched) close_peer();
     snap.peer = p;
     ensure_peer();
   }
@@ -588,6 +590,12 @@ struct Call::Impl {
   }
 
   void on(const in::NegotiationFailed& e) {
+    if (e.step == "create-peer" && peer_created) {  // new RTCPeerConnection() itself threw
+      peer_created = false;
+      return fail(Failure{"webrtc.unavailable", "This browser could not start a call connection" +
+                                                    (e.error.empty() ? std::string() : " (" + e.error.substr(0, 120) + ")") +
+                                                    ". Try an up-to-date Chrome, Edge, Firefox or Safari."});
+    }
     if (e.generation != generation || !peer_created) return;
     // A failed step leaves the connection unusable; start over with a fresh offer from the offering side.
     neg = Neg::Stable;

@@ -162,3 +162,35 @@ TEST(CallMachine, UnknownProfileFailsWithASentenceNamingIt) {
   EXPECT_EQ(call.snapshot().failure->message,
             "Unknown backend profile 'skype' in config.json (expected selfhosted, chime, kvs or ivs).");
 }
+
+TEST(CallMachine, ThePeerConnectionMadeAtJoinIsKeptForTheFirstPeer) {
+  Call call(config(), kNow, 1);
+  call.handle(in::PageOpened{link()}, kNow);
+  call.handle(in::MicGranted{"default", "Mic"}, kNow);
+  call.handle(in::HttpResponded{1, 200, kAdmission}, kNow);
+  call.handle(in::LinkOpened{1}, kNow);
+  call.handle(in::LinkMessage{1, R"(0{"sid":"s","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000})"}, kNow);
+  call.handle(in::JoinClicked{}, kNow);
+  call.handle(in::LinkMessage{1, R"(40{"sid":"x"})"}, kNow);
+  call.handle(in::LinkMessage{1, R"(42["room-state",{"self":{"userId":"u2","name":"Gus","role":"guest"},"participants":[{"userId":"u1","name":"Hana","role":"host"}]}])"}, kNow);
+  int created = 0, closed = 0;
+  for (auto& e : drain(call)) {
+    created += std::holds_alternative<fx::CreatePeer>(e);
+    closed += std::holds_alternative<fx::ClosePeer>(e);
+  }
+  EXPECT_EQ(created, 1);
+  EXPECT_EQ(closed, 0);
+  EXPECT_EQ(call.snapshot().state, CallState::Connecting);
+}
+
+TEST(CallMachine, APeerConnectionThatCannotBeCreatedFailsWithAPlainSentence) {
+  Call call(config(), kNow, 1);
+  call.handle(in::PageOpened{link()}, kNow);
+  call.handle(in::MicGranted{"default", "Mic"}, kNow);
+  call.handle(in::HttpResponded{1, 200, kAdmission}, kNow);
+  call.handle(in::JoinClicked{}, kNow);
+  call.handle(in::NegotiationFailed{0, "create-peer", "NotSupportedError"}, kNow);
+  ASSERT_EQ(call.snapshot().state, CallState::Failed);
+  EXPECT_EQ(*call.snapshot().failure, (Failure{"webrtc.unavailable",
+      "This browser could not start a call connection (NotSupportedError). Try an up-to-date Chrome, Edge, Firefox or Safari."}));
+}
