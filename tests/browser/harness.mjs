@@ -1,0 +1,178 @@
+// Browser-test harness: a private network namespace (Chromium gathers no ICE candidates on loopback
+// only), the backend (+ its coturn) started and stopped by pid, headless Chromium via playwright-core
+// with a fake microphone playing a sox sine tone, and helpers to read audio stats from a page.
+// Traffic stays on loopback or on a veth pair inside the namespace.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:net';
+import { createRequire } from 'node:module';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const ARTIFACTS = join(ROOT, 'tests', 'browser', 'artifacts');
+const require = createRequire(join(ROOT, 'tools', 'js', 'package.json'));
+const { chromium } = require('playwright-core');
+
+export const ADMIN_KEY = 'browser-test-admin-key-0123456789';
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ---- network namespace ------------------------------------------------------------------------
+// Re-runs `file` (under `node --test` unless nodeArgs says otherwise) inside a fresh namespace unless
+// already inside one. Returns null inside the namespace (the caller does its work), else the child's
+// exit status.
+export function inNamespace(file, nodeArgs = ['--test', '--test-reporter=spec']) {
+  if (process.env.EARSHOT_NETNS) return null;
+  if (process.getuid && process.getuid() !== 0) throw new Error('browser tests need root for `ip netns` (see tests/browser/run.sh)');
+  const ns = `earshot-${process.pid}`;
+  const ip = (...args) => {
+    const r = spawnSync('ip', args, { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr}`);
+  };
+  ip('netns', 'add', ns);
+  try {
+    ip('-n', ns, 'link', 'set', 'lo', 'up');
+    ip('-n', ns, 'link', 'add', 'es0', 'type', 'veth', 'peer', 'name', 'es1');
+    ip('-n', ns, 'addr', 'add', '10.77.0.1/24', 'dev', 'es0');
+    ip('-n', ns, 'addr', 'add', '10.77.0.2/24', 'dev', 'es1');
+    ip('-n', ns, 'link', 'set', 'es0', 'up');
+    ip('-n', ns, 'link', 'set', 'es1', 'up');
+    const env = { ...process.env, EARSHOT_NETNS: ns };
+    delete env.NODE_TEST_CONTEXT;  // else the inner runner believes it is nested and runs nothing
+    const r = spawnSync('ip', ['netns', 'exec', ns, process.execPath, ...nodeArgs, file, ...process.argv.slice(2)], { stdio: 'inherit', env });
+    return r.status;
+  } finally {
+    spawnSync('ip', ['netns', 'del', ns]);
+  }
+}
+
+// ---- processes ------------------------------------------------------------------------------------
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+    s.on('error', reject);
+  });
+}
+
+export function tempDir(prefix) { return mkdtempSync(join(tmpdir(), prefix)); }
+
+// Starts backend/src/server.js; resolves when it prints EARSHOT_READY.
+export async function startBackend({ turn = true, turnPort, turnSecret = 'browser-test-turn-secret', env = {} } = {}) {
+  const dataDir = tempDir('earshot-be-');
+  turnPort = turnPort || await freePort();
+  const child = spawn(process.execPath, [join(ROOT, 'backend', 'src', 'server.js')], {
+    env: {
+      ...process.env,
+      EARSHOT_PORT: '0', EARSHOT_HOST: '127.0.0.1', EARSHOT_DATA_DIR: dataDir,
+      EARSHOT_WEB_DIR: join(ROOT, 'dist', 'web'), EARSHOT_ADMIN_KEY: ADMIN_KEY,
+      EARSHOT_START_TURN: turn ? '1' : '0', EARSHOT_TURN_PORT: String(turnPort), EARSHOT_TURN_SECRET: turnSecret,
+      EARSHOT_TURN_ALLOW_LOOPBACK: '1', EARSHOT_TURN_MIN_PORT: String(40000 + (turnPort % 200) * 100),
+      EARSHOT_TURN_MAX_PORT: String(40000 + (turnPort % 200) * 100 + 99), EARSHOT_LOG_LEVEL: 'warn', ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`backend did not start:\n${out}`)), 15000);
+    const onData = (d) => {
+      out += d;
+      const m = /EARSHOT_READY port=(\d+)/.exec(out);
+      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (d) => { out += d; });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`backend exited (${code}):\n${out}`)); });
+  });
+  child.stdout.removeAllListeners('data');
+  child.stdout.resume();
+  child.stderr.resume();
+  const base = `http://127.0.0.1:${port}`;
+  return {
+    base, port, turnPort, dataDir, child,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        process.kill(child.pid, 'SIGTERM');
+        await Promise.race([exited, sleep(5000)]);
+        if (child.exitCode === null) process.kill(child.pid, 'SIGKILL');
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+    async createRoom(body = {}) {
+      const r = await fetch(`${base}/api/v1/admin/rooms`, {
+        method: 'POST', headers: { 'X-Admin-Key': ADMIN_KEY, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ title: 'Test call', hostName: 'Alice', guestName: 'Bob', ...body }),
+      });
+      if (r.status !== 201) throw new Error(`create room: HTTP ${r.status} ${await r.text()}`);
+      return r.json();
+    },
+  };
+}
+
+// A steady sine tone for the fake microphone (the default fake mic beeps).
+export function toneFile(dir, freq = 440) {
+  const file = join(dir, `tone-${freq}.wav`);
+  if (!existsSync(file)) {
+    const r = spawnSync('sox', ['-n', '-r', '48000', '-c', '1', '-b', '16', file, 'synth', '60', 'sine', String(freq), 'vol', '0.5']);
+    if (r.status !== 0) throw new Error(`sox failed: ${r.stderr}`);
+  }
+  return file;
+}
+
+export async function launch({ fakeUi = true, wav } = {}) {
+  const args = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    '--use-fake-device-for-media-stream'];
+  if (fakeUi) args.push('--use-fake-ui-for-media-stream');
+  if (wav) args.push(`--use-file-for-fake-audio-capture=${wav}`);
+  return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args, ignoreDefaultArgs: ['--headless'] });
+}
+
+export function artifact(name) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return join(ARTIFACTS, name);
+}
+
+// ---- page helpers -----------------------------------------------------------------------------
+export async function snapshot(page) { return page.evaluate(() => window.__earshot && window.__earshot.snapshot()); }
+export async function stats(page) { return page.evaluate(() => window.__earshot.stats()); }
+
+export async function waitFor(fn, { timeout = 15000, interval = 100, what = 'condition' } = {}) {
+  const end = Date.now() + timeout;
+  let last;
+  while (Date.now() < end) {
+    last = await fn();
+    if (last) return last;
+    await sleep(interval);
+  }
+  throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+}
+
+export async function waitState(page, states, timeout = 20000) {
+  const want = [].concat(states);
+  return waitFor(async () => { const s = await snapshot(page); return s && want.includes(s.state) && s; },
+    { timeout, what: `state ${want.join('|')}` });
+}
+
+// Mean received audio power over a window, from inbound-rtp totalAudioEnergy / totalSamplesDuration.
+export async function receivedPower(page, windowMs = 400) {
+  const a = await stats(page);
+  await sleep(windowMs);
+  const b = await stats(page);
+  if (!a || !b) return 0;
+  const dt = b.totalSamplesDuration - a.totalSamplesDuration;
+  return dt > 0 ? (b.totalAudioEnergy - a.totalAudioEnergy) / dt : 0;
+}
+
+export async function openRoom(context, url, { join = true } = {}) {
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.log(`[page error] ${e.message}`));
+  await page.goto(url);
+  if (join) {
+    await page.locator('#join-btn:not([disabled])').waitFor({ timeout: 15000 });
+    await page.click('#join-btn');
+  }
+  return page;
+}

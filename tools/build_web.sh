@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Assembles dist/web/ (what the backend serves): shell/*.html rendered, web/* assets, the wasm module
+# (earshot.js + earshot.wasm from build/wasm) and its JS surface (src/wasm/client.js).
+#   tools/build_web.sh            build the wasm target if needed, then assemble
+#   tools/build_web.sh <wasm build dir> <out dir>    (defaults: build/wasm dist/web)
+#   EARSHOT_SKIP_WASM_BUILD=1     assemble from an existing build/wasm only
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+BUILD=$(abs "${1:-${EARSHOT_WASM_BUILD_DIR:-$ROOT/build/wasm}}")
+OUT=$(abs "${2:-${EARSHOT_WEB_OUT:-$ROOT/dist/web}}")
+export NODE_PATH=/usr/share/nodejs
+
+if [ "${EARSHOT_SKIP_WASM_BUILD:-0}" != 1 ]; then
+  if [ ! -f "$BUILD/build.ninja" ]; then
+    emcmake cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=MinSizeRel \
+      -DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node >/dev/null
+  fi
+  ninja -C "$BUILD" earshot >/dev/null
+fi
+WASM_DIR="$BUILD/src/wasm"
+for f in earshot.js earshot.wasm; do
+  [ -f "$WASM_DIR/$f" ] || { echo "build_web: $WASM_DIR/$f missing (build the wasm target first)" >&2; exit 1; }
+done
+
+VERSION=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo dev)-$(sha256sum "$WASM_DIR/earshot.wasm" | cut -c1-8)
+rm -rf "$OUT.tmp"
+mkdir -p "$OUT.tmp"
+# HTML: fill {{V}}, drop comments and indentation (no minifier dependency).
+for page in "$ROOT"/shell/*.html; do
+  node -e '
+    const fs = require("fs");
+    const [src, dst, v] = process.argv.slice(1);
+    let html = fs.readFileSync(src, "utf8").replace(/\{\{V\}\}/g, v);
+    html = html.replace(/<!--[\s\S]*?-->\n?/g, "").replace(/^\s+/gm, "");
+    fs.writeFileSync(dst, html);
+  ' "$page" "$OUT.tmp/$(basename "$page")" "$VERSION"
+done
+cp "$ROOT"/web/* "$OUT.tmp/"
+cp "$ROOT/src/wasm/client.js" "$WASM_DIR/earshot.js" "$WASM_DIR/earshot.wasm" "$OUT.tmp/"
+rm -rf "$OUT"
+mv "$OUT.tmp" "$OUT"
+
+# The room page's budget: every byte it needs before Join (all of it but admin files).
+node -e '
+  const fs = require("fs"), zlib = require("zlib"), path = require("path");
+  const dir = process.argv[1];
+  const files = ["room.html", "earshot.css", "room.js", "client.js", "earshot.js", "earshot.wasm", "config.json", "favicon.svg"];
+  let raw = 0, br = 0;
+  for (const f of files) {
+    const b = fs.readFileSync(path.join(dir, f));
+    raw += b.length;
+    br += zlib.brotliCompressSync(b, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+  }
+  console.log(`build_web: ${dir} (version ${process.argv[2]}): room.html needs ${files.length} files, ${raw} B raw, ${br} B brotli (budget 61440)`);
+' "$OUT" "$VERSION"
