@@ -218,7 +218,8 @@ function wire() {
   });
   window.addEventListener('pagehide', () => {
     if (snap && ['joining', 'waiting-for-peer', 'connecting', 'connected', 'reconnecting'].includes(snap.state)) {
-      try { call.leave(); } catch (e) { /* page is going away */ }
+      // Leave the room now so the peer knows, but keep this tab's session: a reload rejoins.
+      try { call.send({ type: 'page-closing' }); } catch (e) { /* page is going away */ }
     }
   });
 }

@@ -387,6 +387,12 @@ struct Call::Impl {
     announce("You left the call.");
   }
 
+  void on(const in::PageClosing&) {
+    if (snap.state == CallState::Idle || is_terminal(snap.state)) return;
+    go(Trigger::LeaveRequested);
+    teardown(/*keep_admission=*/true);
+  }
+
   // ---- [SECTION] Room: welcome, peers, leaving ----------------------------------------------------
   void on_signal(const signal::Welcome& w) {
     in_room = true;

@@ -116,6 +116,7 @@ Result<Input> input_from_json(std::string_view text) {
   else if (type == "input-device-chosen") in = in::InputDeviceChosen{r.str("deviceId")};
   else if (type == "join-clicked") in = in::JoinClicked{};
   else if (type == "leave-clicked") in = in::LeaveClicked{};
+  else if (type == "page-closing") in = in::PageClosing{};
   else if (type == "retry-clicked") in = in::RetryClicked{};
   else if (type == "mute-set") in = in::MuteSet{r.boolean("muted")};
   else if (type == "http-responded") in = in::HttpResponded{r.id("request"), r.integer("status"), r.str("body")};
@@ -162,6 +163,7 @@ json to_json(const Input& input) {
     json operator()(const in::InputDeviceChosen& e) { return {{"type", "input-device-chosen"}, {"deviceId", e.device_id}}; }
     json operator()(const in::JoinClicked&) { return {{"type", "join-clicked"}}; }
     json operator()(const in::LeaveClicked&) { return {{"type", "leave-clicked"}}; }
+    json operator()(const in::PageClosing&) { return {{"type", "page-closing"}}; }
     json operator()(const in::MuteSet& e) { return {{"type", "mute-set"}, {"muted", e.muted}}; }
     json operator()(const in::RetryClicked&) { return {{"type", "retry-clicked"}}; }
     json operator()(const in::HttpResponded& e) { return {{"type", "http-responded"}, {"request", e.request}, {"status", e.status}, {"body", e.body}}; }

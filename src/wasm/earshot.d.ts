@@ -49,7 +49,7 @@ export type CallEffect =
 
 /** Inputs a page may send (the driver feeds every browser result itself). */
 export type UserInput =
-  | { type: 'join-clicked' } | { type: 'leave-clicked' } | { type: 'retry-clicked' }
+  | { type: 'join-clicked' } | { type: 'leave-clicked' } | { type: 'retry-clicked' } | { type: 'page-closing' }
   | { type: 'mute-set'; muted: boolean }
   | { type: 'input-device-chosen'; deviceId: string };
 

@@ -106,6 +106,26 @@ function suite() {
     assert.ok(p > LOUD);
   });
 
+  test('reloading the tab mid-call rejoins without spending the single-use invite again', async () => {
+    const requests = [];
+    guest.on('request', (r) => requests.push(r.url()));
+    await guest.reload();
+    try {
+      await guest.locator('#join-btn:not([disabled])').waitFor({ timeout: 15000 });
+    } catch (e) {
+      const problem = await guest.isVisible('#problem') ? await guest.textContent('#problem-text') : '(no problem shown)';
+      throw new Error(`Join never enabled after reload: ${problem}; snapshot ${JSON.stringify(await snapshot(guest))}`);
+    }
+    assert.ok(!requests.some((u) => u.includes('/api/v1/invites/redeem')), 'the tab reuses its session');
+    await guest.click('#join-btn');
+    await waitState(guest, 'connected', 20000);
+    await waitState(host, 'connected', 20000);
+    const p = await waitFor(async () => { const v = await receivedPower(host); return v > LOUD && v; }, { timeout: 10000, what: 'audio after the reload' });
+    assert.ok(p > LOUD);
+    const q = await waitFor(async () => { const v = await receivedPower(guest); return v > LOUD && v; }, { timeout: 10000, what: 'audio to the reloaded tab' });
+    assert.ok(q > LOUD);
+  });
+
   test('leave on one side shows "left" on the other within 2 s', async () => {
     await guest.click('#leave-btn');
     const t0 = Date.now();

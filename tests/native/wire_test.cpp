@@ -9,7 +9,7 @@ using nlohmann::json;
 TEST(Wire, EveryInputRoundTrips) {
   const std::vector<Input> inputs = {
       in::PageOpened{"https://x/room.html?room=a&t=b"}, in::MicGranted{"d1", "Mic"}, in::MicFailed{MicError::Denied, "NotAllowedError"},
-      in::DevicesChanged{{{"a", "A"}}, {{"b", "B"}}}, in::InputDeviceChosen{"d2"}, in::JoinClicked{}, in::LeaveClicked{},
+      in::DevicesChanged{{{"a", "A"}}, {{"b", "B"}}}, in::InputDeviceChosen{"d2"}, in::JoinClicked{}, in::LeaveClicked{}, in::PageClosing{},
       in::MuteSet{true}, in::RetryClicked{}, in::HttpResponded{3, 409, "{}"}, in::HttpFailed{4, "TypeError"},
       in::LinkOpened{5}, in::LinkMessage{5, "2"}, in::LinkClosed{5, 1006, "gone"},
       in::LocalDescriptionReady{2, "offer", "v=0"}, in::RemoteDescriptionApplied{2}, in::NegotiationFailed{2, "setRemote", "bad"},

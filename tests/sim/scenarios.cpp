@@ -427,6 +427,8 @@ void reload_keeps_your_place(Ctx& x) {
   Client& again = x.w.reload(guest);
   x.clients.push_back(&again);
   x.check(again.state() == S::Prejoin && again.call->snapshot().admitted, "after a reload the tab is admitted without a request");
+  x.w.run_for(200);
+  x.check(x.announced(host, "Gus left the call."), "the host hears at once that the reloading tab left");
   x.join(again);
   x.wait(again, S::Connected, 10000) && x.wait(host, S::Connected, 10000);
   x.check(again.http_requests == 0 && redeems == 1, "the single-use invite is not redeemed twice");

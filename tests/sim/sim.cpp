@@ -44,7 +44,9 @@ Client& World::open(const std::string& name, const std::string& url, CallConfig 
 }
 
 Client& World::reload(Client& old) {
-  // the old page dies: sockets close under the server, the peer connection stops answering
+  // pagehide: the page says goodbye (the peer hears "left" at once) but the tab keeps its session
+  input(old, in::PageClosing{});
+  // then the page dies: sockets close under the server, the peer connection stops answering
   for (auto l : std::vector<std::uint64_t>(old.open_links.begin(), old.open_links.end())) {
     old.open_links.erase(l);
     at(now_ + latency, [this, &old, l] { ws_close(old, l, false); });

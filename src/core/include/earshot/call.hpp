@@ -46,6 +46,9 @@ struct DevicesChanged { std::vector<Device> inputs; std::vector<Device> outputs;
 struct InputDeviceChosen { std::string device_id; bool operator==(const InputDeviceChosen&) const = default; };
 struct JoinClicked { bool operator==(const JoinClicked&) const = default; };
 struct LeaveClicked { bool operator==(const LeaveClicked&) const = default; };
+// The page is going away (pagehide): leave the room at once so the peer knows, but keep the tab's
+// session, so that a reload (or "reopen closed tab") can join again with the same invite.
+struct PageClosing { bool operator==(const PageClosing&) const = default; };
 struct MuteSet { bool muted = false; bool operator==(const MuteSet&) const = default; };
 struct RetryClicked { bool operator==(const RetryClicked&) const = default; };
 struct HttpResponded { std::uint64_t request = 0; int status = 0; std::string body; bool operator==(const HttpResponded&) const = default; };
@@ -66,7 +69,7 @@ struct AudioLevels { double local = 0; double remote = 0; bool operator==(const 
 }  // namespace in
 
 using Input = std::variant<in::PageOpened, in::MicGranted, in::MicFailed, in::DevicesChanged, in::InputDeviceChosen,
-                           in::JoinClicked, in::LeaveClicked, in::MuteSet, in::RetryClicked, in::HttpResponded,
+                           in::JoinClicked, in::LeaveClicked, in::PageClosing, in::MuteSet, in::RetryClicked, in::HttpResponded,
                            in::HttpFailed, in::LinkOpened, in::LinkMessage, in::LinkClosed,
                            in::LocalDescriptionReady, in::RemoteDescriptionApplied, in::NegotiationFailed,
                            in::LocalCandidate, in::IceCandidateError, in::IceGatheringComplete,
