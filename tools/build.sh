@@ -8,6 +8,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 say() { printf '[build] %s\n' "$*"; }
+# Runs a build command with ninja's progress lines filtered out; returns the command's own status.
+quiet() { "$@" 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\] ' || true; }; return "${PIPESTATUS[0]}"; }
 JOBS=${EARSHOT_JOBS:-$(nproc)}
 targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(all)
 
@@ -15,8 +17,7 @@ native() { # native <dir> [cmake args]
   local dir=$1; shift
   [ -f "$dir/build.ninja" ] || cmake -S . -B "$dir" -G Ninja "$@" >/dev/null
   say "native build in $dir"
-  ninja -C "$dir" -j "$JOBS" | grep -vE '^\[[0-9]+/[0-9]+\] ' || true
-  [ "${PIPESTATUS[0]}" = 0 ]
+  quiet ninja -C "$dir" -j "$JOBS"
 }
 
 wasm() {
@@ -26,8 +27,7 @@ wasm() {
       -DCMAKE_CROSSCOMPILING_EMULATOR="$(command -v node)" -DEARSHOT_TESTS=OFF >/dev/null
   fi
   say "wasm build in build/wasm"
-  NODE_PATH=/usr/share/nodejs ninja -C build/wasm -j "$JOBS" | grep -vE '^\[[0-9]+/[0-9]+\] ' || true
-  [ "${PIPESTATUS[0]}" = 0 ]
+  quiet env NODE_PATH=/usr/share/nodejs ninja -C build/wasm -j "$JOBS"
 }
 
 web() {

@@ -10,7 +10,8 @@ if [ ! -f build/fuzz/build.ninja ]; then
   cmake -S . -B build/fuzz -G Ninja -DEARSHOT_FUZZ=ON -DEARSHOT_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ >/dev/null
 fi
-ninja -C build/fuzz | grep -vE '^\[[0-9]+/[0-9]+\] ' || true
+ninja -C build/fuzz 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\] ' || true; }
+[ "${PIPESTATUS[0]}" = 0 ] || { echo "[fuzz] build failed" >&2; exit 1; }
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then
   for f in tests/fuzz/fuzz_*.cpp; do names+=("$(basename "$f" .cpp)"); done
