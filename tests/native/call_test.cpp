@@ -34,6 +34,23 @@ CallConfig config() {
 const char* kAdmission = R"({"roomId":"r1","token":"rt","signalingUrl":"ws://127.0.0.1:8080/ws","ttl":3600,
   "expiresAt":"x","iceServers":[{"urls":"turn:127.0.0.1:3478","username":"1:u","credential":"c"}],
   "user":{"userId":"u2","name":"Gus","role":"guest"}})";
+constexpr const char* kOpenPacket = R"(0{"sid":"s","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000})";
+
+// Steps every in-room test starts with: link opened, mic granted, invite redeemed, Engine.IO open.
+void ready_in_prejoin(Call& call) {
+  call.handle(in::PageOpened{link()}, kNow);
+  call.handle(in::MicGranted{"default", "Mic"}, kNow);
+  call.handle(in::HttpResponded{1, 200, kAdmission}, kNow);
+  call.handle(in::LinkOpened{1}, kNow);
+  call.handle(in::LinkMessage{1, kOpenPacket}, kNow);
+}
+// ... then Join, admitted by the server, with the host already in the room.
+void in_room_with_host(Call& call) {
+  ready_in_prejoin(call);
+  call.handle(in::JoinClicked{}, kNow);
+  call.handle(in::LinkMessage{1, R"(40{"sid":"x"})"}, kNow);
+  call.handle(in::LinkMessage{1, R"(42["room-state",{"self":{"userId":"u2","name":"Gus","role":"guest"},"participants":[{"userId":"u1","name":"Hana","role":"host"}]}])"}, kNow);
+}
 }  // namespace
 
 TEST(CallMachine, GuestWithExpiredInviteSeesExpiryTimeBeforeAnyRequest) {
@@ -90,14 +107,7 @@ TEST(CallMachine, AdmissionOpensTheSignalingLinkButEntersTheRoomOnlyOnJoin) {
 
 TEST(CallMachine, CandidatesBeforeTheRemoteDescriptionAreQueuedThenAddedInOrder) {
   Call call(config(), kNow, 1);
-  call.handle(in::PageOpened{link()}, kNow);
-  call.handle(in::MicGranted{"default", "Mic"}, kNow);
-  call.handle(in::HttpResponded{1, 200, kAdmission}, kNow);
-  call.handle(in::LinkOpened{1}, kNow);
-  call.handle(in::LinkMessage{1, R"(0{"sid":"s","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000})"}, kNow);
-  call.handle(in::JoinClicked{}, kNow);
-  call.handle(in::LinkMessage{1, R"(40{"sid":"x"})"}, kNow);
-  call.handle(in::LinkMessage{1, R"(42["room-state",{"self":{"userId":"u2","name":"Gus","role":"guest"},"participants":[{"userId":"u1","name":"Hana","role":"host"}]}])"}, kNow);
+  in_room_with_host(call);
   EXPECT_EQ(call.snapshot().state, CallState::Connecting);
   drain(call);
   call.handle(in::LinkMessage{1, R"(42["webrtc-offer",{"from":"u1","sdp":{"type":"offer","sdp":"v=0 o"}}])"}, kNow);
@@ -124,11 +134,7 @@ TEST(CallMachine, CandidatesBeforeTheRemoteDescriptionAreQueuedThenAddedInOrder)
 
 TEST(CallMachine, GarbageSignalingFramesAreDiscardedWithoutHarm) {
   Call call(config(), kNow, 1);
-  call.handle(in::PageOpened{link()}, kNow);
-  call.handle(in::MicGranted{"default", "Mic"}, kNow);
-  call.handle(in::HttpResponded{1, 200, kAdmission}, kNow);
-  call.handle(in::LinkOpened{1}, kNow);
-  call.handle(in::LinkMessage{1, R"(0{"sid":"s","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000})"}, kNow);
+  ready_in_prejoin(call);
   drain(call);
   for (const char* junk : {"", "9", "4", "42", "42[", "42[1,2]", "42[\"webrtc-offer\",7]", "43x[]", "\xff\xfe",
                            "42[\"ice-candidate\",{\"candidate\":5}]", "0{}"})
@@ -165,14 +171,7 @@ TEST(CallMachine, UnknownProfileFailsWithASentenceNamingIt) {
 
 TEST(CallMachine, ThePeerConnectionMadeAtJoinIsKeptForTheFirstPeer) {
   Call call(config(), kNow, 1);
-  call.handle(in::PageOpened{link()}, kNow);
-  call.handle(in::MicGranted{"default", "Mic"}, kNow);
-  call.handle(in::HttpResponded{1, 200, kAdmission}, kNow);
-  call.handle(in::LinkOpened{1}, kNow);
-  call.handle(in::LinkMessage{1, R"(0{"sid":"s","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000})"}, kNow);
-  call.handle(in::JoinClicked{}, kNow);
-  call.handle(in::LinkMessage{1, R"(40{"sid":"x"})"}, kNow);
-  call.handle(in::LinkMessage{1, R"(42["room-state",{"self":{"userId":"u2","name":"Gus","role":"guest"},"participants":[{"userId":"u1","name":"Hana","role":"host"}]}])"}, kNow);
+  in_room_with_host(call);
   int created = 0, closed = 0;
   for (auto& e : drain(call)) {
     created += std::holds_alternative<fx::CreatePeer>(e);
