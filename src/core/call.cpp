@@ -350,6 +350,11 @@ struct Call::Impl {
         f = {"mic.failed", "The microphone could not be started" + (e.detail.empty() ? std::string() : " (" + e.detail.substr(0, 120) + ")") + ". Press Try again."};
         break;
     }
+    show_mic_problem(std::move(f));
+  }
+
+  // A microphone problem does not end the call page: it is shown, Join waits, Try again re-asks.
+  void show_mic_problem(Failure f) {
     snap.failure = f;
     snap.failure_retryable = true;
     refresh_join_ready();
@@ -679,12 +684,7 @@ struct Call::Impl {
     if (snap.mic != MicStatus::Granted || is_terminal(snap.state)) return;
     if (e.inputs.empty()) {
       snap.mic = MicStatus::Missing;
-      Failure f{"mic.missing", "Your microphone was disconnected and no other was found. Plug one in, then press Try again."};
-      snap.failure = f;
-      snap.failure_retryable = true;
-      refresh_join_ready();
-      emit(fx::ShowFailure{std::move(f), true});
-      return;
+      return show_mic_problem({"mic.missing", "Your microphone was disconnected and no other was found. Plug one in, then press Try again."});
     }
     const bool present = snap.mic_device_id.empty() || snap.mic_device_id == "default" ||
                          std::any_of(e.inputs.begin(), e.inputs.end(), [&](const Device& d) { return d.id == snap.mic_device_id; });
