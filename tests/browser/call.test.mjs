@@ -245,6 +245,52 @@ function suite() {
     await ctx.close();
   });
 
+  test('keyboard only: every control is labelled, Tab reaches Join, Enter joins, M mutes, changes are announced', async () => {
+    const r = await backend.createRoom({ title: 'Keyboard' });
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await page.goto(r.links.host.url);
+    await page.locator('#join-btn:not([disabled])').waitFor({ timeout: 15000 });
+    const unnamed = await page.evaluate(() => [...document.querySelectorAll('button, select, input, a[href]')]
+      .filter((el) => el.getClientRects().length > 0)
+      .filter((el) => {
+        const label = el.id && document.querySelector(`label[for="${el.id}"]`);
+        return !((el.getAttribute('aria-label') || (label && label.textContent) || el.textContent || '').trim());
+      })
+      .map((el) => el.id || el.outerHTML.slice(0, 80)));
+    assert.deepEqual(unnamed, [], 'controls without an accessible name');
+    let onJoin = false;
+    for (let i = 0; i < 25 && !onJoin; i++) {
+      await page.keyboard.press('Tab');
+      onJoin = await page.evaluate(() => document.activeElement && document.activeElement.id === 'join-btn');
+    }
+    assert.ok(onJoin, 'Join is reachable with Tab');
+    await page.keyboard.press('Enter');
+    await waitState(page, 'waiting-for-peer');
+    await waitFor(async () => /Waiting for the other person/.test(await page.textContent('#live')),
+      { what: 'the live region announcing the new state' });
+    assert.equal(await page.getAttribute('#live', 'aria-live'), 'polite');
+    await page.keyboard.press('m');
+    await waitFor(async () => (await snapshot(page)).muted, { what: 'M mutes' });
+    assert.equal(await page.getAttribute('#mute-btn', 'aria-pressed'), 'true');
+    await waitFor(async () => /muted/i.test(await page.textContent('#live')), { what: 'mute announced' });
+    await ctx.close();
+  });
+
+  test('the pre-join mic test records three seconds and plays them back', async () => {
+    const r = await backend.createRoom({ title: 'Mic test' });
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await page.goto(r.links.guest.url);
+    await page.locator('#test-btn:not([disabled])').waitFor({ timeout: 15000 });
+    await page.click('#test-btn');
+    await waitFor(async () => /Recording/.test(await page.textContent('#test-status')), { what: 'recording' });
+    await waitFor(async () => /Playing back/.test(await page.textContent('#test-status')), { timeout: 6000, what: 'playback' });
+    await waitFor(async () => /Did you hear yourself/.test(await page.textContent('#test-status')), { timeout: 8000, what: 'the end of playback' });
+    assert.equal(await page.isDisabled('#test-btn'), false, 'the test can be run again');
+    await ctx.close();
+  });
+
   test('a denied microphone shows the denied message and how to re-enable it', async () => {
     deniedBrowser = await launch({ fakeUi: false, wav: toneFile(work) });
     const r = await backend.createRoom({ title: 'Denied' });
