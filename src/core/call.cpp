@@ -50,6 +50,7 @@ struct Call::Impl {
   // admission
   std::uint64_t next_request = 1;
   std::optional<std::uint64_t> admission_request;
+  std::string admission_host;  // "host:port" of the admission URL, for the unreachable sentence
   std::optional<Admission> admission;
   // signaling
   std::uint64_t next_link = 1;
@@ -111,9 +112,7 @@ struct Call::Impl {
     const bool retryable = is_retryable(f.code);
     snap.failure = f;
     snap.failure_retryable = retryable;
-    const CallState before = snap.state;
     if (!go(snap.state == CallState::Idle ? Trigger::InviteRefused : Trigger::Fatal)) return;
-    (void)before;
     teardown(/*keep_admission=*/retryable);
     if (!retryable && snap.invite) emit(fx::SaveSession{""});
     emit(fx::ShowFailure{std::move(f), retryable});
@@ -203,7 +202,11 @@ struct Call::Impl {
   void request_admission() {
     const std::uint64_t id = next_request++;
     admission_request = id;
-    emit(fx::HttpRequest{id, profile->admission_request(*snap.invite), 10000});
+    HttpRequestSpec spec = profile->admission_request(*snap.invite);
+    std::string_view host = spec.url;
+    if (auto p = host.find("://"); p != std::string_view::npos) host.remove_prefix(p + 3);
+    admission_host = std::string(host.substr(0, host.find('/')));
+    emit(fx::HttpRequest{id, std::move(spec), 10000});
   }
 
   void on(const in::HttpResponded& e) {
@@ -229,10 +232,7 @@ struct Call::Impl {
   void on(const in::HttpFailed& e) {
     if (!admission_request || e.request != *admission_request) return;
     admission_request.reset();
-    std::string host = profile->admission_request(*snap.invite).url;
-    if (auto p = host.find("://"); p != std::string::npos) host = host.substr(p + 3);
-    host = host.substr(0, host.find('/'));
-    fail(Failure{"backend.unreachable", "Could not reach the call server" + (host.empty() ? std::string() : " at " + host) +
+    fail(Failure{"backend.unreachable", "Could not reach the call server" + (admission_host.empty() ? std::string() : " at " + admission_host) +
                                             ". Check your connection, then try again."});
   }
 
@@ -284,8 +284,7 @@ struct Call::Impl {
     flush_transmit();
   }
 
-  void on_signal(const signal::Lost& l) {
-    (void)l;
+  void on_signal(const signal::Lost&) {
     emit(fx::CloseLink{link});
     channel.reset();
     link = 0;
@@ -469,9 +468,7 @@ struct Call::Impl {
     fail(r.failure);
   }
 
-  void on_signal(const signal::Warning& w) {
-    (void)w;  // discarded garbage: counted for diagnostics, never fatal
-  }
+  void on_signal(const signal::Warning&) {}  // discarded garbage is never fatal
 
   // ---- [SECTION] Negotiation: perfect negotiation (polite = guest), candidate queue ---------------
   bool polite() const {
