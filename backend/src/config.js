@@ -123,6 +123,8 @@ function loadConfig(env = process.env) {
     inviteTtl: intEnv(env, 'EARSHOT_INVITE_TTL', 3600, 60, 86400),
     roomTtl: intEnv(env, 'EARSHOT_ROOM_TTL', 86400, 300, 30 * 86400),
     tokenTtl: intEnv(env, 'EARSHOT_TOKEN_TTL', 14400, 60, 86400), // room + app JWT lifetime
+    // Distinct users per room (full mesh of peer connections): 2 = seed-004 1:1 calls.
+    roomSize: intEnv(env, 'EARSHOT_ROOM_SIZE', 2, 2, 6),
     turnTtl: intEnv(env, 'EARSHOT_TURN_TTL', 3600, 60, 86400),
     turn: {
       host: env.EARSHOT_TURN_HOST || '127.0.0.1',

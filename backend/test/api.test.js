@@ -314,6 +314,8 @@ test('frame-ancestors / Permissions-Policy follow EARSHOT_FRAME_ANCESTORS', asyn
 
 test('bad configuration is refused with a clear message', async () => {
   await assert.rejects(H.startServer({ env: { EARSHOT_INVITE_TTL: 'soon' } }), /EARSHOT_INVITE_TTL must be an integer/);
+  await assert.rejects(H.startServer({ env: { EARSHOT_ROOM_SIZE: '7' } }), /EARSHOT_ROOM_SIZE must be between 2 and 6, got 7/);
+  await assert.rejects(H.startServer({ env: { EARSHOT_ROOM_SIZE: '1' } }), /EARSHOT_ROOM_SIZE must be between 2 and 6, got 1/);
 });
 
 test('SIGTERM stops the server cleanly (exit 0)', async () => {
@@ -332,7 +334,7 @@ test('EARSHOT_PUBLIC_URL drives links, signalingUrl (wss) and HSTS', async () =>
     assert.equal(r.json.signalingUrl, 'wss://calls.example.com/ws');
     assert.equal(r.headers.get('strict-transport-security'), 'max-age=31536000; includeSubDomains');
     const cfg = await H.api(s.url, 'GET', '/api/v1/config');
-    assert.deepEqual(cfg.json, { apiBase: 'https://calls.example.com', signalingUrl: 'wss://calls.example.com/ws', signalingPath: '/ws', apiVersion: 'v1' });
+    assert.deepEqual(cfg.json, { apiBase: 'https://calls.example.com', signalingUrl: 'wss://calls.example.com/ws', signalingPath: '/ws', apiVersion: 'v1', roomSize: 2 });
     assert.ok(!JSON.stringify(cfg.json).includes(H.SECRETS.EARSHOT_JWT_SECRET));
   } finally { await s.stop(); }
 });

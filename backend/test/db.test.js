@@ -63,3 +63,24 @@ test('sweep deletes expired rooms (with their invites) and expired invites only'
   assert.equal(store.getInvite('d1'), null, 'cascade');
   store.close();
 });
+
+test('a room holds several guest invites, listed in creation order, each redeemed once', () => {
+  const dbPath = path.join(H.tempDir(), 'guests.sqlite');
+  const now = Date.now();
+  const exp = now + 600000;
+  let store = openDb(dbPath);
+  store.createRoom({ roomId: 'trio', appId: 'a', source: 'admin', createdAt: now, expiresAt: now + 3600000 }, [
+    { jti: 'h', role: 'host', name: 'Ana', expiresAt: exp },
+    { jti: 'g2', role: 'guest', name: 'Bob', expiresAt: exp },
+    { jti: 'g1', role: 'guest', name: 'Cleo', expiresAt: exp },
+    { jti: 'g3', role: 'guest', name: 'Dan', expiresAt: exp },
+  ]);
+  store.close();
+  // reopened like an existing database file: same schema, nothing to migrate
+  store = openDb(dbPath);
+  assert.deepEqual(store.invitesForRoom('trio').map((i) => [i.role, i.name]), [['host', 'Ana'], ['guest', 'Bob'], ['guest', 'Cleo'], ['guest', 'Dan']]);
+  for (const jti of ['g1', 'g2', 'g3']) assert.equal(store.redeemInvite(jti, 'u_' + jti), 'ok');
+  for (const jti of ['g1', 'g2', 'g3']) assert.equal(store.redeemInvite(jti, 'x'), 'used');
+  assert.equal(store.getInvite('h').used_at, null);
+  store.close();
+});

@@ -43,6 +43,8 @@ test('POST /api/v1/admin/rooms returns host and guest links with the agreed shap
     assert.equal(new Date(l.expiresAt).getTime(), c.exp * 1000);
   }
   assert.notEqual(decode(H.inviteOf(b.links.host)).jti, decode(H.inviteOf(b.links.guest)).jti);
+  // links.guests lists every guest; with guestName it is the one guest link
+  assert.deepEqual(b.links.guests, [b.links.guest]);
 });
 
 test('admin room defaults and validation', async () => {
@@ -62,6 +64,8 @@ test('admin room defaults and validation', async () => {
     [{ inviteTtlSeconds: '600' }, 'inviteTtlSeconds'],
     [{ title: 5 }, 'title'],
     [{ roomId: 'mine' }, 'roomId'],
+    // default EARSHOT_ROOM_SIZE 2: one guest at most
+    [{ guestNames: ['Bob', 'Cleo'] }, 'guestNames'],
   ];
   for (const [body, field] of bad) {
     const r = await A('POST', '/api/v1/admin/rooms', { headers: H.adminHeaders(), body });
@@ -214,12 +218,13 @@ test('GET /api/v1/admin/rooms lists rooms with participants and invite state', a
     assert.equal(e.invites.host.used, true);
     assert.equal(e.invites.guest.used, false);
     assert.equal(e.invites.guest.expiresAt, room.links.guest.expiresAt);
+    assert.deepEqual(e.invites.guests, [{ name: 'Guest', used: false, expiresAt: room.links.guest.expiresAt }]);
     assert.equal((await A('GET', '/api/v1/admin/rooms')).status, 401);
     assert.equal((await A('GET', '/api/v1/admin/rooms?x=1', { headers: H.adminHeaders() })).status, 400);
     // seed-API rooms appear only with ?include=api
     const api = (await A('POST', '/api/v1/rooms', { headers: H.appHeaders(), body: {} })).json.roomId;
     assert.equal(r.json.rooms.find((x) => x.roomId === api), undefined);
     const all = await A('GET', '/api/v1/admin/rooms?include=api', { headers: H.adminHeaders() });
-    assert.deepEqual(all.json.rooms.find((x) => x.roomId === api).invites, { host: null, guest: null });
+    assert.deepEqual(all.json.rooms.find((x) => x.roomId === api).invites, { host: null, guest: null, guests: [] });
   } finally { sock.close(); }
 });

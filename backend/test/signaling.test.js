@@ -24,13 +24,14 @@ test('two participants: room-state, user-joined, offer/answer/candidates relayed
   const { host, guest, room } = await twoTokens({ hostName: 'Ana', guestName: 'Ben' });
   const a = H.connect(srv.url, { token: host.token, roomId: room.roomId });
   const aState = await H.once(a, 'room-state');
-  assert.deepEqual(aState, { self: { userId: host.user.userId, name: 'Ana', role: 'host' }, participants: [] });
+  assert.deepEqual(aState, { self: { userId: host.user.userId, name: 'Ana', role: 'host' }, participants: [], capacity: 2 });
 
   const joinedP = H.once(a, 'user-joined');
   const b = H.connect(srv.url, { token: guest.token });
   const bState = await H.once(b, 'room-state');
   assert.equal(bState.self.userId, guest.user.userId);
   assert.equal(bState.participants.length, 1);
+  assert.equal(bState.capacity, 2, 'default EARSHOT_ROOM_SIZE is 2 (1:1)');
   assert.deepEqual(Object.keys(bState.participants[0]).sort(), ['joinedAt', 'name', 'role', 'userId']);
   assert.equal(bState.participants[0].userId, host.user.userId);
   const joined = await joinedP;
@@ -98,7 +99,7 @@ test('leave immediately followed by disconnect (what the Earshot core sends) is 
   } finally { a.close(); b.close(); }
 });
 
-test('third distinct participant is refused with room.full; the same user reconnecting replaces its socket', async () => {
+test('default room size 2: a third distinct participant is refused with room.full; the same user reconnecting replaces its socket', async () => {
   const roomId = (await A('POST', '/api/v1/rooms', { headers: H.appHeaders(), body: {} })).json.roomId;
   const tok = async (userId) => (await A('POST', `/api/v1/rooms/${roomId}/join`, { headers: H.appHeaders(), body: { userId } })).json.token;
   const [ta, tb, tc] = [await tok('alice'), await tok('bob'), await tok('carol')];
@@ -108,11 +109,11 @@ test('third distinct participant is refused with room.full; the same user reconn
   try {
     const err = await H.connectRefused(srv.url, { token: tc });
     assert.equal(err.message, 'room.full');
-    assert.deepEqual(err.data, { code: 'room.full', message: 'This room already has two participants.' });
+    assert.deepEqual(err.data, { code: 'room.full', message: 'This room is full (2 of 2 places taken).', capacity: 2 });
     // the REST join also says so for a third user
     const j = await A('POST', `/api/v1/rooms/${roomId}/join`, { headers: H.appHeaders(), body: { userId: 'dave' } });
     assert.equal(j.status, 409);
-    assert.equal(j.json.code, 'room.full');
+    assert.deepEqual(j.json, { code: 'room.full', message: 'This room is full (2 of 2 places taken).', capacity: 2 });
 
     // bob reconnects (new socket, same userId): old socket is replaced, alice sees a reconnect, no user-left
     const replaced = H.once(b, 'session-replaced');

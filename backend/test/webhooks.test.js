@@ -122,6 +122,38 @@ test('lifecycle events: call.created, user.joined x2, call.started, user.left x2
   } finally { await srv.stop(); await rx.close(); }
 });
 
+test('room of 3: call.started fires once, when the second participant is live; call.ended when the last leaves', async () => {
+  const rx = await receiver(() => 200);
+  const srv = await H.startServer({ env: { EARSHOT_ROOM_SIZE: '3' } });
+  try {
+    await subscribe(srv.url, rx.url);
+    const room = await H.adminRoom(srv.url, { guestNames: ['Bob', 'Cleo'] });
+    const toks = [];
+    for (const l of [room.links.host, ...room.links.guests]) toks.push((await H.redeem(srv.url, H.inviteOf(l))).json);
+    const of = (ev) => rx.got.filter((r) => r.json.event === ev && r.json.data.roomId === room.roomId);
+    const a = await H.connectOk(srv.url, { token: toks[0].token });
+    await H.waitFor(() => of('user.joined').length === 1, 5000);
+    await H.sleep(150);
+    assert.equal(of('call.started').length, 0, 'one participant is not a call');
+    const b = await H.connectOk(srv.url, { token: toks[1].token });
+    await H.waitFor(() => of('call.started').length === 1, 5000);
+    assert.deepEqual(of('call.started')[0].json.data.participants.map((p) => p.userId).sort(), [toks[0].user.userId, toks[1].user.userId].sort());
+    const c = await H.connectOk(srv.url, { token: toks[2].token });
+    await H.waitFor(() => of('user.joined').length === 3, 5000);
+    await c.timeout(2000).emitWithAck('leave');
+    await b.timeout(2000).emitWithAck('leave');
+    await H.sleep(150);
+    assert.equal(of('call.ended').length, 0, 'the call goes on while someone is in it');
+    await a.timeout(2000).emitWithAck('leave');
+    await H.waitFor(() => of('call.ended').length === 1, 5000);
+    await H.sleep(150);
+    assert.equal(of('call.started').length, 1, 'the third participant did not start the call again');
+    assert.equal(of('call.ended').length, 1);
+    assert.equal(of('user.left').length, 3);
+    a.close(); b.close(); c.close();
+  } finally { await srv.stop(); await rx.close(); }
+});
+
 test('restart keeps rooms, invite used/unused state and the pending webhook delivery', async () => {
   let phase = 'before';
   // the first attempt is answered 500; after the restart everything is accepted

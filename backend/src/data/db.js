@@ -100,7 +100,8 @@ class Store {
       roomDelete: q('DELETE FROM rooms WHERE room_id = ?'),
       inviteInsert: q(`INSERT INTO invites (jti, room_id, role, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`),
       inviteGet: q('SELECT * FROM invites WHERE jti = ?'),
-      invitesForRoom: q('SELECT * FROM invites WHERE room_id = ? ORDER BY created_at'),
+      // a room's invites share created_at; rowid keeps their insertion order (host, then guests as given)
+      invitesForRoom: q('SELECT * FROM invites WHERE room_id = ? ORDER BY created_at, rowid'),
       inviteUse: q('UPDATE invites SET used_at = ?, used_by = ? WHERE jti = ? AND used_at IS NULL AND expires_at > ?'),
       invitesExpiredDelete: q('DELETE FROM invites WHERE expires_at <= ?'),
       deliveryInsert: q(`INSERT INTO webhook_deliveries (id, app_id, event, url, body, status, attempts, next_attempt_at, created_at, updated_at)

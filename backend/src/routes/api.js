@@ -3,6 +3,7 @@
 // /webhooks/subscribe, /webhooks/test) plus the invite-link flow (/admin/rooms, /invites/redeem).
 const crypto = require('node:crypto');
 const { E, ApiError } = require('../utils/errors');
+const { roomFullMessage } = require('../socket/signaling');
 const { validate, ID_RE, ROOM_ID_RE } = require('../utils/validate');
 const { randomId } = require('../services/auth');
 const { iceServers } = require('../services/turn');
@@ -14,6 +15,11 @@ const ROLE_RE = /^[A-Za-z0-9_-]{1,20}$/;
 function signalingUrl(cfg) {
   const u = new URL(cfg.publicUrl);
   return `${u.protocol === 'https:' ? 'wss:' : 'ws:'}//${u.host}/ws`;
+}
+
+/** 409 room.full, with the same sentence and capacity as the signaling refusal. */
+function roomFull(capacity) {
+  return new ApiError(409, 'room.full', roomFullMessage(capacity), { capacity });
 }
 
 function roomStatus(row, now = Date.now()) {
@@ -94,7 +100,7 @@ function createApi(ctx) {
     const row = loadRoomForApp(params.roomId, a.appId);
     assertJoinable(row);
     const present = signaling.liveParticipants(row.room_id);
-    if (present.length >= 2 && !present.some((p) => p.userId === b.userId)) throw new ApiError(409, 'room.full', 'This room already has two participants.');
+    if (present.length >= cfg.roomSize && !present.some((p) => p.userId === b.userId)) throw roomFull(cfg.roomSize);
     const user = { userId: b.userId, name: b.name ?? a.user?.name ?? b.userId, role: b.role ?? a.user?.role ?? 'participant' };
     return { status: 200, body: roomSessionPayload(row, user) };
   }
@@ -167,31 +173,39 @@ function createApi(ctx) {
     return `${cfg.publicUrl}/room.html?room=${encodeURIComponent(roomId)}&t=${encodeURIComponent(invite)}`;
   }
 
-  // POST /api/v1/admin/rooms
+  // POST /api/v1/admin/rooms { title?, hostName?, guestName? | guestNames?, inviteTtlSeconds? }
+  // -> 201 { roomId, title, createdAt, expiresAt, links: { host, guest (= guests[0]), guests: [...] } }
   function adminCreateRoom({ req, body }) {
     auth.adminAuth(req);
+    const maxGuests = cfg.roomSize - 1;
     const b = validate(body, {
       title: { type: 'string', optional: true, max: 80 },
       hostName: { type: 'string', default: 'Host', min: 1, max: 40 },
-      guestName: { type: 'string', default: 'Guest', min: 1, max: 40 },
+      guestName: { type: 'string', optional: true, min: 1, max: 40 },
+      guestNames: {
+        type: 'array', optional: true, minItems: 1, maxItems: maxGuests, items: { type: 'string', min: 1, max: 40 },
+        itemsHint: `a room holds ${cfg.roomSize} people: the host and up to ${maxGuests} ${maxGuests === 1 ? 'guest' : 'guests'}, see EARSHOT_ROOM_SIZE`,
+      },
       inviteTtlSeconds: { type: 'int', default: cfg.inviteTtl, min: 60, max: 86400 },
     });
+    if (b.guestName !== undefined && b.guestNames !== undefined) throw E.invalid('guestNames', 'Give either "guestName" or "guestNames", not both.');
     const now = Date.now();
     const roomId = randomId(12);
     const ttl = b.inviteTtlSeconds;
     const expiresAt = now + Math.max(cfg.roomTtl, ttl + cfg.tokenTtl) * 1000;
     const host = { role: 'host', name: b.hostName, jti: randomId(16) };
-    const guest = { role: 'guest', name: b.guestName, jti: randomId(16) };
-    for (const inv of [host, guest]) {
+    const guests = (b.guestNames ?? [b.guestName ?? 'Guest']).map((name) => ({ role: 'guest', name, jti: randomId(16) }));
+    for (const inv of [host, ...guests]) {
       const s = auth.signInvite({ roomId, role: inv.role, name: inv.name, jti: inv.jti, ttl });
       inv.token = s.token;
       inv.expiresAt = s.exp * 1000;
     }
     const title = b.title ? b.title : null;
-    store.createRoom({ roomId, appId: cfg.appId, source: 'admin', title, createdAt: now, expiresAt }, [host, guest]);
+    store.createRoom({ roomId, appId: cfg.appId, source: 'admin', title, createdAt: now, expiresAt }, [host, ...guests]);
     webhooks.enqueue(cfg.appId, 'call.created', { roomId, title, createdAt: iso(now), createdBy: 'admin' });
     const link = (inv) => ({ url: linkUrl(roomId, inv.token), role: inv.role, name: inv.name, expiresAt: iso(inv.expiresAt) });
-    return { status: 201, body: { roomId, title, createdAt: iso(now), expiresAt: iso(expiresAt), links: { host: link(host), guest: link(guest) } } };
+    const links = { host: link(host), guest: link(guests[0]), guests: guests.map(link) };
+    return { status: 201, body: { roomId, title, createdAt: iso(now), expiresAt: iso(expiresAt), links } };
   }
 
   // GET /api/v1/admin/rooms[?include=api]
@@ -202,8 +216,14 @@ function createApi(ctx) {
     if (inc !== null && inc !== 'api') throw E.invalid('include', 'Query parameter "include" may only be "api".');
     const rows = store.listRooms(cfg.appId, inc === 'api');
     const rooms = rows.map((row) => {
-      const inv = { host: null, guest: null };
-      for (const i of store.invitesForRoom(row.room_id)) inv[i.role] = { used: i.used_at !== null, expiresAt: iso(i.expires_at) };
+      // host: the host invite; guests: every guest invite in creation order; guest: the first of them
+      const inv = { host: null, guest: null, guests: [] };
+      for (const i of store.invitesForRoom(row.room_id)) {
+        const state = { used: i.used_at !== null, expiresAt: iso(i.expires_at) };
+        if (i.role === 'host') inv.host = state;
+        else inv.guests.push({ name: i.name, ...state });
+      }
+      if (inv.guests.length) inv.guest = { used: inv.guests[0].used, expiresAt: inv.guests[0].expiresAt };
       return {
         roomId: row.room_id, title: row.title, status: roomStatus(row), createdAt: iso(row.created_at), expiresAt: iso(row.expires_at),
         participants: signaling.liveParticipants(row.room_id), invites: inv,
@@ -248,7 +268,7 @@ function createApi(ctx) {
 
   // GET /api/v1/config -> public runtime config for the pages (no secrets)
   function publicConfig() {
-    return { status: 200, body: { apiBase: cfg.publicUrl, signalingUrl: signalingUrl(cfg), signalingPath: '/ws', apiVersion: 'v1' } };
+    return { status: 200, body: { apiBase: cfg.publicUrl, signalingUrl: signalingUrl(cfg), signalingPath: '/ws', apiVersion: 'v1', roomSize: cfg.roomSize } };
   }
 
   return [

@@ -1,12 +1,14 @@
 'use strict';
-// Socket.IO signaling at path /ws. One socket.io room per Earshot room, at most 2 distinct users.
+// Socket.IO signaling at path /ws. One socket.io room per Earshot room, at most cfg.roomSize distinct
+// users (EARSHOT_ROOM_SIZE, default 2), who form a full mesh: signals carrying `to` go to that one
+// participant, signals without it to everyone else.
 // Handshake: auth = { token, roomId? }. Refusals go through next(err) with err.message = stable code
-// and err.data = { code, message }.
+// and err.data = { code, message } (room.full adds capacity).
 const jwt = require('../services/jwt');
 
 const MAX_SDP_BYTES = 64 * 1024;
 const MAX_CANDIDATE_BYTES = 4 * 1024;
-const MAX_USERS = 2;
+const MAX_TO_CHARS = 128;
 const EVENT_BUDGET = 400; // client events per socket per 10 s
 const WINDOW_MS = 10000;
 
@@ -16,13 +18,17 @@ const REFUSALS = {
   'token.expired': 'The room token has expired; get a new one.',
   'token.wrong_room': 'The room token was issued for a different room.',
   'room.not_found': 'This room does not exist.',
-  'room.full': 'This room already has two participants.',
+  'room.full': 'This room is full.', // the refusal itself says how many places: roomFullMessage()
   'room.closed': 'This room is closed.',
 };
 
-function refusal(code) {
+function roomFullMessage(capacity) {
+  return `This room is full (${capacity} of ${capacity} places taken).`;
+}
+
+function refusal(code, extra = {}) {
   const err = new Error(code);
-  err.data = { code, message: REFUSALS[code] };
+  err.data = { code, message: REFUSALS[code], ...extra };
   return err;
 }
 
@@ -32,20 +38,29 @@ class SignalError extends Error {
 
 function isObj(v) { return v !== null && typeof v === 'object' && !Array.isArray(v); }
 
+/** Optional recipient of an addressed signal: absent or null = everyone else in the room. */
+function withTo(payload, out) {
+  const to = payload.to;
+  if (to === undefined || to === null) return out;
+  if (typeof to !== 'string' || to.length === 0 || to.length > MAX_TO_CHARS) throw new SignalError(`to must be a userId string of 1..${MAX_TO_CHARS} characters.`);
+  out.to = to;
+  return out;
+}
+
 function checkSdp(payload, allowedTypes) {
-  if (!isObj(payload)) throw new SignalError('Payload must be an object { sdp: { type, sdp } }.');
+  if (!isObj(payload)) throw new SignalError('Payload must be an object { sdp: { type, sdp }, to? }.');
   const d = payload.sdp;
   if (!isObj(d)) throw new SignalError('sdp must be an object { type, sdp }.');
   if (!allowedTypes.includes(d.type)) throw new SignalError(`sdp.type must be ${allowedTypes.join(' or ')}.`);
   if (typeof d.sdp !== 'string' || d.sdp.length === 0) throw new SignalError('sdp.sdp must be a non-empty string.');
   if (Buffer.byteLength(d.sdp) > MAX_SDP_BYTES) throw new SignalError(`sdp.sdp is larger than ${MAX_SDP_BYTES} bytes.`);
-  return { sdp: { type: d.type, sdp: d.sdp } };
+  return withTo(payload, { sdp: { type: d.type, sdp: d.sdp } });
 }
 
 function checkCandidate(payload) {
-  if (!isObj(payload) || !('candidate' in payload)) throw new SignalError('Payload must be an object { candidate }.');
+  if (!isObj(payload) || !('candidate' in payload)) throw new SignalError('Payload must be an object { candidate, to? }.');
   const c = payload.candidate;
-  if (c === null) return { candidate: null }; // end of candidates
+  if (c === null) return withTo(payload, { candidate: null }); // end of candidates
   if (!isObj(c)) throw new SignalError('candidate must be an object or null.');
   if (typeof c.candidate !== 'string') throw new SignalError('candidate.candidate must be a string.');
   if (Buffer.byteLength(c.candidate) > MAX_CANDIDATE_BYTES) throw new SignalError(`candidate.candidate is larger than ${MAX_CANDIDATE_BYTES} bytes.`);
@@ -59,10 +74,11 @@ function checkCandidate(payload) {
     if (typeof c.usernameFragment !== 'string' || c.usernameFragment.length > 256) throw new SignalError('candidate.usernameFragment must be a short string.');
     out.usernameFragment = c.usernameFragment;
   } else if (c.usernameFragment === null) out.usernameFragment = null;
-  return { candidate: out };
+  return withTo(payload, { candidate: out });
 }
 
 function attachSignaling(io, { store, cfg, auth, webhooks, log }) {
+  const capacity = cfg.roomSize;
   /** roomId -> Map(userId -> { userId, name, role, joinedAt, socket, live }) */
   const presence = new Map();
 
@@ -98,7 +114,7 @@ function attachSignaling(io, { store, cfg, auth, webhooks, log }) {
     // drop reservations whose transport died before the connection completed
     for (const [uid, e] of m) if (!e.live && e.socket.conn.readyState !== 'open') m.delete(uid);
     const prev = m.get(claims.sub);
-    if (!prev && m.size >= MAX_USERS) return next(refusal('room.full'));
+    if (!prev && m.size >= capacity) return next(refusal('room.full', { message: roomFullMessage(capacity), capacity }));
 
     const entry = {
       userId: claims.sub,
@@ -139,14 +155,17 @@ function attachSignaling(io, { store, cfg, auth, webhooks, log }) {
     entry.live = true;
     socket.join(roomId);
     const self = { userId, name: entry.name, role: entry.role };
-    socket.emit('room-state', { self, participants: liveParticipants(roomId).filter((p) => p.userId !== userId) });
+    socket.emit('room-state', { self, participants: liveParticipants(roomId).filter((p) => p.userId !== userId), capacity });
     socket.to(roomId).emit('user-joined', { userId, name: entry.name, role: entry.role, joinedAt: entry.joinedAt, ...(reconnect ? { reconnect: true } : {}) });
     log.debug('participant connected', { roomId, userId, reconnect });
 
     if (!reconnect) {
       webhooks.enqueue(cfg.appId, 'user.joined', { roomId, userId, name: entry.name, role: entry.role, joinedAt: entry.joinedAt });
-      if (m.size >= MAX_USERS && [...m.values()].every((e) => e.live) && store.startRoom(roomId)) {
-        webhooks.enqueue(cfg.appId, 'call.started', { roomId, startedAt: new Date().toISOString(), participants: liveParticipants(roomId) });
+      // The call starts when a second participant is live; startRoom only moves open/ended -> active,
+      // so later joiners of a running call do not fire it again.
+      const live = liveParticipants(roomId);
+      if (live.length >= 2 && store.startRoom(roomId)) {
+        webhooks.enqueue(cfg.appId, 'call.started', { roomId, startedAt: new Date().toISOString(), participants: live });
       }
     }
 
@@ -169,7 +188,11 @@ function attachSignaling(io, { store, cfg, auth, webhooks, log }) {
           if (e instanceof SignalError) return reply({ ok: false, code: e.code, message: e.message });
           throw e;
         }
-        const others = [...(presence.get(roomId)?.values() || [])].filter((e) => e.live && e.userId !== userId);
+        if (clean.to === userId) return reply({ ok: false, code: 'signal.invalid', message: 'to must name another participant, not yourself.' });
+        const others = [...(presence.get(roomId)?.values() || [])].filter((e) => e.live && e.userId !== userId && (clean.to === undefined || e.userId === clean.to));
+        if (clean.to !== undefined && others.length === 0) {
+          return reply({ ok: false, code: 'signal.unknown_recipient', message: `No participant ${clean.to} in this room.` });
+        }
         for (const o of others) o.socket.emit(event, { ...clean, from: userId });
         reply({ ok: true, delivered: others.length });
       });
@@ -253,4 +276,4 @@ function attachSignaling(io, { store, cfg, auth, webhooks, log }) {
   return { liveParticipants, closeRoom, presence };
 }
 
-module.exports = { attachSignaling, checkSdp, checkCandidate, REFUSALS, MAX_SDP_BYTES, MAX_CANDIDATE_BYTES };
+module.exports = { attachSignaling, checkSdp, checkCandidate, roomFullMessage, REFUSALS, MAX_SDP_BYTES, MAX_CANDIDATE_BYTES, MAX_TO_CHARS };

@@ -56,6 +56,7 @@ function sendError(res, err, log) {
   if (err.status === 413) headers.Connection = 'close';
   const body = { code: err.code, message: err.message };
   if (err.extra.field) body.field = err.extra.field;
+  if (err.extra.capacity !== undefined) body.capacity = err.extra.capacity;
   sendJson(res, err.status, body, headers);
 }
 

@@ -4,8 +4,9 @@
 const { E } = require('./errors');
 
 /**
- * Field spec: { type: 'string'|'int'|'bool'|'object'|'json', optional, default, min, max,
- *               pattern (RegExp), enum (array), trim, fields (nested schema for 'object'), maxBytes ('json') }
+ * Field spec: { type: 'string'|'int'|'bool'|'object'|'array'|'json', optional, default, min, max,
+ *               pattern (RegExp), enum (array), trim, fields (nested schema for 'object'), maxBytes ('json'),
+ *               items (spec of each element), minItems, maxItems, itemsHint ('array') }
  */
 function validate(body, schema, prefix = '') {
   if (body === undefined || body === null) body = {};
@@ -46,6 +47,15 @@ function validate(body, schema, prefix = '') {
       case 'object':
         v = validate(v, spec.fields, name + '.');
         break;
+      case 'array': {
+        if (!Array.isArray(v)) throw E.invalid(name, `Field "${name}" must be an array.`);
+        const hint = spec.itemsHint ? ` (${spec.itemsHint})` : '';
+        if (spec.minItems !== undefined && v.length < spec.minItems) throw E.invalid(name, `Field "${name}" must have at least ${spec.minItems} ${spec.minItems === 1 ? 'entry' : 'entries'}${hint}.`);
+        if (spec.maxItems !== undefined && v.length > spec.maxItems) throw E.invalid(name, `Field "${name}" must have at most ${spec.maxItems} ${spec.maxItems === 1 ? 'entry' : 'entries'}${hint}.`);
+        // each element is checked with the same rules as a field, named "field[i]"
+        v = v.map((item, i) => validate({ [`${k}[${i}]`]: item }, { [`${k}[${i}]`]: spec.items }, prefix)[`${k}[${i}]`]);
+        break;
+      }
       case 'json': {
         if (spec.objectOnly && (typeof v !== 'object' || Array.isArray(v))) throw E.invalid(name, `Field "${name}" must be a JSON object.`);
         const size = Buffer.byteLength(JSON.stringify(v));
