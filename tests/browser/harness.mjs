@@ -176,3 +176,98 @@ export async function openRoom(context, url, { join = true } = {}) {
   }
   return page;
 }
+
+// ---- received-tone probe ------------------------------------------------------------------------
+// An init script (context.addInitScript(toneProbe)) that wraps RTCPeerConnection so every remote audio
+// track (the `track` event) is fed into one shared AudioContext through its own AnalyserNode, without
+// relying on the page's internals. window.__tones() then reports, per live received track, the level
+// at each probe frequency: `db` is the spectrum peak (dBFS, AnalyserNode scale, Blackman window) within
+// ±2 bins of the frequency and `rel` that peak minus the median of the 100 Hz..4 kHz spectrum of the same
+// track. Tracks that have ended, or whose peer connection is closed, drop out of the report.
+// The page must still attach remote streams to a playing element (it does): without one Chromium's
+// WebAudio source of a remote track is silent.
+export const PROBE_FREQS = [440, 660, 880];
+export function toneProbe() {
+  const Native = window.RTCPeerConnection;
+  if (!Native || window.__tones) return;
+  const FREQS = [440, 660, 880];
+  const FLOOR = -200;  // dB given to silent bins (-Infinity) so differences stay finite
+  const entries = [];
+  let ctx = null;
+  let nextPc = 0;
+  const context = () => {
+    if (!ctx) ctx = new AudioContext();
+    if (ctx.state !== 'running') ctx.resume().catch(() => {});
+    return ctx;
+  };
+  const watch = (pc, track) => {
+    if (!track || track.kind !== 'audio' || entries.some((e) => e.track === track)) return;
+    const c = context();
+    const source = c.createMediaStreamSource(new MediaStream([track]));
+    const analyser = c.createAnalyser();
+    analyser.fftSize = 8192;  // 5.4 Hz bins at headless Chromium's 44.1 kHz, 186 ms of audio
+    analyser.smoothingTimeConstant = 0;
+    source.connect(analyser);
+    entries.push({ pc, track, source, analyser, since: Date.now() });
+  };
+  class ProbedPeerConnection extends Native {
+    constructor(...args) {
+      super(...args);
+      this.__probeId = ++nextPc;
+      this.addEventListener('track', (e) => watch(this, e.track));
+    }
+  }
+  window.RTCPeerConnection = ProbedPeerConnection;
+  if (window.webkitRTCPeerConnection) window.webkitRTCPeerConnection = ProbedPeerConnection;
+  window.__tones = () => {
+    const tracks = [];
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const e = entries[i];
+      const gone = e.track.readyState === 'ended' || e.pc.connectionState === 'closed' || e.pc.signalingState === 'closed';
+      if (!gone) continue;
+      try { e.source.disconnect(); } catch { /* already */ }
+      entries.splice(i, 1);
+    }
+    for (const e of entries) {
+      const spec = new Float32Array(e.analyser.frequencyBinCount);
+      e.analyser.getFloatFrequencyData(spec);
+      const hz = ctx.sampleRate / e.analyser.fftSize;
+      const band = Array.from(spec.subarray(Math.floor(100 / hz), Math.ceil(4000 / hz)), (v) => Math.max(v, FLOOR)).sort((a, b) => a - b);
+      const median = band[band.length >> 1];
+      const db = {};
+      const rel = {};
+      for (const f of FREQS) {
+        const b = Math.round(f / hz);
+        let m = FLOOR;
+        for (let k = b - 2; k <= b + 2; k++) m = Math.max(m, spec[k]);
+        db[f] = Math.round(m * 10) / 10;
+        rel[f] = Math.round((m - median) * 10) / 10;
+      }
+      tracks.push({ track: e.track.id, pc: e.pc.__probeId, connection: e.pc.connectionState, muted: e.track.muted,
+        ageMs: Date.now() - e.since, median: Math.round(median * 10) / 10, db, rel });
+    }
+    return { context: ctx ? ctx.state : 'none', sampleRate: ctx ? ctx.sampleRate : 0, tracks };
+  };
+}
+
+// The loudest `rel` of each probe frequency over all live tracks of a report (-Infinity: no track).
+export function tonePeaks(report) {
+  const tracks = (report && report.tracks) || [];
+  return Object.fromEntries(PROBE_FREQS.map((f) => [f, Math.max(-Infinity, ...tracks.map((t) => t.rel[f]))]));
+}
+
+export async function tones(page) { return page.evaluate(() => (window.__tones ? window.__tones() : null)); }
+
+// The probe frequencies heard in a __tones() report: for each live track, its strongest probe frequency,
+// counted when it stands at least `minRel` dB above the track's median spectrum and at least `margin` dB
+// above the track's other probe frequencies (a clean single tone, not broadband noise). Measured on a
+// 1:1 call through Opus: the sent tone sits 99..109 dB above the median (79 in the first 300 ms), the
+// other probe frequencies of the same track at most 41 dB above it.
+export function heardTones(report, { minRel = 60, margin = 40 } = {}) {
+  const heard = new Set();
+  for (const t of (report && report.tracks) || []) {
+    const [best, ...rest] = PROBE_FREQS.slice().sort((a, b) => t.rel[b] - t.rel[a]);
+    if (t.rel[best] >= minRel && rest.every((f) => t.rel[best] - t.rel[f] >= margin)) heard.add(best);
+  }
+  return [...heard].sort((a, b) => a - b);
+}
