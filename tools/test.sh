@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test suite, from whatever state the machine is in: setup, build, then
 #   native GoogleTest (+ the same under ASan/UBSan), the wasm module under node, the backend
-#   against real servers, the browser tests in Chromium, and a short fuzz pass over every parser.
+#   against real servers, the d.ts under tsc, the room page's size budget, the browser tests in
+#   Chromium, and a short fuzz pass over every parser.
 # Prints one closing line "tests: N passed, N failed" (suites, not cases). Exit 0 only if all pass.
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -23,6 +24,8 @@ suite "native (GoogleTest)" ctest --test-dir build/native --output-on-failure -j
 suite "native under ASan+UBSan" ctest --test-dir build/asan --output-on-failure -j2
 suite "wasm core under node" node --test tests/wasm/
 suite "backend (real server, coturn, SQLite)" npm --prefix backend test --silent
+suite "types (tsc)" node --test tests/types/
+suite "page size budget" node --test tests/size/
 if [ -x tests/browser/run.sh ]; then
   suite "browser (Chromium, fake audio)" tests/browser/run.sh
 fi

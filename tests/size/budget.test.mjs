@@ -1,0 +1,192 @@
+// Owns the room page's size budget: every byte room.html needs before Join (the files tools/build_web.sh
+// counts, plus anything room.html or its modules load statically; vendor/ adapters excluded) must fit in
+// 75 KB brotli for the selfhosted profile. Reads dist/web (tools/build.sh web).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
+
+const BUDGET = 76800; // 75 KB brotli
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const dist = process.env.EARSHOT_WEB_OUT ? path.resolve(process.env.EARSHOT_WEB_OUT) : path.join(root, 'dist/web');
+// What tools/build_web.sh prints as the room page's budget (its list is read from the script too, below).
+const BUILD_WEB_FILES = ['room.html', 'earshot.css', 'room.js', 'client.js', 'earshot.js', 'earshot.wasm', 'config.json', 'favicon.svg'];
+// Adapters for other backend profiles load on demand only; they are not part of the selfhosted page.
+const isVendor = (rel) => rel === 'vendor' || rel.startsWith('vendor/');
+
+// The same settings as tools/build_web.sh: quality 11, brotli defaults otherwise.
+const brotli = (bytes) => zlib.brotliCompressSync(bytes, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+
+function loadAcorn() {
+  const require = createRequire(import.meta.url);
+  for (const id of ['/usr/share/nodejs/acorn', 'acorn']) {
+    try { return require(id); } catch { /* next */ }
+  }
+  throw new Error('acorn not found (Debian package node-acorn; tools/setup.sh installs it)');
+}
+const acorn = loadAcorn();
+
+// dist/web is replaced by a rename at the end of tools/build_web.sh; wait out a build in progress.
+async function distReady() {
+  for (let i = 0; i < 120 && !existsSync(path.join(dist, 'room.html')) && existsSync(`${dist}.tmp`); i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  assert.ok(existsSync(path.join(dist, 'room.html')), `${dist}/room.html missing: build it first (tools/build.sh web)`);
+}
+
+// A reference from `fromRel` (a file under dist) to `url`: the dist-relative path it loads, or null
+// for what is not a file of ours (other origins, data:, bare module specifiers).
+function resolveRef(fromRel, url, { bare = false } = {}) {
+  const u = url.trim().replace(/[?#].*$/, '');
+  if (!u || /^[a-z][a-z0-9+.-]*:/i.test(u) || u.startsWith('//')) return null;
+  if (bare && !/^(\.{1,2})?\//.test(u)) return null; // 'module', 'node:fs': not a file the page fetches
+  const abs = u.startsWith('/') ? path.join(dist, u) : path.resolve(dist, path.dirname(fromRel), u);
+  const rel = path.relative(dist, abs).split(path.sep).join('/');
+  assert.ok(!rel.startsWith('..'), `${fromRel} loads ${url}, outside ${dist}`);
+  return rel;
+}
+
+// <script src>, <link href> (except rels that fetch nothing or fetch only later), <img src>.
+const LAZY_RELS = new Set(['preconnect', 'dns-prefetch', 'prefetch', 'prerender', 'canonical', 'alternate',
+  'author', 'help', 'license', 'next', 'prev', 'search', 'bookmark', 'external', 'nofollow', 'noopener', 'noreferrer']);
+function htmlRefs(rel, text) {
+  const refs = [];
+  const html = text.replace(/<!--[\s\S]*?-->/g, '');
+  for (const [, tag, attrText] of html.matchAll(/<(script|link|img)\b([^>]*)>/gi)) {
+    const attrs = {};
+    for (const [, name, dq, sq, bare] of attrText.matchAll(/([^\s=\/]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?/g)) {
+      attrs[name.toLowerCase()] = dq ?? sq ?? bare ?? '';
+    }
+    const t = tag.toLowerCase();
+    if (t === 'link') {
+      const rels = (attrs.rel || '').toLowerCase().split(/\s+/).filter(Boolean);
+      if (attrs.href && rels.some((r) => !LAZY_RELS.has(r))) refs.push({ url: attrs.href, how: `<link rel="${attrs.rel}">` });
+    } else if (attrs.src) {
+      refs.push({ url: attrs.src, how: `<${t} src>` });
+    }
+  }
+  return refs.map((r) => ({ ...r, to: resolveRef(rel, r.url) }));
+}
+
+// import … from, export … from, import('…'), new URL('…', import.meta.url), parsed (not grepped).
+function jsRefs(rel, text) {
+  let ast;
+  for (const sourceType of ['module', 'script']) { // a classic <script src> may be sloppy-mode code
+    try {
+      ast = acorn.parse(text, { ecmaVersion: 'latest', sourceType, allowHashBang: true });
+      break;
+    } catch (e) {
+      if (sourceType === 'script') assert.fail(`${rel}: cannot parse it to find what it loads: ${e.message}`);
+    }
+  }
+  const refs = [];
+  const literal = (node) => {
+    if (!node) return null;
+    if (node.type === 'Literal' && typeof node.value === 'string') return node.value;
+    if (node.type === 'TemplateLiteral' && node.expressions.length === 0) return node.quasis[0].value.cooked;
+    return null;
+  };
+  const visit = (node) => {
+    if (!node || typeof node.type !== 'string') return;
+    switch (node.type) {
+      case 'ImportDeclaration': case 'ExportNamedDeclaration': case 'ExportAllDeclaration':
+        if (node.source) refs.push({ url: node.source.value, how: 'import' });
+        break;
+      case 'ImportExpression': {
+        const url = literal(node.source);
+        if (url !== null) { refs.push({ url, how: 'import()' }); break; }
+        // A computed specifier cannot be sized here; only vendor adapters may be chosen at run time.
+        const head = node.source.type === 'TemplateLiteral' ? node.source.quasis[0].value.cooked : '';
+        assert.ok(/^(\.\/)?vendor\//.test(head),
+          `${rel}: import(${text.slice(node.source.start, node.source.end)}) is computed, so its size cannot be checked; ` +
+          'import a literal path, or keep run-time choices under vendor/');
+        break;
+      }
+      case 'NewExpression':
+        if (node.callee.type === 'Identifier' && node.callee.name === 'URL' && node.arguments.length === 2 &&
+            node.arguments[1].type === 'MetaProperty' && literal(node.arguments[0]) !== null) {
+          refs.push({ url: literal(node.arguments[0]), how: 'new URL(…, import.meta.url)' });
+        }
+        break;
+    }
+    for (const key of Object.keys(node)) {
+      const v = node[key];
+      if (Array.isArray(v)) v.forEach(visit);
+      else if (v && typeof v === 'object' && typeof v.type === 'string') visit(v);
+    }
+  };
+  visit(ast);
+  return refs.map((r) => ({ ...r, to: resolveRef(rel, r.url, { bare: true }) }));
+}
+
+// @import and url() in style sheets.
+function cssRefs(rel, text) {
+  const css = text.replace(/\/\*[\s\S]*?\*\//g, '');
+  const refs = [];
+  for (const m of css.matchAll(/@import\s+(?:url\(\s*)?["']?([^"')\s;]+)/g)) refs.push({ url: m[1], how: '@import' });
+  for (const m of css.matchAll(/url\(\s*["']?([^"')]+?)["']?\s*\)/g)) {
+    if (!m[1].startsWith('#')) refs.push({ url: m[1], how: 'url()' });
+  }
+  return refs.map((r) => ({ ...r, to: resolveRef(rel, r.url) }));
+}
+
+// The files tools/build_web.sh counts, read from the script so the two lists cannot drift apart.
+function buildWebList() {
+  const script = readFileSync(path.join(root, 'tools/build_web.sh'), 'utf8');
+  const m = /const files = \[([^\]]*)\]/.exec(script);
+  return m ? [...m[1].matchAll(/"([^"]+)"/g)].map((x) => x[1]) : [];
+}
+
+// Every file the room page loads before Join: the build_web.sh list, then whatever those files load.
+function pageFiles() {
+  const why = new Map(); // rel -> how it got in
+  const excluded = [];
+  const queue = [];
+  const add = (rel, how) => {
+    if (isVendor(rel)) { excluded.push(`${rel} (${how})`); return; }
+    if (why.has(rel)) return;
+    assert.ok(existsSync(path.join(dist, rel)) && statSync(path.join(dist, rel)).isFile(), `${how}: ${rel} is not in ${dist}`);
+    why.set(rel, how);
+    queue.push(rel);
+  };
+  for (const f of new Set([...BUILD_WEB_FILES, ...buildWebList()])) add(f, 'build_web.sh list');
+  while (queue.length) {
+    const rel = queue.shift();
+    const text = readFileSync(path.join(dist, rel), 'utf8');
+    const refs = /\.html?$/.test(rel) ? htmlRefs(rel, text)
+      : /\.m?js$/.test(rel) ? jsRefs(rel, text)
+        : /\.css$/.test(rel) ? cssRefs(rel, text) : [];
+    for (const r of refs) if (r.to !== null) add(r.to, `${rel} ${r.how}`);
+  }
+  return { why, excluded };
+}
+
+test(`room.html needs at most ${BUDGET} B brotli before Join (selfhosted)`, async (t) => {
+  await distReady();
+  const config = JSON.parse(readFileSync(path.join(dist, 'config.json'), 'utf8'));
+  assert.equal(config.profile ?? 'selfhosted', 'selfhosted', `${dist}/config.json is not the selfhosted profile`);
+  const { why, excluded } = pageFiles();
+  const rows = [...why].map(([rel, how]) => {
+    const bytes = readFileSync(path.join(dist, rel));
+    return { rel, how, raw: bytes.length, br: brotli(bytes) };
+  });
+  const raw = rows.reduce((s, r) => s + r.raw, 0);
+  const br = rows.reduce((s, r) => s + r.br, 0);
+  const w = Math.max(...rows.map((r) => r.rel.length), 'total'.length);
+  const line = (name, a, b, note = '') => `${name.padEnd(w)}  ${String(a).padStart(8)}  ${String(b).padStart(8)}${note && `  ${note}`}`;
+  t.diagnostic(`${dist} (brotli quality 11)`);
+  t.diagnostic(line('file', 'raw B', 'brotli B', 'why counted'));
+  for (const r of rows) t.diagnostic(line(r.rel, r.raw, r.br, r.how));
+  t.diagnostic(line('total', raw, br, `budget ${BUDGET} B, ${br <= BUDGET ? `${BUDGET - br} B to spare` : `${br - BUDGET} B over`}`));
+  if (excluded.length) t.diagnostic(`not counted (vendor adapters, other profiles only): ${excluded.join(', ')}`);
+  assert.ok(br <= BUDGET, `room.html needs ${br} B brotli before Join, over the ${BUDGET} B budget by ${br - BUDGET} B`);
+});
+
+test('tools/build_web.sh prints the same budget', () => {
+  const script = readFileSync(path.join(root, 'tools/build_web.sh'), 'utf8');
+  assert.match(script, new RegExp(`\\(budget ${BUDGET}\\)`), `tools/build_web.sh should print "(budget ${BUDGET})"`);
+  assert.ok(buildWebList().length > 0, 'tools/build_web.sh no longer has `const files = [...]`: update buildWebList() here');
+});
