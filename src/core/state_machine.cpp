@@ -15,8 +15,8 @@ constexpr std::array kTable = {
     // Pre-join -> in the room
     Transition{S::Prejoin, T::JoinRequested, S::Joining},
     Transition{S::Joining, T::RoomEntered, S::WaitingForPeer},
-    Transition{S::Joining, T::PeerPresent, S::Connecting},
-    Transition{S::WaitingForPeer, T::PeerPresent, S::Connecting},
+    Transition{S::Joining, T::OthersPresent, S::Connecting},
+    Transition{S::WaitingForPeer, T::OthersPresent, S::Connecting},
     // Media
     Transition{S::Connecting, T::MediaUp, S::Connected},
     Transition{S::Connected, T::MediaDown, S::Reconnecting},
@@ -26,11 +26,17 @@ constexpr std::array kTable = {
     Transition{S::WaitingForPeer, T::SignalingLost, S::Reconnecting},
     Transition{S::Connecting, T::SignalingLost, S::Reconnecting},
     Transition{S::Reconnecting, T::RoomEntered, S::WaitingForPeer},
-    Transition{S::Reconnecting, T::PeerPresent, S::Connecting},
-    // The other participant leaves (they may come back: the room stays open)
-    Transition{S::Connecting, T::PeerGone, S::WaitingForPeer},
-    Transition{S::Connected, T::PeerGone, S::WaitingForPeer},
-    Transition{S::Reconnecting, T::PeerGone, S::WaitingForPeer},
+    Transition{S::Reconnecting, T::OthersPresent, S::Connecting},
+    // The last other participant leaves (they may come back: the room stays open)
+    Transition{S::Connecting, T::AloneAgain, S::WaitingForPeer},
+    Transition{S::Connected, T::AloneAgain, S::WaitingForPeer},
+    Transition{S::Reconnecting, T::AloneAgain, S::WaitingForPeer},
+    // The room is closed under us (ended by the host, meeting ended)
+    Transition{S::Joining, T::RoomClosed, S::Ended},
+    Transition{S::WaitingForPeer, T::RoomClosed, S::Ended},
+    Transition{S::Connecting, T::RoomClosed, S::Ended},
+    Transition{S::Connected, T::RoomClosed, S::Ended},
+    Transition{S::Reconnecting, T::RoomClosed, S::Ended},
     // Leaving
     Transition{S::Prejoin, T::LeaveRequested, S::Ended},
     Transition{S::Joining, T::LeaveRequested, S::Ended},
@@ -80,11 +86,12 @@ std::string_view to_string(Trigger t) {
     case T::InviteRefused: return "invite-refused";
     case T::JoinRequested: return "join-requested";
     case T::RoomEntered: return "room-entered";
-    case T::PeerPresent: return "peer-present";
+    case T::OthersPresent: return "others-present";
     case T::MediaUp: return "media-up";
     case T::MediaDown: return "media-down";
     case T::SignalingLost: return "signaling-lost";
-    case T::PeerGone: return "peer-gone";
+    case T::AloneAgain: return "alone-again";
+    case T::RoomClosed: return "room-closed";
     case T::LeaveRequested: return "leave-requested";
     case T::Fatal: return "fatal";
     case T::Retry: return "retry";

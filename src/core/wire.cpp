@@ -109,7 +109,20 @@ Result<Input> input_from_json(std::string_view text) {
   Reader r{j, {}};
   const std::string type = r.str("type");
   std::optional<Input> in;
+  auto list = [&](const char* k) -> const json* {
+    auto it = j.find(k);
+    if (it != j.end() && it->is_array() && it->size() <= 256) return &*it;
+    if (r.bad.empty()) r.bad = k;
+    return nullptr;
+  };
   if (type == "page-opened") in = in::PageOpened{r.str("url"), r.str("saved", false)};
+  else if (type == "name-entered") in = in::NameEntered{r.str("name")};
+  else if (type == "token-given") {
+    in::TokenGiven t{r.str("room"), r.str("token"), r.str("userId", false), r.str("userName", false), r.str("signalingUrl")};
+    if (auto ice = j.find("iceServers"); ice != j.end() && ice->is_array()) t.ice_servers = *ice;
+    if (j.contains("ttl")) t.ttl = static_cast<Duration>(r.number("ttl") * 1000);
+    in = t;
+  }
   else if (type == "mic-granted") in = in::MicGranted{r.str("deviceId"), r.str("label", false)};
   else if (type == "mic-failed") in = in::MicFailed{mic_error(r.str("error")), r.str("detail", false)};
   else if (type == "devices-changed") in = in::DevicesChanged{r.devices("inputs"), r.devices("outputs")};
@@ -136,19 +149,58 @@ Result<Input> input_from_json(std::string_view text) {
     } else if (sdp.empty() && r.bad.empty()) {
       r.bad = "sdp";
     }
-    in = in::LocalDescriptionReady{r.id("generation"), sdp_type, sdp};
+    in = in::LocalDescriptionReady{r.id("peer"), r.id("generation"), sdp_type, sdp};
   }
-  else if (type == "remote-description-applied") in = in::RemoteDescriptionApplied{r.id("generation")};
-  else if (type == "negotiation-failed") in = in::NegotiationFailed{r.id("generation"), r.str("step", false), r.str("error", false)};
+  else if (type == "remote-description-applied") in = in::RemoteDescriptionApplied{r.id("peer"), r.id("generation")};
+  else if (type == "negotiation-failed") in = in::NegotiationFailed{r.id("peer"), r.id("generation"), r.str("step", false), r.str("error", false)};
   else if (type == "local-candidate") {
     auto it = j.find("candidate");
     if (it == j.end() || !(it->is_object() || it->is_null())) r.bad = "candidate";
-    else in = in::LocalCandidate{*it};
-  } else if (type == "ice-candidate-error") in = in::IceCandidateError{r.integer("code"), r.str("url", false), r.str("text", false)};
-  else if (type == "ice-gathering-complete") in = in::IceGatheringComplete{r.integer("candidates", false)};
-  else if (type == "peer-state-changed") in = in::PeerStateChanged{r.str("state")};
-  else if (type == "remote-audio-started") in = in::RemoteAudioStarted{};
-  else if (type == "audio-levels") in = in::AudioLevels{r.number("local"), r.number("remote")};
+    else in = in::LocalCandidate{r.id("peer"), *it};
+  } else if (type == "ice-candidate-error") in = in::IceCandidateError{r.id("peer"), r.integer("code"), r.str("url", false), r.str("text", false)};
+  else if (type == "ice-gathering-complete") in = in::IceGatheringComplete{r.id("peer"), r.integer("candidates", false)};
+  else if (type == "peer-state-changed") in = in::PeerStateChanged{r.id("peer"), r.str("state")};
+  else if (type == "remote-audio-started") in = in::RemoteAudioStarted{r.id("peer")};
+  else if (type == "audio-levels") {
+    in::AudioLevels a{r.number("local"), {}};
+    if (auto it = j.find("remote"); it != j.end()) {
+      if (const json* items = list("remote"))
+        for (const auto& x : *items) {
+          Reader xr{x, {}};
+          if (!x.is_object()) { r.bad = "remote"; break; }
+          a.remote.push_back({xr.id("peer"), xr.number("level")});
+          if (!xr.bad.empty()) { r.bad = "remote." + xr.bad; break; }
+        }
+    }
+    in = std::move(a);
+  }
+  else if (type == "vendor-started") in = in::VendorStarted{};
+  else if (type == "vendor-stopped") in = in::VendorStopped{r.str("code"), r.str("detail", false)};
+  else if (type == "vendor-roster") {
+    in::VendorRoster v;
+    if (const json* items = list("attendees"))
+      for (const auto& x : *items) {
+        if (!x.is_object()) { r.bad = "attendees"; break; }
+        Reader xr{x, {}};
+        in::VendorAttendee a{xr.str("id"), xr.str("name", false), true, false};
+        if (x.contains("present")) a.present = xr.boolean("present");
+        if (x.contains("muted")) a.muted = xr.boolean("muted");
+        if (!xr.bad.empty()) { r.bad = "attendees." + xr.bad; break; }
+        v.attendees.push_back(std::move(a));
+      }
+    in = std::move(v);
+  }
+  else if (type == "vendor-volumes") {
+    in::VendorVolumes v;
+    if (const json* items = list("volumes"))
+      for (const auto& x : *items) {
+        if (!x.is_object()) { r.bad = "volumes"; break; }
+        Reader xr{x, {}};
+        v.volumes.push_back({xr.str("id"), xr.number("level")});
+        if (!xr.bad.empty()) { r.bad = "volumes." + xr.bad; break; }
+      }
+    in = std::move(v);
+  }
   else if (r.bad.empty()) return Failure{"input.malformed", "Unknown input type '" + type.substr(0, 64) + "'."};
   if (!r.bad.empty()) return Failure{"input.malformed", "Input field '" + r.bad + "' is missing or has the wrong type."};
   return *in;
@@ -157,6 +209,11 @@ Result<Input> input_from_json(std::string_view text) {
 json to_json(const Input& input) {
   struct V {
     json operator()(const in::PageOpened& e) { return {{"type", "page-opened"}, {"url", e.url}, {"saved", e.saved}}; }
+    json operator()(const in::NameEntered& e) { return {{"type", "name-entered"}, {"name", e.name}}; }
+    json operator()(const in::TokenGiven& e) {
+      return {{"type", "token-given"}, {"room", e.room}, {"token", e.token}, {"userId", e.user_id}, {"userName", e.user_name},
+              {"signalingUrl", e.signaling_url}, {"iceServers", e.ice_servers}, {"ttl", static_cast<double>(e.ttl) / 1000}};
+    }
     json operator()(const in::MicGranted& e) { return {{"type", "mic-granted"}, {"deviceId", e.device_id}, {"label", e.label}}; }
     json operator()(const in::MicFailed& e) { return {{"type", "mic-failed"}, {"error", std::string(mic_error_name(e.error))}, {"detail", e.detail}}; }
     json operator()(const in::DevicesChanged& e) { return {{"type", "devices-changed"}, {"inputs", devices_json(e.inputs)}, {"outputs", devices_json(e.outputs)}}; }
@@ -171,15 +228,31 @@ json to_json(const Input& input) {
     json operator()(const in::LinkOpened& e) { return {{"type", "link-opened"}, {"link", e.link}}; }
     json operator()(const in::LinkMessage& e) { return {{"type", "link-message"}, {"link", e.link}, {"text", e.text}}; }
     json operator()(const in::LinkClosed& e) { return {{"type", "link-closed"}, {"link", e.link}, {"code", e.code}, {"reason", e.reason}}; }
-    json operator()(const in::LocalDescriptionReady& e) { return {{"type", "local-description-ready"}, {"generation", e.generation}, {"sdpType", e.type}, {"sdp", e.sdp}}; }
-    json operator()(const in::RemoteDescriptionApplied& e) { return {{"type", "remote-description-applied"}, {"generation", e.generation}}; }
-    json operator()(const in::NegotiationFailed& e) { return {{"type", "negotiation-failed"}, {"generation", e.generation}, {"step", e.step}, {"error", e.error}}; }
-    json operator()(const in::LocalCandidate& e) { return {{"type", "local-candidate"}, {"candidate", e.candidate}}; }
-    json operator()(const in::IceCandidateError& e) { return {{"type", "ice-candidate-error"}, {"code", e.code}, {"url", e.url}, {"text", e.text}}; }
-    json operator()(const in::IceGatheringComplete& e) { return {{"type", "ice-gathering-complete"}, {"candidates", e.candidates}}; }
-    json operator()(const in::PeerStateChanged& e) { return {{"type", "peer-state-changed"}, {"state", e.state}}; }
-    json operator()(const in::RemoteAudioStarted&) { return {{"type", "remote-audio-started"}}; }
-    json operator()(const in::AudioLevels& e) { return {{"type", "audio-levels"}, {"local", e.local}, {"remote", e.remote}}; }
+    json operator()(const in::LocalDescriptionReady& e) { return {{"type", "local-description-ready"}, {"peer", e.peer}, {"generation", e.generation}, {"sdpType", e.type}, {"sdp", e.sdp}}; }
+    json operator()(const in::RemoteDescriptionApplied& e) { return {{"type", "remote-description-applied"}, {"peer", e.peer}, {"generation", e.generation}}; }
+    json operator()(const in::NegotiationFailed& e) { return {{"type", "negotiation-failed"}, {"peer", e.peer}, {"generation", e.generation}, {"step", e.step}, {"error", e.error}}; }
+    json operator()(const in::LocalCandidate& e) { return {{"type", "local-candidate"}, {"peer", e.peer}, {"candidate", e.candidate}}; }
+    json operator()(const in::IceCandidateError& e) { return {{"type", "ice-candidate-error"}, {"peer", e.peer}, {"code", e.code}, {"url", e.url}, {"text", e.text}}; }
+    json operator()(const in::IceGatheringComplete& e) { return {{"type", "ice-gathering-complete"}, {"peer", e.peer}, {"candidates", e.candidates}}; }
+    json operator()(const in::PeerStateChanged& e) { return {{"type", "peer-state-changed"}, {"peer", e.peer}, {"state", e.state}}; }
+    json operator()(const in::RemoteAudioStarted& e) { return {{"type", "remote-audio-started"}, {"peer", e.peer}}; }
+    json operator()(const in::AudioLevels& e) {
+      json remote = json::array();
+      for (const auto& x : e.remote) remote.push_back({{"peer", x.peer}, {"level", x.level}});
+      return {{"type", "audio-levels"}, {"local", e.local}, {"remote", remote}};
+    }
+    json operator()(const in::VendorStarted&) { return {{"type", "vendor-started"}}; }
+    json operator()(const in::VendorStopped& e) { return {{"type", "vendor-stopped"}, {"code", e.code}, {"detail", e.detail}}; }
+    json operator()(const in::VendorRoster& e) {
+      json a = json::array();
+      for (const auto& x : e.attendees) a.push_back({{"id", x.id}, {"name", x.name}, {"present", x.present}, {"muted", x.muted}});
+      return {{"type", "vendor-roster"}, {"attendees", a}};
+    }
+    json operator()(const in::VendorVolumes& e) {
+      json a = json::array();
+      for (const auto& x : e.volumes) a.push_back({{"id", x.id}, {"level", x.level}});
+      return {{"type", "vendor-volumes"}, {"volumes", a}};
+    }
   };
   return std::visit(V{}, input);
 }
@@ -195,19 +268,24 @@ json to_json(const Effect& effect) {
       return {{"type", "http-request"}, {"id", e.id}, {"method", e.spec.method}, {"url", e.spec.url},
               {"headers", h}, {"body", e.spec.body}, {"timeout", e.timeout}};
     }
-    json operator()(const fx::OpenLink& e) { return {{"type", "open-link"}, {"id", e.id}, {"url", e.url}}; }
+    json operator()(const fx::OpenLink& e) { return {{"type", "open-link"}, {"id", e.id}, {"url", e.url}, {"protocols", e.protocols}}; }
     json operator()(const fx::SendOnLink& e) { return {{"type", "send-on-link"}, {"id", e.id}, {"text", e.text}}; }
     json operator()(const fx::CloseLink& e) { return {{"type", "close-link"}, {"id", e.id}}; }
-    json operator()(const fx::CreatePeer& e) { return {{"type", "create-peer"}, {"configuration", e.configuration}}; }
-    json operator()(const fx::CreateOffer& e) { return {{"type", "create-offer"}, {"generation", e.generation}, {"iceRestart", e.ice_restart}}; }
-    json operator()(const fx::CreateAnswer& e) { return {{"type", "create-answer"}, {"generation", e.generation}}; }
-    json operator()(const fx::RollbackLocal&) { return {{"type", "rollback-local"}}; }
+    json operator()(const fx::CreatePeer& e) { return {{"type", "create-peer"}, {"peer", e.peer}, {"participant", e.participant}, {"configuration", e.configuration}}; }
+    json operator()(const fx::CreateOffer& e) { return {{"type", "create-offer"}, {"peer", e.peer}, {"generation", e.generation}, {"iceRestart", e.ice_restart}}; }
+    json operator()(const fx::CreateAnswer& e) { return {{"type", "create-answer"}, {"peer", e.peer}, {"generation", e.generation}}; }
+    json operator()(const fx::RollbackLocal& e) { return {{"type", "rollback-local"}, {"peer", e.peer}}; }
     json operator()(const fx::ApplyRemoteDescription& e) {
-      return {{"type", "apply-remote-description"}, {"generation", e.generation}, {"sdpType", e.type}, {"sdp", e.sdp},
+      return {{"type", "apply-remote-description"}, {"peer", e.peer}, {"generation", e.generation}, {"sdpType", e.type}, {"sdp", e.sdp},
               {"description", {{"type", e.type}, {"sdp", e.sdp}}}};
     }
-    json operator()(const fx::AddRemoteCandidate& e) { return {{"type", "add-remote-candidate"}, {"candidate", e.candidate}}; }
-    json operator()(const fx::ClosePeer&) { return {{"type", "close-peer"}}; }
+    json operator()(const fx::AddRemoteCandidate& e) { return {{"type", "add-remote-candidate"}, {"peer", e.peer}, {"candidate", e.candidate}}; }
+    json operator()(const fx::ClosePeer& e) { return {{"type", "close-peer"}, {"peer", e.peer}}; }
+    json operator()(const fx::SetRelay& e) { return {{"type", "set-relay"}, {"peer", e.peer}, {"sources", e.sources}}; }
+    json operator()(const fx::LoadVendor& e) { return {{"type", "load-vendor"}, {"vendor", e.vendor}}; }
+    json operator()(const fx::StartVendor& e) { return {{"type", "start-vendor"}, {"vendor", e.vendor}, {"join", e.join}}; }
+    json operator()(const fx::SetVendorMuted& e) { return {{"type", "set-vendor-muted"}, {"muted", e.muted}}; }
+    json operator()(const fx::StopVendor&) { return {{"type", "stop-vendor"}}; }
     json operator()(const fx::StateChanged& e) {
       return {{"type", "state-changed"}, {"from", std::string(to_string(e.from))}, {"to", std::string(to_string(e.to))}};
     }
@@ -244,34 +322,56 @@ std::string_view to_string(LinkStatus l) {
 
 json to_json(const Failure& f) { return {{"code", f.code}, {"message", f.message}}; }
 
+json to_json(const Member& m) {
+  return {{"id", m.who.id}, {"name", m.who.name}, {"role", std::string(earshot::to_string(m.who.role))},
+          {"joinedAt", m.joined_at}, {"muted", m.muted}, {"speaking", m.speaking}, {"level", m.level},
+          {"connection", m.connection}};
+}
+
 json to_json(const Snapshot& s) {
   json invite = nullptr;
   if (s.invite)
     invite = {{"room", s.invite->room}, {"role", std::string(earshot::to_string(s.invite->role))}, {"name", s.invite->name},
               {"title", s.invite->title}, {"expiresAt", s.invite->expires_at}};
+  json participants = json::array();
+  for (const auto& m : s.participants) participants.push_back(to_json(m));
+  json peers = json::array();
+  for (const auto& p : s.peers) peers.push_back({{"id", p.id}, {"participant", p.participant}, {"state", p.state}, {"polite", p.polite}});
+  json chat = json::array();
+  for (const auto& c : s.chat) chat.push_back({{"from", c.from}, {"name", c.name}, {"text", c.text}, {"at", c.at}});
+  json requests = json::array();
+  for (const auto& p : s.join_requests) requests.push_back(participant_json(p));
+  const DeviceState& d = s.devices;
   return {{"state", std::string(earshot::to_string(s.state))},
+          {"entry", std::string(earshot::to_string(s.entry))},
+          {"needsName", s.needs_name},
           {"invite", invite},
+          {"room", {{"id", s.room_id}, {"title", s.room_title}, {"capacity", s.capacity}}},
           {"self", participant_json(s.self)},
-          {"peer", participant_json(s.peer)},
-          {"peerSpeaking", s.peer_speaking},
-          {"selfSpeaking", s.self_speaking},
-          {"muted", s.muted},
-          {"speakingWhileMuted", s.speaking_while_muted},
-          {"mic", std::string(to_string(s.mic))},
-          {"micDeviceId", s.mic_device_id},
-          {"micLabel", s.mic_label},
-          {"inputs", devices_json(s.inputs)},
-          {"outputs", devices_json(s.outputs)},
+          {"participants", participants},
+          {"peers", peers},
+          {"media", std::string(earshot::to_string(s.media))},
+          {"topology", std::string(earshot::to_string(s.topology))},
+          {"selfSpeaking", d.self_speaking},
+          {"muted", d.muted},
+          {"speakingWhileMuted", d.speaking_while_muted},
+          {"mic", std::string(to_string(d.mic))},
+          {"micDeviceId", d.mic_device_id},
+          {"micLabel", d.mic_label},
+          {"inputs", devices_json(d.inputs)},
+          {"outputs", devices_json(d.outputs)},
+          {"localLevel", d.local_level},
           {"link", std::string(to_string(s.link))},
           {"reconnectAttempt", s.reconnect_attempt},
-          {"mediaState", s.media_state},
           {"admitted", s.admitted},
           {"joinReady", s.join_ready},
           {"failure", s.failure ? to_json(*s.failure) : json(nullptr)},
           {"failureRetryable", s.failure_retryable},
           {"notice", s.notice},
-          {"localLevel", s.local_level},
-          {"remoteLevel", s.remote_level}};
+          {"endedReason", s.ended_reason},
+          {"warnings", s.warnings},
+          {"chat", chat},
+          {"joinRequests", requests}};
 }
 
 }  // namespace earshot::wire

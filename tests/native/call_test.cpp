@@ -91,7 +91,7 @@ TEST(CallMachine, AdmissionOpensTheSignalingLinkButEntersTheRoomOnlyOnJoin) {
   ASSERT_EQ(effects.size(), 2u);
   ASSERT_TRUE(std::holds_alternative<fx::SaveSession>(effects[0]));  // so a reload keeps this tab's place
   EXPECT_EQ(nlohmann::json::parse(std::get<fx::SaveSession>(effects[0]).value)["token"], "rt");
-  EXPECT_EQ(effects[1], Effect(fx::OpenLink{1, "ws://127.0.0.1:8080/ws/?EIO=4&transport=websocket"}));
+  EXPECT_EQ(effects[1], Effect(fx::OpenLink{1, "ws://127.0.0.1:8080/ws/?EIO=4&transport=websocket", {}}));
   EXPECT_TRUE(call.snapshot().join_ready);
   call.handle(in::LinkOpened{1}, kNow + 20);
   call.handle(in::LinkMessage{1, R"(0{"sid":"s","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000})"}, kNow + 21);
@@ -101,7 +101,8 @@ TEST(CallMachine, AdmissionOpensTheSignalingLinkButEntersTheRoomOnlyOnJoin) {
   effects = drain(call);
   ASSERT_EQ(effects.size(), 3u);
   EXPECT_EQ(effects[0], Effect(fx::StateChanged{CallState::Prejoin, CallState::Joining}));
-  EXPECT_EQ(effects[1], Effect(fx::CreatePeer{json{{"iceServers", json::parse(kAdmission)["iceServers"]}, {"iceTransportPolicy", "all"}}}));
+  // a head start: the link made at Join is for whoever is met first (no participant yet)
+  EXPECT_EQ(effects[1], Effect(fx::CreatePeer{1, "", json{{"iceServers", json::parse(kAdmission)["iceServers"]}, {"iceTransportPolicy", "all"}}}));
   EXPECT_EQ(effects[2], Effect(fx::SendOnLink{1, R"(40{"roomId":"r1","token":"rt"})"}));
 }
 
@@ -116,19 +117,23 @@ TEST(CallMachine, CandidatesBeforeTheRemoteDescriptionAreQueuedThenAddedInOrder)
   call.handle(in::LinkMessage{1, R"(42["ice-candidate",{"from":"intruder","candidate":{"candidate":"candidate:9"}}])"}, kNow);
   auto effects = drain(call);
   ASSERT_EQ(effects.size(), 1u) << "only the remote description; candidates wait";
-  EXPECT_EQ(effects[0], Effect(fx::ApplyRemoteDescription{1, "offer", "v=0 o"}));
-  call.handle(in::RemoteDescriptionApplied{1}, kNow + 30);
+  EXPECT_EQ(effects[0], Effect(fx::ApplyRemoteDescription{1, 1, "offer", "v=0 o"}));
+  EXPECT_EQ(call.snapshot().warnings.back(), "candidate from unknown participant 'intruder' discarded");
+  call.handle(in::RemoteDescriptionApplied{1, 1}, kNow + 30);
   effects = drain(call);
   ASSERT_EQ(effects.size(), 3u);
   EXPECT_EQ(std::get<fx::AddRemoteCandidate>(effects[0]).candidate["candidate"], "candidate:1");
   EXPECT_EQ(std::get<fx::AddRemoteCandidate>(effects[1]).candidate["candidate"], "candidate:2");
-  EXPECT_EQ(effects[2], Effect(fx::CreateAnswer{1}));
-  call.handle(in::LocalDescriptionReady{1, "", "v=0 a"}, kNow + 40);  // the type may be left out
+  EXPECT_EQ(effects[2], Effect(fx::CreateAnswer{1, 1}));
+  call.handle(in::LocalDescriptionReady{1, 1, "", "v=0 a"}, kNow + 40);  // the type may be left out
   effects = drain(call);
   ASSERT_EQ(effects.size(), 1u);
   EXPECT_EQ(effects[0], Effect(fx::SendOnLink{1, R"(42["webrtc-answer",{"sdp":{"sdp":"v=0 a","type":"answer"}}])"}));
   // a stale completion from an older negotiation is ignored
-  call.handle(in::LocalDescriptionReady{0, "offer", "old"}, kNow + 50);
+  call.handle(in::LocalDescriptionReady{1, 0, "offer", "old"}, kNow + 50);
+  EXPECT_TRUE(drain(call).empty());
+  // ... and so is one for a peer link that does not exist
+  call.handle(in::LocalDescriptionReady{7, 1, "offer", "other"}, kNow + 50);
   EXPECT_TRUE(drain(call).empty());
 }
 
@@ -188,7 +193,7 @@ TEST(CallMachine, APeerConnectionThatCannotBeCreatedFailsWithAPlainSentence) {
   call.handle(in::MicGranted{"default", "Mic"}, kNow);
   call.handle(in::HttpResponded{1, 200, kAdmission}, kNow);
   call.handle(in::JoinClicked{}, kNow);
-  call.handle(in::NegotiationFailed{0, "create-peer", "NotSupportedError"}, kNow);
+  call.handle(in::NegotiationFailed{1, 0, "create-peer", "NotSupportedError"}, kNow);
   ASSERT_EQ(call.snapshot().state, CallState::Failed);
   EXPECT_EQ(*call.snapshot().failure, (Failure{"webrtc.unavailable",
       "This browser could not start a call connection (NotSupportedError). Try an up-to-date Chrome, Edge, Firefox or Safari."}));

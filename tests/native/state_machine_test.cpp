@@ -13,8 +13,8 @@ constexpr CallState kStates[] = {CallState::Idle, CallState::Prejoin, CallState:
                                  CallState::Connecting, CallState::Connected, CallState::Reconnecting,
                                  CallState::Ended, CallState::Failed};
 constexpr Trigger kTriggers[] = {Trigger::InviteAccepted, Trigger::InviteRefused, Trigger::JoinRequested,
-                                 Trigger::RoomEntered, Trigger::PeerPresent, Trigger::MediaUp, Trigger::MediaDown,
-                                 Trigger::SignalingLost, Trigger::PeerGone, Trigger::LeaveRequested, Trigger::Fatal,
+                                 Trigger::RoomEntered, Trigger::OthersPresent, Trigger::MediaUp, Trigger::MediaDown,
+                                 Trigger::SignalingLost, Trigger::AloneAgain, Trigger::RoomClosed, Trigger::LeaveRequested, Trigger::Fatal,
                                  Trigger::Retry};
 }  // namespace
 
@@ -38,7 +38,7 @@ TEST(CallMachine, PairsNotInTheTableAreRefused) {
         EXPECT_FALSE(next(s, t).has_value()) << to_string(s) << " " << to_string(t);
         ++refused;
       }
-  EXPECT_EQ(refused + static_cast<int>(transitions().size()), 9 * 12);
+  EXPECT_EQ(refused + static_cast<int>(transitions().size()), 9 * 13);
 }
 
 TEST(CallMachine, EveryStateIsReachableFromIdle) {

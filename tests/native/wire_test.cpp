@@ -12,10 +12,14 @@ TEST(Wire, EveryInputRoundTrips) {
       in::DevicesChanged{{{"a", "A"}}, {{"b", "B"}}}, in::InputDeviceChosen{"d2"}, in::JoinClicked{}, in::LeaveClicked{}, in::PageClosing{},
       in::MuteSet{true}, in::RetryClicked{}, in::HttpResponded{3, 409, "{}"}, in::HttpFailed{4, "TypeError"},
       in::LinkOpened{5}, in::LinkMessage{5, "2"}, in::LinkClosed{5, 1006, "gone"},
-      in::LocalDescriptionReady{2, "offer", "v=0"}, in::RemoteDescriptionApplied{2}, in::NegotiationFailed{2, "setRemote", "bad"},
-      in::LocalCandidate{json{{"candidate", "c"}, {"sdpMid", "0"}}}, in::LocalCandidate{nullptr},
-      in::IceCandidateError{401, "turn:x", "Unauthorized"}, in::IceGatheringComplete{3}, in::PeerStateChanged{"connected"},
-      in::RemoteAudioStarted{}, in::AudioLevels{0.25, 0.5}};
+      in::LocalDescriptionReady{9, 2, "offer", "v=0"}, in::RemoteDescriptionApplied{9, 2}, in::NegotiationFailed{9, 2, "setRemote", "bad"},
+      in::LocalCandidate{9, json{{"candidate", "c"}, {"sdpMid", "0"}}}, in::LocalCandidate{9, nullptr},
+      in::IceCandidateError{9, 401, "turn:x", "Unauthorized"}, in::IceGatheringComplete{9, 3}, in::PeerStateChanged{9, "connected"},
+      in::RemoteAudioStarted{9}, in::AudioLevels{0.25, {{9, 0.5}, {10, 0}}}, in::AudioLevels{0.25, {}},
+      in::NameEntered{"Ivy"},
+      in::TokenGiven{"r1", "T", "u1", "Ana", "wss://h/ws", json::array({{{"urls", "stun:h"}}}), 3600000},
+      in::VendorStarted{}, in::VendorStopped{"MeetingEnded", "ended"},
+      in::VendorRoster{{{"a1", "Ana", true, false}, {"a2", "", false, true}}}, in::VendorVolumes{{{"a1", 0.5}}}};
   for (const auto& input : inputs) {
     const std::string text = wire::to_json(input).dump();
     auto back = wire::input_from_json(text);
@@ -25,9 +29,9 @@ TEST(Wire, EveryInputRoundTrips) {
 }
 
 TEST(Wire, LocalDescriptionAcceptsAnRtcSessionDescription) {
-  auto in = wire::input_from_json(R"({"type":"local-description-ready","generation":3,"description":{"type":"answer","sdp":"v=0"}})");
+  auto in = wire::input_from_json(R"({"type":"local-description-ready","peer":1,"generation":3,"description":{"type":"answer","sdp":"v=0"}})");
   ASSERT_TRUE(in.ok());
-  EXPECT_EQ(*in, Input(in::LocalDescriptionReady{3, "answer", "v=0"}));
+  EXPECT_EQ(*in, Input(in::LocalDescriptionReady{1, 3, "answer", "v=0"}));
 }
 
 TEST(Wire, BadInputNamesTheFieldAndNeverThrows) {
@@ -43,20 +47,28 @@ TEST(Wire, BadInputNamesTheFieldAndNeverThrows) {
   check(R"({"type":"mute-set","muted":"yes"})", "Input field 'muted' is missing or has the wrong type.");
   check(R"({"type":"http-responded","request":-1,"status":200,"body":""})", "Input field 'request' is missing or has the wrong type.");
   check(R"({"type":"link-message","link":1})", "Input field 'text' is missing or has the wrong type.");
-  check(R"({"type":"local-candidate","candidate":5})", "Input field 'candidate' is missing or has the wrong type.");
+  check(R"({"type":"local-candidate","peer":1,"candidate":5})", "Input field 'candidate' is missing or has the wrong type.");
+  check(R"({"type":"peer-state-changed","state":"connected"})", "Input field 'peer' is missing or has the wrong type.");
+  check(R"({"type":"audio-levels","local":0,"remote":[{"peer":1}]})", "Input field 'remote.level' is missing or has the wrong type.");
+  check(R"({"type":"vendor-roster","attendees":[{"name":"x"}]})", "Input field 'attendees.id' is missing or has the wrong type.");
+  check(R"({"type":"vendor-volumes","volumes":7})", "Input field 'volumes' is missing or has the wrong type.");
+  check(R"({"type":"name-entered"})", "Input field 'name' is missing or has the wrong type.");
   check(R"({"type":"devices-changed","inputs":[{"label":"x"}],"outputs":[]})", "Input field 'inputs' is missing or has the wrong type.");
   check(R"({"type":5})", "Input field 'type' is missing or has the wrong type.");
 }
 
 TEST(Wire, EffectsCarryTheFieldsTheDriverNeeds) {
-  EXPECT_EQ(wire::to_json(Effect(fx::ApplyRemoteDescription{2, "offer", "v=0"})),
-            json::parse(R"({"type":"apply-remote-description","generation":2,"sdpType":"offer","sdp":"v=0",
+  EXPECT_EQ(wire::to_json(Effect(fx::ApplyRemoteDescription{4, 2, "offer", "v=0"})),
+            json::parse(R"({"type":"apply-remote-description","peer":4,"generation":2,"sdpType":"offer","sdp":"v=0",
                             "description":{"type":"offer","sdp":"v=0"}})"));
   EXPECT_EQ(wire::to_json(Effect(fx::HttpRequest{7, {"POST", "http://a/b", {{"Content-Type", "application/json"}}, "{}"}, 10000})),
             json::parse(R"({"type":"http-request","id":7,"method":"POST","url":"http://a/b",
                             "headers":{"Content-Type":"application/json"},"body":"{}","timeout":10000})"));
   EXPECT_EQ(wire::to_json(Effect(fx::StateChanged{CallState::Connecting, CallState::Connected})),
             json::parse(R"({"type":"state-changed","from":"connecting","to":"connected"})"));
+  EXPECT_EQ(wire::to_json(Effect(fx::SetRelay{3, {1, 2}})), json::parse(R"({"type":"set-relay","peer":3,"sources":[1,2]})"));
+  EXPECT_EQ(wire::to_json(Effect(fx::CreatePeer{3, "u1", json::object()})),
+            json::parse(R"({"type":"create-peer","peer":3,"participant":"u1","configuration":{}})"));
   EXPECT_EQ(wire::to_json(Effect(fx::ShowFailure{{"room.full", "Full."}, false})),
             json::parse(R"({"type":"show-failure","code":"room.full","message":"Full.","retryable":false})"));
 }
@@ -71,8 +83,15 @@ TEST(Wire, SnapshotUsesTheDocumentedNames) {
   EXPECT_EQ(j["mic"], "pending");
   EXPECT_EQ(j["link"], "down");
   EXPECT_TRUE(j["invite"].is_null());
-  for (const char* k : {"self", "peer", "peerSpeaking", "selfSpeaking", "muted", "speakingWhileMuted", "micDeviceId",
-                        "inputs", "outputs", "reconnectAttempt", "mediaState", "admitted", "joinReady",
-                        "failureRetryable", "notice", "localLevel", "remoteLevel"})
+  for (const char* k : {"self", "participants", "peers", "room", "entry", "needsName", "media", "topology", "selfSpeaking",
+                        "muted", "speakingWhileMuted", "micDeviceId", "inputs", "outputs", "reconnectAttempt", "admitted",
+                        "joinReady", "failureRetryable", "notice", "localLevel", "endedReason", "warnings", "chat", "joinRequests"})
     EXPECT_TRUE(j.contains(k)) << k;
+  for (const char* gone : {"peer", "peerSpeaking", "remoteLevel", "mediaState"}) EXPECT_FALSE(j.contains(gone)) << gone;
+  Member m;
+  m.who = {"u1", "Ana", Role::Host};
+  m.connection = "connected";
+  s.participants.push_back(m);
+  EXPECT_EQ(wire::to_json(s)["participants"][0],
+            json::parse(R"({"id":"u1","name":"Ana","role":"host","joinedAt":0,"muted":false,"speaking":false,"level":0.0,"connection":"connected"})"));
 }

@@ -5,6 +5,7 @@
 
 #include <deque>
 
+#include "earshot/failures.hpp"
 #include "earshot/socketio.hpp"
 
 namespace earshot {
@@ -30,8 +31,9 @@ std::optional<Participant> participant_from(const json& j) {
 
 class SelfhostedChannel final : public SignalingChannel {
  public:
-  SelfhostedChannel(const Admission& a)
-      : self_(a.self), session_(sio::Session::Options{"/", json{{"token", a.token}, {"roomId", a.room_id}}, 1 << 20}) {}
+  SelfhostedChannel(const Admission& a, bool addressed)
+      : self_(a.self), addressed_(addressed),
+        session_(sio::Session::Options{"/", json{{"token", a.token}, {"roomId", a.room_id}}, 1 << 20}) {}
 
   void handle_open(Instant now) override { session_.handle_transport_open(now); pump(now); }
   void handle_frame(std::string_view text, Instant now) override { session_.handle_frame(text, now); pump(now); }
@@ -41,16 +43,22 @@ class SelfhostedChannel final : public SignalingChannel {
     if (welcome_deadline_ && now >= *welcome_deadline_) {
       // A seed-004 server that does not send room-state: assume we are alone; user-joined follows if not.
       welcome_deadline_.reset();
-      events_.push_back(signal::Welcome{self_, {}});
+      events_.push_back(signal::Welcome{self_, {}, 0});
     }
     pump(now);
   }
   void enter_room() override { session_.connect(); }
-  void send_description(std::string_view type, std::string_view sdp) override {
-    session_.emit(type == "offer" ? "webrtc-offer" : "webrtc-answer",
-                  json{{"sdp", {{"type", std::string(type)}, {"sdp", std::string(sdp)}}}});
+  // In a pair the seed's broadcast reaches the one other person; a mesh or star addresses each signal.
+  void send_description(std::string_view to, std::string_view type, std::string_view sdp) override {
+    json payload{{"sdp", {{"type", std::string(type)}, {"sdp", std::string(sdp)}}}};
+    if (addressed_ && !to.empty()) payload["to"] = std::string(to);
+    session_.emit(type == "offer" ? "webrtc-offer" : "webrtc-answer", payload);
   }
-  void send_candidate(const json& candidate) override { session_.emit("ice-candidate", json{{"candidate", candidate}}); }
+  void send_candidate(std::string_view to, const json& candidate) override {
+    json payload{{"candidate", candidate}};
+    if (addressed_ && !to.empty()) payload["to"] = std::string(to);
+    session_.emit("ice-candidate", payload);
+  }
   void leave() override {
     if (session_.is_connected()) session_.emit("leave", json::object());
     session_.disconnect();
@@ -77,13 +85,17 @@ class SelfhostedChannel final : public SignalingChannel {
   void on(const sio::Connected&, Instant now) { welcome_deadline_ = now + 1500; }
   void on(const sio::ConnectRefused& r, Instant now) {
     std::string server_message;
-    if (r.data.is_object()) server_message = str_field(r.data, "message");
-    events_.push_back(signal::Refused{SelfhostedProfile::failure_for(r.message, server_message, nullptr, now)});
+    int capacity = 0;
+    if (r.data.is_object()) {
+      server_message = str_field(r.data, "message");
+      if (auto c = r.data.find("capacity"); c != r.data.end() && c->is_number_integer()) capacity = c->get<int>();
+    }
+    events_.push_back(signal::Refused{SelfhostedProfile::failure_for(r.message, server_message, nullptr, now, capacity)});
     refused_ = true;  // the session closes next; that is the refusal, not a lost link to repair
   }
   void on(const sio::AckReceived&, Instant) {}
   void on(const sio::Closed& c, Instant) {
-    if (c.reason != "client disconnect" && !refused_) events_.push_back(signal::Lost{c.reason});
+    if (c.reason != "client disconnect" && !refused_ && !closed_) events_.push_back(signal::Lost{c.reason});
   }
   void on(const sio::Discarded& d, Instant) { events_.push_back(signal::Warning{d.why}); }
   void on(const sio::EventReceived& ev, Instant) {
@@ -93,7 +105,8 @@ class SelfhostedChannel final : public SignalingChannel {
     if (ev.name == "room-state") {
       if (!payload.is_object()) return warn("payload is not an object");
       welcome_deadline_.reset();
-      signal::Welcome w{self_, {}};
+      signal::Welcome w{self_, {}, 0};
+      if (auto c = payload.find("capacity"); c != payload.end() && c->is_number_integer()) w.capacity = c->get<int>();
       if (auto s = payload.find("self"); s != payload.end())
         if (auto p = participant_from(*s)) w.self = *p;
       if (auto ps = payload.find("participants"); ps != payload.end() && ps->is_array())
@@ -107,7 +120,7 @@ class SelfhostedChannel final : public SignalingChannel {
       if (p->id == self_.id) return;  // our own echo
       if (welcome_deadline_) {  // joined before room-state: we are in, and we are first
         welcome_deadline_.reset();
-        events_.push_back(signal::Welcome{self_, {}});
+        events_.push_back(signal::Welcome{self_, {}, 0});
       }
       events_.push_back(signal::PeerJoined{*p});
     } else if (ev.name == "user-left") {
@@ -127,19 +140,24 @@ class SelfhostedChannel final : public SignalingChannel {
         text = sdp->get<std::string>();
       }
       if (text.empty() || text.size() > 256 * 1024) return warn("missing or oversized sdp");
-      events_.push_back(signal::Description{str_field(payload, "from"), type, std::move(text)});
+      events_.push_back(signal::Description{str_field(payload, "from"), str_field(payload, "to"), type, std::move(text)});
     } else if (ev.name == "ice-candidate") {
       if (!payload.is_object()) return warn("payload is not an object");
       auto c = payload.find("candidate");
       if (c == payload.end() || !(c->is_object() || c->is_null())) return warn("candidate is not an object");
       if (c->is_object() && !(c->contains("candidate") && (*c)["candidate"].is_string())) return warn("candidate has no candidate string");
-      events_.push_back(signal::Candidate{str_field(payload, "from"), *c});
+      events_.push_back(signal::Candidate{str_field(payload, "from"), str_field(payload, "to"), *c});
+    } else if (ev.name == "room-closed") {
+      closed_ = true;  // the server disconnects us next: that is the end, not a link to repair
+      events_.push_back(signal::RoomClosed{payload.is_object() ? str_field(payload, "reason") : std::string()});
     } else {
       warn("unknown event");
     }
   }
 
   Participant self_;
+  bool addressed_;
+  bool closed_ = false;
   sio::Session session_;
   std::optional<Instant> welcome_deadline_;
   bool refused_ = false;
@@ -147,39 +165,30 @@ class SelfhostedChannel final : public SignalingChannel {
 };
 }  // namespace
 
-HttpRequestSpec SelfhostedProfile::admission_request(const Invite& invite) const {
-  return HttpRequestSpec{"POST", api_base_ + "/api/v1/invites/redeem",
-                         {{"Content-Type", "application/json"}},
-                         json{{"invite", invite.token}}.dump()};
+std::unique_ptr<AdmissionFlow> SelfhostedProfile::admission(const Entry& entry) const {
+  HttpRequestSpec redeem{"POST", api_base_ + "/api/v1/invites/redeem", {{"Content-Type", "application/json"}},
+                         json{{"invite", entry.invite ? entry.invite->token : std::string()}}.dump()};
+  return std::make_unique<SingleRequestFlow>(entry, std::move(redeem), &SelfhostedProfile::parse_admission);
 }
 
 Failure SelfhostedProfile::failure_for(std::string_view code, std::string_view server_message, const Invite* invite,
-                                       Instant now) {
-  auto f = [&](std::string message) { return Failure{std::string(code), std::move(message)}; };
-  if (code == "invite.used")
-    return f("This invite link has already been used. Each link works once: ask the host for a new one.");
+                                       Instant now, int capacity) {
   if (code == "invite.expired") {
-    if (invite) return f("This invite expired at " + format_utc_clock(invite->expires_at, now) + ". Ask the host for a new link.");
-    return f("This invite has expired. Ask the host for a new link.");
+    if (invite) return make_failure(code, {{"time", format_utc_clock(invite->expires_at, now)}});
+    return Failure{"invite.expired", "This invite has expired. Ask the host for a new link."};
   }
-  if (code == "invite.invalid")
-    return f("The call server did not accept this invite link (it was changed or damaged). Ask the host for a new link.");
-  if (code == "room.not_found")
-    return f("This room does not exist any more (it may have ended or expired). Ask the host for a new link.");
-  if (code == "room.expired" || code == "room.closed") return f("This room has closed. Ask the host to create a new one.");
-  if (code == "room.full") return f("This call already has two people in it, and a call holds only two.");
-  if (code == "token.expired")
-    return f("Your place in this room has expired. Ask the host for a new link.");
-  if (code == "token.invalid" || code == "token.missing" || code == "token.wrong_room")
-    return f("The call server refused this session (" + std::string(code) + "). Reload the page; if it persists, ask the host for a new link.");
-  if (code == "rate.limited") return f("Too many attempts in a short time. Wait a minute, then try again.");
+  if (code == "room.full")
+    return make_failure(code, {{"sentence", capacity > 2 ? "This call is full: it holds " + std::to_string(capacity) + " people."
+                                                          : "This call already has two people in it, and a call holds only two."}});
+  if (code == "token.invalid" || code == "token.missing" || code == "token.wrong_room") return make_failure(code);
+  if (failure_info(code) && code != "backend.refused") return make_failure(code);
   std::string shown(server_message.substr(0, 200));
-  return Failure{code.empty() ? "backend.refused" : std::string(code),
-                 shown.empty() ? "The call server refused to let you in." : "The call server refused: " + shown};
+  return make_failure("backend.refused",
+                      {{"sentence", shown.empty() ? "The call server refused to let you in." : "The call server refused: " + shown}});
 }
 
-Result<Admission> SelfhostedProfile::parse_admission(const Invite& invite, int status, std::string_view body,
-                                                     Instant now) const {
+Result<Admission> SelfhostedProfile::parse_admission(const Entry& entry, int status, std::string_view body, Instant now) {
+  const Invite* invite = entry.invite ? &*entry.invite : nullptr;
   json j = json::parse(body, nullptr, false);
   if (status != 200) {
     std::string code, message;
@@ -189,23 +198,23 @@ Result<Admission> SelfhostedProfile::parse_admission(const Invite& invite, int s
     }
     if (status == 429) code = "rate.limited";
     if (code.empty()) {
-      if (status >= 500)
-        return Failure{"backend.error", "The call server had a problem (HTTP " + std::to_string(status) + "). Try again in a moment."};
-      return Failure{"backend.unexpected", "The call server answered HTTP " + std::to_string(status) + ", which Earshot did not expect."};
+      if (status >= 500) return make_failure("backend.error", {{"status", std::to_string(status)}});
+      return make_failure("backend.unexpected", {{"status", std::to_string(status)}});
     }
-    return failure_for(code, message, &invite, now);
+    return failure_for(code, message, invite, now);
   }
-  const Failure bad{"backend.bad_response", "The call server sent an answer Earshot does not understand. Try again later."};
+  const Failure bad = make_failure("backend.bad_response");
   if (j.is_discarded() || !j.is_object()) return bad;
   Admission a;
   a.room_id = str_field(j, "roomId");
+  a.room_title = str_field(j, "title");
   a.token = str_field(j, "token");
   a.signaling_url = str_field(j, "signalingUrl");
   auto ttl = j.find("ttl");
   auto ice = j.find("iceServers");
   auto user = j.find("user");
   if (a.room_id.empty() || a.token.empty() || a.signaling_url.empty() || ttl == j.end() || !ttl->is_number() ||
-      ice == j.end() || !ice->is_array() || a.room_id != invite.room)
+      ice == j.end() || !ice->is_array() || a.room_id != entry.room)
     return bad;
   for (const auto& s : *ice)
     if (!s.is_object() || !s.contains("urls")) return bad;
@@ -218,7 +227,7 @@ Result<Admission> SelfhostedProfile::parse_admission(const Invite& invite, int s
     if (!p) return bad;
     a.self = *p;
   } else {
-    a.self = Participant{"", invite.name, invite.role};
+    a.self = Participant{"", entry.name, invite ? invite->role : Role::Guest};
   }
   return a;
 }
@@ -228,22 +237,7 @@ Result<std::string> SelfhostedProfile::signaling_url(const Admission& a) const {
 }
 
 std::unique_ptr<SignalingChannel> SelfhostedProfile::open_channel(const Admission& a) const {
-  return std::make_unique<SelfhostedChannel>(a);
-}
-
-Result<std::shared_ptr<const Profile>> make_profile(const ProfileConfig& c) {
-  std::string base = c.api_base;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  if (c.name == "selfhosted") return std::shared_ptr<const Profile>(std::make_shared<SelfhostedProfile>(base));
-  if (c.name == "chime" || c.name == "kvs" || c.name == "ivs")
-    return Failure{"profile.unavailable", "The '" + c.name + "' backend profile is not available in this build yet."};
-  return Failure{"profile.unknown", "Unknown backend profile '" + c.name + "' in config.json (expected selfhosted, chime, kvs or ivs)."};
-}
-
-bool is_retryable(std::string_view code) {
-  return code == "backend.unreachable" || code == "backend.error" || code == "rate.limited" ||
-         code == "signal.unreachable" || code == "mic.denied" || code == "mic.missing" || code == "mic.in_use" ||
-         code == "mic.failed";
+  return std::make_unique<SelfhostedChannel>(a, topology_ != Topology::Pair);
 }
 
 }  // namespace earshot

@@ -15,6 +15,18 @@ using Instant = std::int64_t;
 // Milliseconds.
 using Duration = std::int64_t;
 
+// The two clocks the core is handed with every input: `wall` (Unix epoch ms) for expiry times and
+// signing, `mono` (a monotonic ms count, e.g. performance.now()) for every timer, so a wall-clock jump
+// never fires or starves one. Tests that need only one time may pass an Instant: both read it.
+struct Clock {
+  Instant wall = 0;
+  Instant mono = 0;
+  Clock() = default;
+  Clock(Instant both) : wall(both), mono(both) {}  // NOLINT(google-explicit-constructor)
+  Clock(Instant w, Instant m) : wall(w), mono(m) {}
+  bool operator==(const Clock&) const = default;
+};
+
 // A failure a person can read: a stable machine code ("invite.expired") and one human sentence.
 // Codes are part of the public contract (tests, postMessage API, analytics); sentences may improve.
 struct Failure {

@@ -1,5 +1,7 @@
 // The `selfhosted` profile: seed 004's REST API + Socket.IO signaling at /ws, with seed 000's
-// invite links on top (POST /api/v1/invites/redeem). Exposed for tests; use make_profile() otherwise.
+// invite links on top (POST /api/v1/invites/redeem). A room of 2 is a pair (seed 004's 1:1); a
+// larger room is a mesh (or a star when configured) whose signals are addressed with `to`.
+// Exposed for tests; use make_profile() otherwise.
 #pragma once
 #include "earshot/profile.hpp"
 
@@ -7,19 +9,21 @@ namespace earshot {
 
 class SelfhostedProfile final : public Profile {
  public:
-  explicit SelfhostedProfile(std::string api_base) : api_base_(std::move(api_base)) {}
+  SelfhostedProfile(std::string api_base, Topology topology) : api_base_(std::move(api_base)), topology_(topology) {}
   std::string_view name() const override { return "selfhosted"; }
-  MediaPlane media_plane() const override { return MediaPlane::PeerToPeer; }
-  HttpRequestSpec admission_request(const Invite&) const override;
-  Result<Admission> parse_admission(const Invite&, int status, std::string_view body, Instant now) const override;
+  Topology topology() const override { return topology_; }
+  std::unique_ptr<AdmissionFlow> admission(const Entry&) const override;
   Result<std::string> signaling_url(const Admission&) const override;
   std::unique_ptr<SignalingChannel> open_channel(const Admission&) const override;
 
+  static Result<Admission> parse_admission(const Entry&, int status, std::string_view body, Instant now);
   // The sentence for a refusal code the server sent (HTTP error body or connect_error message).
-  static Failure failure_for(std::string_view code, std::string_view server_message, const Invite* invite, Instant now);
+  static Failure failure_for(std::string_view code, std::string_view server_message, const Invite* invite, Instant now,
+                             int capacity = 0);
 
  private:
   std::string api_base_;
+  Topology topology_;
 };
 
 }  // namespace earshot

@@ -10,26 +10,27 @@ namespace earshot {
 
 enum class CallState {
   Idle,            // nothing parsed yet
-  Prejoin,         // invite accepted; mic, admission and signaling link are being readied
-  Joining,         // user clicked Join; entering the room on the signaling server
+  Prejoin,         // entry accepted; mic, admission and signaling link are being readied
+  Joining,         // user clicked Join; entering the room (signaling server or vendor session)
   WaitingForPeer,  // in the room, alone
-  Connecting,      // the peer is there; offer/answer/ICE under way
-  Connected,       // media flows
+  Connecting,      // others are there; no audio connection to any of them yet
+  Connected,       // audio flows with at least one other participant
   Reconnecting,    // media or signaling broke; repairing (ICE restart, signaling backoff)
-  Ended,           // left by the user (terminal)
+  Ended,           // left by the user, or the room was closed (terminal)
   Failed,          // a failure the user must act on (terminal unless the failure is retryable)
 };
 
 enum class Trigger {
-  InviteAccepted,   // the invite link parsed and is not expired
+  InviteAccepted,   // the entry (invite link, name form, app token) is usable
   InviteRefused,    // the invite link is missing, malformed or expired
   JoinRequested,    // the user pressed Join and everything needed is ready
-  RoomEntered,      // the signaling server admitted us and nobody else is there
-  PeerPresent,      // the other participant is in the room
-  MediaUp,          // the peer connection reached "connected"
-  MediaDown,        // the peer connection went "disconnected" or "failed"
+  RoomEntered,      // we are in the room and nobody else is there
+  OthersPresent,    // someone else is in the room
+  MediaUp,          // audio flows with someone (a peer link "connected", or the vendor session live)
+  MediaDown,        // no audio connection is left ("disconnected"/"failed" links, or one was replaced)
   SignalingLost,    // the signaling link died while we needed it
-  PeerGone,         // the other participant left or vanished
+  AloneAgain,       // the last other participant left or vanished
+  RoomClosed,       // the host closed the room / the meeting ended
   LeaveRequested,   // the user pressed Leave
   Fatal,            // an unrecoverable failure (carries a Failure)
   Retry,            // the user retried after a retryable failure

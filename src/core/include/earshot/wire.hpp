@@ -22,5 +22,6 @@ nlohmann::json to_json(const Snapshot&);
 nlohmann::json to_json(const Failure&);
 std::string_view to_string(MicStatus);
 std::string_view to_string(LinkStatus);
+nlohmann::json to_json(const Member&);
 
 }  // namespace earshot::wire

@@ -1,0 +1,150 @@
+// Admission and the tab's saved session (see gate.hpp).
+#include "earshot/gate.hpp"
+
+#include "earshot/failures.hpp"
+
+namespace earshot {
+using nlohmann::json;
+
+namespace {
+// FNV-1a: the saved session only has to recognise its own entry (sessionStorage is per tab).
+std::string fnv1a_hex(std::string_view s) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, h >>= 4) out[static_cast<std::size_t>(i)] = "0123456789abcdef"[h & 15];
+  return out;
+}
+std::string str(const json& j, const char* k) {
+  auto it = j.find(k);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+}  // namespace
+
+std::optional<Failure> Gate::read_page(const std::string& url, const std::string& saved, Instant wall) {
+  entry_ = Entry{};
+  entry_.kind = profile_->page_entry();
+  if (entry_.kind == EntryKind::Invite) {
+    auto invite = parse_invite_link(url, wall);
+    if (!invite) return invite.failure();
+    entry_.invite = *invite;
+    entry_.name = invite->name;
+    entry_.room = invite->room;
+  } else {
+    entry_.room = profile_->room_from_url(url);
+  }
+  restore(saved, wall);
+  return std::nullopt;
+}
+
+std::optional<Failure> Gate::set_name(const std::string& raw) {
+  std::string name = raw;
+  while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.pop_back();
+  std::size_t start = name.find_first_not_of(" \t");
+  name = start == std::string::npos ? std::string() : name.substr(start);
+  bool printable = !name.empty() && name.size() <= 40 * 4;
+  std::size_t chars = 0;
+  for (unsigned char c : name) {
+    if (c < 0x20 || c == 0x7f) printable = false;
+    if ((c & 0xC0) != 0x80) ++chars;
+  }
+  if (!printable || chars > 40) return make_failure("name.invalid");
+  entry_.name = std::move(name);
+  return std::nullopt;
+}
+
+void Gate::give_token(const in::TokenGiven& t, Instant wall) {
+  entry_ = Entry{};
+  entry_.kind = EntryKind::Token;
+  entry_.room = t.room;
+  entry_.token = t.token;
+  entry_.user_id = t.user_id;
+  entry_.name = t.user_name;
+  entry_.signaling_url = t.signaling_url;
+  entry_.ice_servers = t.ice_servers;
+  entry_.ttl = t.ttl;
+  Admission a;
+  a.room_id = t.room;
+  a.token = t.token;
+  a.signaling_url = t.signaling_url;
+  a.ice_servers = t.ice_servers.is_array() ? t.ice_servers : json::array();
+  a.expires_at = wall + (t.ttl > 0 ? t.ttl : 4 * 3600 * 1000);
+  a.self = Participant{t.user_id, t.user_name, Role::Guest};
+  admission_ = std::move(a);
+}
+
+void Gate::start() {
+  flow_ = profile_->admission(entry_);
+  next_request();
+}
+
+void Gate::next_request() {
+  request_.reset();
+  if (!flow_) return;
+  auto spec = flow_->poll_request();
+  if (!spec) return;
+  std::string_view host = spec->url;
+  if (auto p = host.find("://"); p != std::string_view::npos) host.remove_prefix(p + 3);
+  host_ = std::string(host.substr(0, host.find('/')));
+  request_ = next_id_++;
+  out_.push(fx::HttpRequest{*request_, std::move(*spec), 10000});
+}
+
+std::optional<Result<Admission>> Gate::on(const in::HttpResponded& e, Instant wall) {
+  if (!flow_ || !request_ || e.request != *request_) return std::nullopt;
+  flow_->handle_response(e.status, e.body, wall);
+  if (auto done = flow_->outcome()) {
+    flow_.reset();
+    request_.reset();
+    if (done->ok()) admission_ = done->value();
+    return done;
+  }
+  next_request();
+  return std::nullopt;
+}
+
+std::optional<Failure> Gate::on(const in::HttpFailed& e) {
+  if (!flow_ || !request_ || e.request != *request_) return std::nullopt;
+  cancel();
+  return make_failure("backend.unreachable", {{"host", host_.empty() ? std::string() : " at " + host_}});
+}
+
+std::string Gate::entry_fingerprint() const {
+  if (entry_.invite) return fnv1a_hex(entry_.invite->token);
+  return fnv1a_hex(std::string(to_string(entry_.kind)) + "\n" + entry_.room + "\n" + entry_.name);
+}
+
+std::string Gate::session() const {
+  if (!admission_ || entry_.kind != EntryKind::Invite) return {};
+  const Admission& a = *admission_;
+  json v = {{"v", 2}, {"entry", entry_fingerprint()}, {"roomId", a.room_id}, {"title", a.room_title}, {"token", a.token},
+            {"signalingUrl", a.signaling_url}, {"iceServers", a.ice_servers}, {"expiresAt", a.expires_at},
+            {"self", {{"userId", a.self.id}, {"name", a.self.name}, {"role", std::string(to_string(a.self.role))}}}};
+  return v.dump();
+}
+
+void Gate::restore(const std::string& saved, Instant wall) {
+  if (saved.empty() || saved.size() > 64 * 1024 || !entry_.invite) return;
+  json v = json::parse(saved, nullptr, false);
+  if (v.is_discarded() || !v.is_object()) return;
+  if (str(v, "entry") != entry_fingerprint() || str(v, "roomId") != entry_.room || str(v, "token").empty()) return;
+  auto exp = v.find("expiresAt");
+  if (exp == v.end() || !exp->is_number() || exp->get<double>() <= static_cast<double>(wall)) return;
+  auto ice = v.find("iceServers");
+  auto self = v.find("self");
+  if (ice == v.end() || !ice->is_array() || self == v.end() || !self->is_object()) return;
+  Admission a;
+  a.room_id = str(v, "roomId");
+  a.room_title = str(v, "title");
+  a.token = str(v, "token");
+  a.signaling_url = str(v, "signalingUrl");
+  a.ice_servers = *ice;
+  a.expires_at = static_cast<Instant>(exp->get<double>());
+  a.self.id = str(*self, "userId");
+  a.self.name = str(*self, "name");
+  if (a.self.name.empty()) a.self.name = entry_.name;
+  a.self.role = str(*self, "role") == "host" ? Role::Host : Role::Guest;
+  admission_ = std::move(a);
+}
+
+}  // namespace earshot

@@ -1,0 +1,109 @@
+// `chime` (seed 000) and `ivs` (seed 002) admissions: the backend's answer becomes the JSON the vendor
+// SDK adapter starts with. Everything after that is the SDK's (web/vendor/*.js).
+#include "earshot/failures.hpp"
+#include "earshot/jwt.hpp"
+#include "earshot/vendor_profiles.hpp"
+
+namespace earshot {
+using nlohmann::json;
+
+namespace {
+std::string str(const json& j, const char* k) {
+  auto it = j.is_object() ? j.find(k) : j.end();
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+const json* obj(const json& j, const char* k) {
+  if (!j.is_object()) return nullptr;
+  auto it = j.find(k);
+  return it != j.end() && it->is_object() ? &*it : nullptr;
+}
+// An HTTP error answer: {code|error|message}; the sentence comes from the catalog where the code is known.
+Failure http_failure(int status, const json& j) {
+  std::string code = str(j, "code");
+  if (code.empty()) code = str(j, "error");
+  if (status == 429) return make_failure("rate.limited");
+  if (code == "ROOM_NOT_FOUND" || status == 404) return make_failure("room.not_found");
+  if (failure_info(code) && code != "backend.refused") return make_failure(code);
+  if (status >= 500) return make_failure("backend.error", {{"status", std::to_string(status)}});
+  const std::string said = str(j, "message").substr(0, 200);
+  if (!said.empty()) return make_failure("backend.refused", {{"sentence", "The call server refused: " + said}});
+  return make_failure("backend.unexpected", {{"status", std::to_string(status)}});
+}
+}  // namespace
+
+// ---- chime --------------------------------------------------------------------------------------
+std::unique_ptr<AdmissionFlow> ChimeProfile::admission(const Entry& entry) const {
+  const std::string invite = entry.invite ? entry.invite->token : std::string();
+  HttpRequestSpec join{"POST", api_base_ + "/rooms/" + entry.room + "/join",
+                       {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + invite}},
+                       json{{"token", invite}}.dump()};
+  return std::make_unique<SingleRequestFlow>(entry, std::move(join), &ChimeProfile::parse_join);
+}
+
+Result<std::string> ChimeProfile::signaling_url(const Admission& a) const { return a.signaling_url; }
+
+Result<Admission> ChimeProfile::parse_join(const Entry& entry, int status, std::string_view body, Instant now) {
+  json j = json::parse(body, nullptr, false);
+  if (j.is_discarded()) j = json::object();
+  if (status < 200 || status > 299) {
+    Failure f = http_failure(status, j);
+    if (f.code == "invite.expired" && entry.invite)
+      return make_failure("invite.expired", {{"time", format_utc_clock(entry.invite->expires_at, now)}});
+    return f;
+  }
+  const json* root = obj(j, "JoinInfo") ? obj(j, "JoinInfo") : &j;
+  const json* meeting = obj(*root, "Meeting");
+  const json* attendee = obj(*root, "Attendee");
+  if (meeting && obj(*meeting, "Meeting")) meeting = obj(*meeting, "Meeting");
+  if (attendee && obj(*attendee, "Attendee")) attendee = obj(*attendee, "Attendee");
+  const Failure bad = make_failure("backend.bad_response");
+  if (!meeting || !attendee) return bad;
+  const json* placement = obj(*meeting, "MediaPlacement");
+  if (!placement || str(*meeting, "MeetingId").empty() || str(*placement, "AudioHostUrl").empty() ||
+      str(*placement, "SignalingUrl").empty() || str(*attendee, "AttendeeId").empty() || str(*attendee, "JoinToken").empty())
+    return bad;
+  Admission a;
+  a.room_id = entry.room;
+  a.room_title = entry.invite ? entry.invite->title : std::string();
+  a.token = str(*attendee, "JoinToken");
+  a.signaling_url = str(*placement, "SignalingUrl");
+  a.expires_at = now + 24 * 3600 * 1000;  // a meeting lives while it is used; the invite was the short-lived part
+  a.self = Participant{str(*attendee, "AttendeeId"), entry.name, entry.invite ? entry.invite->role : Role::Guest};
+  a.vendor_join = json{{"meeting", *meeting}, {"attendee", *attendee}};
+  return a;
+}
+
+// ---- ivs ----------------------------------------------------------------------------------------
+std::unique_ptr<AdmissionFlow> IvsProfile::admission(const Entry& entry) const {
+  json body{{"username", entry.name}};
+  if (!entry.room.empty()) body["roomId"] = entry.room;
+  HttpRequestSpec join{"POST", api_base_ + "/room/join", {{"Content-Type", "application/json"}}, body.dump()};
+  return std::make_unique<SingleRequestFlow>(entry, std::move(join), &IvsProfile::parse_join);
+}
+
+Result<std::string> IvsProfile::signaling_url(const Admission& a) const { return a.signaling_url; }
+
+Result<Admission> IvsProfile::parse_join(const Entry& entry, int status, std::string_view body, Instant now) {
+  json j = json::parse(body, nullptr, false);
+  if (j.is_discarded()) j = json::object();
+  if (status < 200 || status > 299) return http_failure(status, j);
+  const json* stage = obj(j, "stageConfig");
+  const Failure bad = make_failure("backend.bad_response");
+  if (!stage || str(j, "roomId").empty() || str(*stage, "token").empty() || str(*stage, "participantId").empty()) return bad;
+  const std::string token = str(*stage, "token");
+  auto decoded = jwt::decode(token);
+  if (!decoded) return bad;
+  Admission a;
+  a.room_id = str(j, "roomId");
+  a.token = token;
+  a.expires_at = now + 3600 * 1000;
+  if (auto exp = decoded->claims.find("exp"); exp != decoded->claims.end() && exp->is_number()) {
+    a.expires_at = static_cast<Instant>(exp->get<double>() * 1000);
+    if (a.expires_at <= now) return make_failure("token.expired");
+  }
+  a.self = Participant{str(*stage, "participantId"), entry.name, Role::Guest};
+  a.vendor_join = json{{"token", token}, {"participantId", a.self.id}, {"stageArn", str(j, "stageArn")}, {"roomId", a.room_id}};
+  return a;
+}
+
+}  // namespace earshot
