@@ -2,6 +2,10 @@
 // Parsing is strict about types and never throws: a bad field gives input.malformed naming it.
 #include "earshot/wire.hpp"
 
+#include <cctype>
+
+#include "earshot/failures.hpp"
+
 namespace earshot::wire {
 using nlohmann::json;
 
@@ -372,6 +376,49 @@ json to_json(const Snapshot& s) {
           {"warnings", s.warnings},
           {"chat", chat},
           {"joinRequests", requests}};
+}
+
+namespace {
+bool is_origin(std::string_view o) {
+  const bool https = o.rfind("https://", 0) == 0;
+  const bool local = o.rfind("http://127.0.0.1", 0) == 0 || o.rfind("http://localhost", 0) == 0;
+  if (!https && !local) return false;
+  std::string_view host = o.substr(o.find("://") + 3);
+  if (host.empty() || host.size() > 253) return false;
+  for (char c : host)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']')) return false;
+  return true;
+}
+}  // namespace
+
+Result<RuntimeConfig> config_from_json(std::string_view text) {
+  auto bad = [](std::string what) { return make_failure("config.malformed", {{"detail", ": " + std::move(what)}}); };
+  if (text.size() > 64 * 1024) return bad("it is larger than 64 KB");
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return bad("it is not a JSON object");
+  RuntimeConfig c;
+  Reader r{j, {}};
+  if (j.contains("profile")) c.call.profile.name = r.str("profile");
+  if (j.contains("apiBase")) c.call.profile.api_base = r.str("apiBase");
+  if (j.contains("iceTransportPolicy")) c.call.ice_transport_policy = r.str("iceTransportPolicy");
+  if (j.contains("topology")) c.call.profile.topology = r.str("topology");
+  if (j.contains("roomSize")) c.call.profile.room_size = r.integer("roomSize");
+  if (!r.bad.empty()) return bad("\"" + r.bad + "\" has the wrong type");
+  if (c.call.ice_transport_policy != "all" && c.call.ice_transport_policy != "relay") return bad("\"iceTransportPolicy\" must be \"all\" or \"relay\"");
+  if (c.call.profile.room_size < 2 || c.call.profile.room_size > 11) return bad("\"roomSize\" must be 2 to 11");
+  const std::string& t = c.call.profile.topology;
+  if (!t.empty() && t != "pair" && t != "mesh" && t != "star") return bad("\"topology\" must be pair, mesh or star");
+  if (c.call.profile.api_base.size() > 2048) return bad("\"apiBase\" is too long");
+  if (auto o = j.find("embedOrigins"); o != j.end()) {
+    if (!o->is_array()) return bad("\"embedOrigins\" must be an array of https:// origins");
+    for (const auto& v : *o) {
+      if (!v.is_string() || !is_origin(v.get<std::string>()))
+        return bad("\"embedOrigins\" holds " + (v.is_string() ? "'" + v.get<std::string>().substr(0, 80) + "'" : std::string("a non-string")) +
+                   ", which is not an exact https:// origin (\"*\" and \"null\" are refused)");
+      c.embed_origins.push_back(v.get<std::string>());
+    }
+  }
+  return c;
 }
 
 }  // namespace earshot::wire

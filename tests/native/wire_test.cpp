@@ -95,3 +95,22 @@ TEST(Wire, SnapshotUsesTheDocumentedNames) {
   EXPECT_EQ(wire::to_json(s)["participants"][0],
             json::parse(R"({"id":"u1","name":"Ana","role":"host","joinedAt":0,"muted":false,"speaking":false,"level":0.0,"connection":"connected"})"));
 }
+
+TEST(Wire, RuntimeConfigIsCheckedAndNamesWhatIsWrong) {
+  auto ok = wire::config_from_json(R"({"profile":"selfhosted","roomSize":3,"embedOrigins":["https://app.example.com"],"extra":1})");
+  ASSERT_TRUE(ok.ok()) << ok.failure().message;
+  EXPECT_EQ(ok->call.profile.room_size, 3);
+  EXPECT_EQ(ok->embed_origins, std::vector<std::string>{"https://app.example.com"});
+  auto fails = [](const char* text, const char* message) {
+    auto r = wire::config_from_json(text);
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_EQ(r.failure().code, "config.malformed");
+    EXPECT_EQ(r.failure().message, message) << text;
+  };
+  fails("[]", "The page configuration is not valid: it is not a JSON object.");
+  fails(R"({"embedOrigins":"*"})", "The page configuration is not valid: \"embedOrigins\" must be an array of https:// origins.");
+  fails(R"({"embedOrigins":["*"]})", "The page configuration is not valid: \"embedOrigins\" holds '*', which is not an exact https:// origin (\"*\" and \"null\" are refused).");
+  fails(R"({"embedOrigins":["null"]})", "The page configuration is not valid: \"embedOrigins\" holds 'null', which is not an exact https:// origin (\"*\" and \"null\" are refused).");
+  fails(R"({"roomSize":40})", "The page configuration is not valid: \"roomSize\" must be 2 to 11.");
+  fails(R"({"profile":7})", "The page configuration is not valid: \"profile\" has the wrong type.");
+}

@@ -24,4 +24,14 @@ std::string_view to_string(MicStatus);
 std::string_view to_string(LinkStatus);
 nlohmann::json to_json(const Member&);
 
+// The page's runtime configuration (config.json merged with what the embedder passed), checked:
+// {"profile","apiBase","iceTransportPolicy","roomSize","topology","embedOrigins"}. Unknown keys are
+// ignored; a wrong type or value is config.malformed naming the key. embedOrigins must be an array
+// of exact https:// origins (or http://127.0.0.1 / localhost for development): "*" and "null" are refused.
+struct RuntimeConfig {
+  CallConfig call;
+  std::vector<std::string> embed_origins;
+};
+Result<RuntimeConfig> config_from_json(std::string_view text);
+
 }  // namespace earshot::wire
