@@ -15,7 +15,7 @@ done
 VERSION=$(node -p "require('$ROOT/tools/js/package.json').version")
 rm -rf "$OUT"
 mkdir -p "$OUT"
-cp "$ROOT/src/wasm/client.js" "$ROOT/src/wasm/earshot.d.ts" "$WASM_DIR/earshot.js" "$WASM_DIR/earshot.wasm" "$OUT/"
+cp "$ROOT/src/wasm/client.js" "$ROOT/src/wasm/earshot.d.ts" "$ROOT/src/wasm/failures.d.ts" "$WASM_DIR/earshot.js" "$WASM_DIR/earshot.wasm" "$OUT/"
 cat > "$OUT/package.json" <<JSON
 {
   "name": "@earshot/client",
@@ -31,7 +31,7 @@ cat > "$OUT/package.json" <<JSON
     "./earshot.wasm": "./earshot.wasm",
     "./package.json": "./package.json"
   },
-  "files": ["client.js", "earshot.js", "earshot.wasm", "earshot.d.ts", "README.md"],
+  "files": ["client.js", "earshot.js", "earshot.wasm", "earshot.d.ts", "failures.d.ts", "README.md"],
   "sideEffects": false
 }
 JSON

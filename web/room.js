@@ -3,37 +3,13 @@
 const $ = (id) => document.getElementById(id);
 const views = ['loading', 'prejoin', 'incall', 'problem', 'ended'];
 let call = null;
+let client = null;  // client.js, once imported
 let snap = null;
 let config = { profile: 'selfhosted', apiBase: '', iceTransportPolicy: 'all', embedOrigins: [] };
 const embedded = window.parent !== window;
 
-// What to do next, per failure code. The sentence itself comes from the core, verbatim.
-const HELP = {
-  'invite.expired': ['This link has expired', 'Invite links are short-lived. Ask the host to send you a new one.'],
-  'invite.used': ['This link was already used', 'Each invite link lets one person in, once. Ask the host for a new link.'],
-  'invite.missing': ['This link is incomplete', 'Open the full link you were sent, or ask the host to send it again.'],
-  'invite.malformed': ['This link is damaged', 'It may have been cut off when copied. Ask the host to send it again.'],
-  'invite.mismatch': ['This link is damaged', 'Ask the host to send the link again.'],
-  'invite.invalid': ['This link is not valid', 'Ask the host for a new link.'],
-  'room.not_found': ['This room does not exist', 'The call may have ended or expired. Ask the host for a new link.'],
-  'room.expired': ['This room has closed', 'Ask the host to create a new room.'],
-  'room.closed': ['This room has closed', 'Ask the host to create a new room.'],
-  'room.full': ['This call is full', 'A call holds two people. If you were in it before, wait for your old tab to drop out, or ask the host.'],
-  'mic.denied': ['Microphone access is blocked', 'Click the lock or camera icon left of the address bar, set Microphone to Allow, then press Try again. On a phone, check the browser\'s site settings.'],
-  'mic.missing': ['No microphone found', 'Plug in a headset or microphone (or enable it in your system sound settings), then press Try again.'],
-  'mic.in_use': ['The microphone is busy', 'Close other apps that use the microphone (other calls, recorders), then press Try again.'],
-  'mic.failed': ['The microphone did not start', 'Check your system sound settings, then press Try again.'],
-  'backend.unreachable': ['Can\'t reach the call server', 'Check your internet connection. Earshot will keep the link; press Try again when you are back online.'],
-  'backend.error': ['The call server had a problem', 'Wait a moment and press Try again.'],
-  'signal.unreachable': ['Lost the connection to the call server', 'Check your internet connection, then press Try again.'],
-  'relay.unreachable': ['Could not reach the relay', 'Your network blocks direct calls and the relay server did not accept the connection. Try another network, or tell the host.'],
-  'media.timeout': ['Audio could not connect', 'A firewall or VPN may block calls. Try another network, then press Try again.'],
-  'call.lost': ['The call dropped', 'Press Try again to reconnect.'],
-  'session.expired': ['Your session expired', 'Ask the host for a new link.'],
-  'rate.limited': ['Too many attempts', 'Wait a minute, then press Try again.'],
-};
 const STATE_WORDS = {
-  idle: 'Starting…', prejoin: 'Ready to join', joining: 'Joining…', 'waiting-for-peer': 'Waiting for the other person to join…',
+  idle: 'Starting…', prejoin: 'Ready to join', joining: 'Joining…', 'waiting-for-peer': 'Waiting for others to join…',
   connecting: 'Connecting audio…', connected: 'Connected', reconnecting: 'Connection interrupted — reconnecting…',
   ended: 'You left the call', failed: 'Call failed',
 };
@@ -78,7 +54,7 @@ function render(s) {
   }
   const state = s.state;
   if (s.failure && (state === 'failed' || state === 'idle' || state === 'prejoin')) return renderProblem(s);
-  if (state === 'ended') return show('ended');
+  if (state === 'ended') return renderEnded(s);
   if (state === 'idle') return show('loading');
   if (state === 'prejoin') return renderPrejoin(s);
   renderCall(s);
@@ -100,22 +76,39 @@ function renderPrejoin(s) {
 }
 
 function person(li, p, speaking, extra) {
-  li.hidden = !p;
-  if (!p) return;
   li.querySelector('.name').textContent = p.name;
   li.querySelector('.avatar').textContent = (p.name || '?').trim().charAt(0).toUpperCase();
   li.classList.toggle('talking', !!speaking);
   li.querySelector('.state').textContent = extra;
 }
 
+const CONNECTION_WORDS = { new: 'Connecting…', connecting: 'Connecting…', disconnected: 'Reconnecting…', failed: 'No audio', closed: 'No audio' };
+// Everyone else in the room, one <li class="peer" data-participant> each, kept in roster order.
+function renderPeople(s) {
+  const list = $('people');
+  const keep = new Set(s.participants.map((p) => p.id));
+  for (const li of [...list.querySelectorAll('li.peer')]) if (!keep.has(li.dataset.participant)) li.remove();
+  for (const p of s.participants) {
+    let li = list.querySelector(`li.peer[data-participant="${CSS.escape(p.id)}"]`);
+    if (!li) {
+      li = $('p-self').cloneNode(true);
+      li.removeAttribute('id');
+      li.className = 'peer';
+      li.dataset.participant = p.id;
+      list.append(li);
+    }
+    const role = p.role === 'host' ? 'Host' : 'Guest';
+    const how = CONNECTION_WORDS[p.connection] || '';
+    person(li, p, p.speaking, [role, p.muted ? 'muted' : '', how].filter(Boolean).join(' · '));
+  }
+}
+
 function renderCall(s) {
   show('incall');
   $('conn-text').textContent = STATE_WORDS[s.state] || s.state;
   $('conn').dataset.state = s.state;
-  person($('p-self'), s.self || (s.invite && { name: s.invite.name }), s.selfSpeaking && !s.muted, s.muted ? 'You · muted' : 'You');
-  const waiting = !s.peer;
-  $('p-peer').hidden = waiting;
-  if (!waiting) person($('p-peer'), s.peer, s.peerSpeaking, s.peer.role === 'host' ? 'Host' : 'Guest');
+  person($('p-self'), s.self || { name: '' }, s.selfSpeaking && !s.muted, s.muted ? 'You · muted' : 'You');
+  renderPeople(s);
   const m = $('mute-btn');
   m.setAttribute('aria-pressed', String(s.muted));
   m.firstChild.textContent = s.muted ? 'Unmute ' : 'Mute ';
@@ -126,10 +119,19 @@ function renderCall(s) {
   fillDevices($('call-device'), s.inputs, s.micDeviceId, 'Default microphone');
 }
 
+function renderEnded(s) {
+  show('ended');
+  const closed = s.endedReason === 'room-closed';
+  $('ended-h').textContent = closed ? s.notice || 'This room has closed' : 'You left the call';
+  $('ended-text').textContent = closed ? 'Ask the host to create a new room to talk again.' : 'You can close this tab. To talk again, ask the host for a new link.';
+}
+
 function renderProblem(s) {
   show('problem');
   const f = s.failure;
-  const [title, help] = HELP[f.code] || ['Something went wrong', s.failureRetryable ? 'Press Try again.' : 'Ask the host for a new link.'];
+  const info = client && client.describeFailure(f.code);  // the core's failure catalog: one source for every page
+  const title = info ? info.title : 'Something went wrong';
+  const help = info ? info.next : (s.failureRetryable ? 'Press Try again.' : 'Ask the host for a new link.');
   $('problem-h').textContent = title;
   $('problem-text').textContent = f.message;
   $('problem-help').textContent = help;
@@ -219,49 +221,58 @@ function wire() {
   window.addEventListener('pagehide', () => {
     if (snap && ['joining', 'waiting-for-peer', 'connecting', 'connected', 'reconnecting'].includes(snap.state)) {
       // Leave the room now so the peer knows, but keep this tab's session: a reload rejoins.
-      try { call.send({ type: 'page-closing' }); } catch (e) { /* page is going away */ }
+      try { call.pageClosing(); } catch (e) { /* page is going away */ }
     }
   });
 }
 
-// Test and diagnostics hook: a summary of the peer connection's stats (read-only).
+// Test and diagnostics hook: a summary of every peer link's stats (read-only).
 window.__earshot = {
   snapshot: () => snap,
   async stats() {
-    const report = call && await call.stats();
-    if (!report) return null;
-    const out = { packetsReceived: 0, packetsSent: 0, totalAudioEnergy: 0, totalSamplesDuration: 0, audioLevel: 0, bytesReceived: 0, pair: null };
-    let pairId = null;
-    report.forEach((s) => {
-      if (s.type === 'inbound-rtp' && s.kind === 'audio') {
-        out.packetsReceived += s.packetsReceived || 0;
-        out.bytesReceived += s.bytesReceived || 0;
-        out.totalAudioEnergy += s.totalAudioEnergy || 0;
-        out.totalSamplesDuration += s.totalSamplesDuration || 0;
-        out.audioLevel = Math.max(out.audioLevel, s.audioLevel || 0);
+    const links = call ? await call.stats() : [];
+    if (!links.length) return null;
+    const out = { packetsReceived: 0, packetsSent: 0, totalAudioEnergy: 0, totalSamplesDuration: 0, audioLevel: 0, bytesReceived: 0, pair: null, links: [] };
+    for (const { link, participant, report } of links) {
+      const one = { link, participant, packetsReceived: 0, totalAudioEnergy: 0, totalSamplesDuration: 0, pair: null };
+      let pairId = null;
+      report.forEach((x) => {
+        if (x.type === 'inbound-rtp' && x.kind === 'audio') {
+          one.packetsReceived += x.packetsReceived || 0;
+          one.totalAudioEnergy += x.totalAudioEnergy || 0;
+          one.totalSamplesDuration += x.totalSamplesDuration || 0;
+          out.bytesReceived += x.bytesReceived || 0;
+          out.audioLevel = Math.max(out.audioLevel, x.audioLevel || 0);
+        }
+        if (x.type === 'outbound-rtp' && x.kind === 'audio') out.packetsSent += x.packetsSent || 0;
+        if (x.type === 'transport' && x.selectedCandidatePairId) pairId = x.selectedCandidatePairId;
+      });
+      const pair = pairId && report.get(pairId);
+      if (pair) {
+        const l = report.get(pair.localCandidateId) || {};
+        const r = report.get(pair.remoteCandidateId) || {};
+        one.pair = { state: pair.state, local: l.candidateType, remote: r.candidateType, localAddress: l.address, protocol: l.protocol };
+        out.pair = out.pair || one.pair;
       }
-      if (s.type === 'outbound-rtp' && s.kind === 'audio') out.packetsSent += s.packetsSent || 0;
-      if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
-    });
-    const pair = pairId && report.get(pairId);
-    if (pair) {
-      const l = report.get(pair.localCandidateId) || {};
-      const r = report.get(pair.remoteCandidateId) || {};
-      out.pair = { state: pair.state, local: l.candidateType, remote: r.candidateType, localAddress: l.address, protocol: l.protocol };
+      out.packetsReceived += one.packetsReceived;
+      out.totalAudioEnergy += one.totalAudioEnergy;
+      out.totalSamplesDuration += one.totalSamplesDuration;
+      out.links.push(one);
     }
     return out;
   },
 };
 
 async function boot() {
-  const [cfg, client] = await Promise.all([
+  const [cfg, mod] = await Promise.all([
     fetch('config.json', { cache: 'no-store' }).then((r) => (r.ok ? r.json() : {})).catch(() => ({})),
     import('./client.js'),
   ]);
   config = Object.assign(config, cfg);
-  call = await client.startCall({ config, audio: $('remote-audio'), onUpdate: render, onEffect });
+  client = mod;
+  call = await client.startCall({ config, onUpdate: render, onEffect });
   wire();
-  render(call.snapshot());
+  render(call.getSnapshot());
   post({ type: 'earshot:ready' });
 }
 

@@ -1,4 +1,4 @@
-// Time formatting for failure sentences (UTC only: the core has no time zone database).
+// Time formatting for failure sentences (UTC only: the core has no time zone database), and excerpts.
 #include "earshot/base.hpp"
 
 #include <cstdio>
@@ -37,6 +37,13 @@ std::string format_utc_clock(Instant at, Instant now) {
     std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d (UTC)", a.year, a.month, a.day, a.hour, a.minute);
   }
   return buf;
+}
+
+std::string utf8_prefix(std::string_view s, std::size_t max_bytes) {
+  if (s.size() <= max_bytes) return std::string(s);
+  std::size_t end = max_bytes;
+  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;  // s[end] starts what is cut off
+  return std::string(s.substr(0, end));
 }
 
 std::string format_iso8601(Instant at) {

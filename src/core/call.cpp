@@ -338,6 +338,8 @@ void Call::Impl::on(const in::VendorStopped& e) {
   if (!vendor || !vendor->on(e)) return;
   if (e.code == "MeetingEnded" || e.code == "STAGE_DELETED" || e.code == "meeting-ended") return room_closed("The meeting has ended.");
   if (e.code == "Left") return;
+  if (e.code == "vendor.unavailable")
+    return fail(make_failure("vendor.unavailable", {{"vendor", vendor->vendor()}, {"detail", e.detail.empty() ? "" : " (" + e.detail.substr(0, 120) + ")"}}));
   fail(make_failure("vendor.failed", {{"detail", (e.code + (e.detail.empty() ? "" : ": " + e.detail)).substr(0, 160)}}));
 }
 

@@ -143,17 +143,17 @@ void Call::Impl::gone(const std::string& id, bool for_good) {
 // The link a description or candidate belongs to, or nullptr (with a warning) when it is not ours.
 PeerLink* Call::Impl::link_from(const std::string& from, const std::string& to, const char* what) {
   if (!to.empty() && !self_id().empty() && to != self_id()) {
-    warn(std::string(what) + " addressed to " + to.substr(0, 64) + " discarded: not for us");
+    warn(std::string(what) + " addressed to " + utf8_prefix(to, 64) + " discarded: not for us");
     return nullptr;
   }
   std::string who = from;
   if (who.empty() && roster.members().size() == 1) who = roster.members().front().who.id;  // servers that omit `from`
   if (who.empty() || !roster.find(who)) {
-    warn(std::string(what) + " from unknown participant '" + who.substr(0, 64) + "' discarded");
+    warn(std::string(what) + " from unknown participant '" + utf8_prefix(who, 64) + "' discarded");
     return nullptr;
   }
   PeerLink* l = links.for_participant(who);
-  if (!l) warn(std::string(what) + " from " + who.substr(0, 64) + " discarded: no link to them");
+  if (!l) warn(std::string(what) + " from " + utf8_prefix(who, 64) + " discarded: no link to them");
   return l;
 }
 
@@ -182,7 +182,7 @@ void Call::Impl::on_signal(const std::string&, const signal::JoinRequest& r) {
 }
 
 void Call::Impl::on_signal(const std::string&, const signal::JoinDecision& d) {
-  if (!d.approved) fail(make_failure("join.rejected", {{"detail", d.reason.empty() ? std::string() : " (" + d.reason.substr(0, 120) + ")"}}));
+  if (!d.approved) fail(make_failure("join.rejected", {{"detail", d.reason.empty() ? std::string() : " (" + utf8_prefix(d.reason, 120) + ")"}}));
 }
 
 }  // namespace earshot

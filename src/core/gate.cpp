@@ -15,6 +15,22 @@ std::string fnv1a_hex(std::string_view s) {
   for (int i = 15; i >= 0; --i, h >>= 4) out[static_cast<std::size_t>(i)] = "0123456789abcdef"[h & 15];
   return out;
 }
+// The code point starting at s[i] into `c`; its length in bytes, or 0 when it is not valid UTF-8
+// (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF).
+std::size_t utf8_next(std::string_view s, std::size_t i, char32_t& c) {
+  const unsigned char b = static_cast<unsigned char>(s[i]);
+  const std::size_t n = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  c = n == 1 ? b : n == 2 ? (b & 0x1F) : n == 3 ? (b & 0x0F) : (b & 0x07);
+  for (std::size_t k = 1; k < n; ++k) {
+    const unsigned char d = static_cast<unsigned char>(s[i + k]);
+    if ((d & 0xC0) != 0x80) return 0;
+    c = (c << 6) | (d & 0x3F);
+  }
+  static constexpr char32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (c < kMin[n] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return 0;
+  return n;
+}
 std::string str(const json& j, const char* k) {
   auto it = j.find(k);
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
@@ -42,11 +58,15 @@ std::optional<Failure> Gate::set_name(const std::string& raw) {
   while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.pop_back();
   std::size_t start = name.find_first_not_of(" \t");
   name = start == std::string::npos ? std::string() : name.substr(start);
+  // 1 to 40 characters of valid UTF-8 (it goes into JSON, whose dump refuses anything else), none of
+  // them a control character (C0, DEL, C1).
   bool printable = !name.empty() && name.size() <= 40 * 4;
   std::size_t chars = 0;
-  for (unsigned char c : name) {
-    if (c < 0x20 || c == 0x7f) printable = false;
-    if ((c & 0xC0) != 0x80) ++chars;
+  for (std::size_t i = 0; printable && i < name.size(); ++chars) {
+    char32_t c = 0;
+    const std::size_t n = utf8_next(name, i, c);
+    if (n == 0 || c < 0x20 || (c >= 0x7f && c <= 0x9f)) printable = false;
+    i += n;
   }
   if (!printable || chars > 40) return make_failure("name.invalid");
   entry_.name = std::move(name);

@@ -205,7 +205,7 @@ Result<Input> input_from_json(std::string_view text) {
       }
     in = std::move(v);
   }
-  else if (r.bad.empty()) return Failure{"input.malformed", "Unknown input type '" + type.substr(0, 64) + "'."};
+  else if (r.bad.empty()) return Failure{"input.malformed", "Unknown input type '" + utf8_prefix(type, 64) + "'."};
   if (!r.bad.empty()) return Failure{"input.malformed", "Input field '" + r.bad + "' is missing or has the wrong type."};
   return *in;
 }
@@ -413,7 +413,7 @@ Result<RuntimeConfig> config_from_json(std::string_view text) {
     if (!o->is_array()) return bad("\"embedOrigins\" must be an array of https:// origins");
     for (const auto& v : *o) {
       if (!v.is_string() || !is_origin(v.get<std::string>()))
-        return bad("\"embedOrigins\" holds " + (v.is_string() ? "'" + v.get<std::string>().substr(0, 80) + "'" : std::string("a non-string")) +
+        return bad("\"embedOrigins\" holds " + (v.is_string() ? "'" + utf8_prefix(v.get<std::string>(), 80) + "'" : std::string("a non-string")) +
                    ", which is not an exact https:// origin (\"*\" and \"null\" are refused)");
       c.embed_origins.push_back(v.get<std::string>());
     }

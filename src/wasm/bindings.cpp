@@ -1,5 +1,8 @@
 // The embind surface of earshot.wasm: one declarative block of plain functions taking and returning
-// strings, numbers and JS values (no class handles to .delete()). client.js wraps it for embedders.
+// strings, numbers and JS values (no class handles to .delete()). Calls live in a table keyed by a
+// number, so one module can hold several (a chat and a voice call; React StrictMode mounting twice).
+// client.js wraps it for embedders.
+#include <map>
 #include <memory>
 #include <string>
 
@@ -7,6 +10,7 @@
 #include <emscripten/val.h>
 
 #include "driver.hpp"
+#include "earshot/failures.hpp"
 #include "earshot/wire.hpp"
 
 namespace earshot::web {
@@ -14,42 +18,67 @@ namespace {
 using emscripten::val;
 using nlohmann::json;
 
-std::unique_ptr<Driver> g_driver;  // one call per module instance; createEarshot() again for another
+std::map<int, std::unique_ptr<Driver>> g_calls;
+int g_next = 1;
 
-std::string field(const json& j, const char* key, const char* fallback = "") {
-  auto it = j.find(key);
-  return (it != j.end() && it->is_string()) ? it->get<std::string>() : std::string(fallback);
+const char* kStopped = R"({"code":"driver.stopped","message":"The call is not running."})";
+
+Driver* find(int id) {
+  auto it = g_calls.find(id);
+  return it == g_calls.end() ? nullptr : it->second.get();
 }
 
-// config: {"profile","apiBase","iceTransportPolicy","url","seed","saved"}. Returns "" or a failure as JSON.
+// start(configJson, hooks) -> {"id":N} or {"failure":{code,message}}.
+// config: the page's runtime configuration (wire::config_from_json) plus {"url","saved","seed","entry"}:
+// `entry` = {"room","token","userId","userName","signalingUrl","iceServers","ttl"} for an app-issued room token.
 std::string start(const std::string& config_json, val hooks) {
+  auto cfg = wire::config_from_json(config_json);
+  if (!cfg) return json{{"failure", wire::to_json(cfg.failure())}}.dump();
   json c = json::parse(config_json, nullptr, false);
-  if (c.is_discarded() || !c.is_object())
-    return R"({"code":"config.malformed","message":"The page configuration is not valid JSON."})";
   DriverOptions options;
-  options.config.profile.name = field(c, "profile", "selfhosted");
-  options.config.profile.api_base = field(c, "apiBase");
-  options.config.ice_transport_policy = field(c, "iceTransportPolicy", "all");
-  options.url = field(c, "url");
-  options.saved = field(c, "saved");
-  auto seed = c.find("seed");
-  if (seed != c.end() && seed->is_number()) options.seed = static_cast<std::uint64_t>(seed->get<double>());
-  g_driver.reset();
-  g_driver = std::make_unique<Driver>(std::move(options), std::move(hooks));
-  return {};
+  options.config = cfg->call;
+  auto str = [&](const json& j, const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string(); };
+  if (auto seed = c.find("seed"); seed != c.end() && seed->is_number()) options.seed = static_cast<std::uint64_t>(seed->get<double>());
+  if (auto e = c.find("entry"); e != c.end() && e->is_object()) {
+    json t = *e;
+    t["type"] = "token-given";
+    auto in = wire::input_from_json(t.dump());
+    if (!in) return json{{"failure", wire::to_json(in.failure())}}.dump();
+    options.first = *in;
+  } else {
+    options.first = in::PageOpened{str(c, "url"), str(c, "saved")};
+  }
+  const int id = g_next++;
+  g_calls[id] = std::make_unique<Driver>(std::move(options), std::move(hooks));
+  return json{{"id", id}}.dump();
 }
 
-std::string send(const std::string& input_json) {
-  if (!g_driver) return R"({"code":"driver.stopped","message":"The call is not running."})";
-  return g_driver->send(input_json);
+std::string send(int id, const std::string& input_json) {
+  Driver* d = find(id);
+  return d ? d->send(input_json) : std::string(kStopped);
 }
-void on_event(unsigned id, int event, val value) { if (g_driver) g_driver->on_event(id, event, std::move(value)); }
-std::string snapshot() { return g_driver ? g_driver->snapshot_json() : std::string("null"); }
-val mic_stream() { return g_driver ? g_driver->mic_stream() : val::null(); }
-val stats() { return g_driver ? g_driver->stats() : val::null(); }
-val set_output(const std::string& id) { return g_driver ? g_driver->set_output(id) : val::null(); }
-void resume_audio() { if (g_driver) g_driver->resume_audio(); }
-void stop() { g_driver.reset(); }
+void on_event(int id, unsigned handle, int event, val value) {
+  if (Driver* d = find(id)) d->on_event(handle, event, std::move(value));
+}
+std::string snapshot(int id) {
+  Driver* d = find(id);
+  return d ? d->snapshot_json() : std::string("null");
+}
+val mic_stream(int id) { Driver* d = find(id); return d ? d->mic_stream() : val::null(); }
+val peers(int id) { Driver* d = find(id); return d ? d->peers() : val::array(); }
+val set_output(int id, const std::string& device) { Driver* d = find(id); return d ? d->set_output(device) : val::null(); }
+void resume_audio(int id) { if (Driver* d = find(id)) d->resume_audio(); }
+void stop(int id) { g_calls.erase(id); }
+
+// The failure catalog's entry for a code: {code, fault, retryable, title, next} or null. Pages draw
+// their help text from this, so there is no second copy of it in JS.
+std::string describe_failure(const std::string& code) {
+  const FailureInfo* f = failure_info(code);
+  if (!f) return "null";
+  return json{{"code", f->code}, {"fault", std::string(to_string(f->fault))}, {"retryable", f->retryable},
+              {"title", f->title}, {"next", f->next}}
+      .dump();
+}
 
 // Stateless helper for embedders and tests: the invite as the core reads it (no network, no call).
 std::string read_invite(const std::string& url, double now_ms) {
@@ -72,11 +101,12 @@ EMSCRIPTEN_BINDINGS(earshot) {
   emscripten::function("event", &on_event);
   emscripten::function("snapshot", &snapshot);
   emscripten::function("micStream", &mic_stream);
-  emscripten::function("stats", &stats);
+  emscripten::function("peers", &peers);
   emscripten::function("setOutput", &set_output);
   emscripten::function("resumeAudio", &resume_audio);
   emscripten::function("stop", &stop);
   emscripten::function("readInvite", &read_invite);
+  emscripten::function("describeFailure", &describe_failure);
 }
 
 }  // namespace earshot::web

@@ -1,6 +1,8 @@
-// Earshot's public JS surface: startCall() loads the wasm core + browser driver and returns a small
-// controller. The only glue embind cannot provide lives here: turning (handle, event) pairs into JS
-// callbacks for the driver, and try/catch around constructors that throw (WebSocket, RTCPeerConnection).
+// Earshot's public JS surface: startCall() loads the wasm core + browser driver and returns a Call with
+// typed events (on/off), a store for React (subscribe/getSnapshot) and commands. The only glue embind
+// cannot provide lives here: turning (handle, event) pairs into JS callbacks for the driver, try/catch
+// around constructors that throw (WebSocket, RTCPeerConnection), and loading a vendor SDK adapter
+// (./vendor/<name>.js) only when the profile asks for one.
 import createEarshot from './earshot.js';
 
 /** A failure with a stable code and a human sentence (the core owns the sentences). */
@@ -12,63 +14,140 @@ export class EarshotError extends Error {
   }
 }
 
-/**
- * @param {object} options  see earshot.d.ts (StartOptions)
- * @returns {Promise<object>} the Call controller (see earshot.d.ts)
- */
 // The core's per-tab session (a redeemed single-use invite survives a reload of this tab only).
 const SESSION_KEY = 'earshot.session';
 function storage() {
   try { return typeof sessionStorage !== 'undefined' ? sessionStorage : null; } catch { return null; }  // sandboxed iframe
 }
 
+let modulePromise = null;  // one module instance serves every call on the page
+let loaded = null;         // that module, once it is ready
+function loadModule(options) {
+  const made = options.wasmBinary || options.locateFile
+    ? createEarshot({ wasmBinary: options.wasmBinary, locateFile: options.locateFile })
+    : (modulePromise = modulePromise || createEarshot({}));
+  return made.then((m) => { loaded = m; return m; });
+}
+
+/** The failure catalog's entry for a code ({code, fault, retryable, title, next}), or null. */
+export function describeFailure(code) {
+  return loaded ? JSON.parse(loaded.describeFailure(String(code))) : null;
+}
+
+// Effects the core publishes as events: state-changed -> 'state', show-failure -> 'failure', ...
+const EVENT_OF = { 'state-changed': 'state', 'show-failure': 'failure', announce: 'announce', 'driver:autoplay-blocked': 'autoplay-blocked', 'driver:sound-playing': 'sound-playing' };
+
+/**
+ * @param {object} options  see earshot.d.ts (StartOptions)
+ * @returns {Promise<object>} the Call (see earshot.d.ts)
+ */
 export async function startCall(options = {}) {
   const config = options.config || {};
   const store = options.storage === undefined ? storage() : options.storage;
   let saved = '';
   try { saved = (store && store.getItem(SESSION_KEY)) || ''; } catch { saved = ''; }
-  const m = await createEarshot({ wasmBinary: options.wasmBinary, locateFile: options.locateFile });
+  const m = await loadModule(options);
+  const listeners = new Map();
+  const subscribers = new Set();
+  let id = 0;
   let last = null;
+  let roster = '[]';
+  let vendor = null;  // {name, adapter promise, session}
+  const emit = (event, payload) => { for (const fn of listeners.get(event) || []) fn(payload); };
+
+  const send = (input) => {
+    const f = m.send(id, JSON.stringify(input));
+    if (f) throw new EarshotError(JSON.parse(f));
+  };
+  const report = (input) => { if (id) try { send(input); } catch { /* the call ended meanwhile */ } };
+
+  // Vendor media: the adapter module is fetched on load-vendor (after the pre-join painted) and
+  // drives the vendor SDK; what it learns comes back as vendor-* inputs.
+  const onVendor = (json) => {
+    const e = JSON.parse(json);
+    if (e.type === 'load-vendor' || (e.type === 'start-vendor' && !vendor)) {
+      const base = options.vendorBase || new URL('./vendor/', import.meta.url).href;
+      const load = () => import(/* @vite-ignore */ `${base}${e.vendor}.js`);
+      vendor = { name: e.vendor, adapter: new Promise((r) => setTimeout(r, 0)).then(load), session: null };
+      vendor.adapter.catch(() => {});
+    }
+    if (e.type === 'start-vendor') {
+      vendor.adapter.then(async (mod) => {
+        vendor.session = await mod.start(e.join, { micStream: () => m.micStream(id), report, audio: options.audio });
+      }).catch((err) => report({ type: 'vendor-stopped', code: 'vendor.unavailable', detail: String(err && err.message || err) }));
+    } else if (e.type === 'set-vendor-muted') {
+      vendor && vendor.session && vendor.session.setMuted(e.muted);
+    } else if (e.type === 'stop-vendor') {
+      vendor && vendor.session && vendor.session.stop();
+    }
+  };
+
   const hooks = {
-    bind: (id, event) => (value) => m.event(id, event, value),
+    bind: (handle, event) => (value) => m.event(id, handle, event, value),
     construct: (Ctor, args) => {
       try { return { v: new Ctor(...args) }; } catch (e) { return { e }; }
     },
     save: (value) => {
       try { if (!store) return; if (value) store.setItem(SESSION_KEY, value); else store.removeItem(SESSION_KEY); } catch { /* full or blocked: a reload then redeems again */ }
     },
-    onUpdate: (json) => { last = JSON.parse(json); options.onUpdate && options.onUpdate(last); },
-    onEffect: (json) => { options.onEffect && options.onEffect(JSON.parse(json)); },
-    audio: options.audio,
+    onUpdate: (json) => {
+      last = JSON.parse(json);
+      options.onUpdate && options.onUpdate(last);
+      const people = JSON.stringify(last.participants);
+      if (people !== roster) { roster = people; emit('participants', last.participants); }
+      for (const fn of subscribers) fn();
+    },
+    onEffect: (json) => {
+      const e = JSON.parse(json);
+      options.onEffect && options.onEffect(e);
+      const name = EVENT_OF[e.type];
+      if (!name) return;
+      const { type, ...payload } = e;
+      emit(name, name === 'sound-playing' ? {} : payload);
+    },
+    onVendor,
   };
   if (options.onTrace) hooks.onTrace = (json) => options.onTrace(JSON.parse(json));
   const seed = crypto.getRandomValues(new Uint32Array(2));
-  const failure = m.start(JSON.stringify({
-    profile: config.profile || 'selfhosted',
+  const started = JSON.parse(m.start(JSON.stringify({
+    profile: 'selfhosted',
+    ...config,
     apiBase: config.apiBase || (typeof location !== 'undefined' ? location.origin : ''),
-    iceTransportPolicy: config.iceTransportPolicy || 'all',
     url: options.url || (typeof location !== 'undefined' ? location.href : ''),
     seed: seed[0] * 2 ** 21 + (seed[1] >>> 11),
     saved,
-  }), hooks);
-  if (failure) throw new EarshotError(JSON.parse(failure));
+    ...(options.entry ? { entry: options.entry } : {}),
+  }), hooks));
+  if (started.failure) throw new EarshotError(started.failure);
+  id = started.id;
+  if (!last) last = JSON.parse(m.snapshot(id));
 
-  const send = (input) => {
-    const f = m.send(JSON.stringify(input));
-    if (f) throw new EarshotError(JSON.parse(f));
-  };
   return {
-    send,
-    snapshot: () => last || JSON.parse(m.snapshot()),
-    join() { m.resumeAudio(); send({ type: 'join-clicked' }); },
+    getSnapshot: () => last,
+    subscribe(fn) { subscribers.add(fn); return () => subscribers.delete(fn); },
+    on(event, fn) {
+      if (!listeners.has(event)) listeners.set(event, new Set());
+      listeners.get(event).add(fn);
+      return () => this.off(event, fn);
+    },
+    off(event, fn) { const set = listeners.get(event); if (set) set.delete(fn); },
+    join() { m.resumeAudio(id); send({ type: 'join-clicked' }); },
     leave() { send({ type: 'leave-clicked' }); },
-    retry() { m.resumeAudio(); send({ type: 'retry-clicked' }); },
+    retry() { m.resumeAudio(id); send({ type: 'retry-clicked' }); },
+    pageClosing() { send({ type: 'page-closing' }); },
     setMuted(muted) { send({ type: 'mute-set', muted: !!muted }); },
     chooseInput(deviceId) { send({ type: 'input-device-chosen', deviceId }); },
-    setOutput(deviceId) { return m.setOutput(deviceId) || Promise.reject(new Error('setSinkId is not supported')); },
-    resumeAudio() { m.resumeAudio(); },
-    micStream() { return m.micStream(); },
-    stats() { return m.stats() || Promise.resolve(null); },
-    destroy() { m.stop(); },
+    enterName(name) { send({ type: 'name-entered', name: String(name) }); },
+    setOutput(deviceId) { return m.setOutput(id, deviceId) || Promise.reject(new Error('setSinkId is not supported')); },
+    resumeAudio() { m.resumeAudio(id); },
+    micStream() { return m.micStream(id); },
+    async stats() {
+      const byLink = new Map((last.peers || []).map((p) => [p.id, p.participant]));
+      const peers = m.peers(id);
+      const reports = await Promise.all(peers.map((p) => p.pc.getStats()));
+      return peers.map((p, i) => ({ link: p.link, participant: byLink.get(p.link) || '', report: reports[i] }));
+    },
+    describeFailure,
+    destroy() { if (id) m.stop(id); id = 0; subscribers.clear(); listeners.clear(); },
   };
 }

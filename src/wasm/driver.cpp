@@ -1,6 +1,6 @@
 // The browser driver: performs every effect of earshot::Call with browser APIs and feeds the results
-// back as inputs. Sections: [helpers] [lifecycle] [the loop] [effects] [events] [mic] [peer]
-// [signaling link] [http] [audio] [embedder helpers].
+// back as inputs. Sections: [helpers] [lifecycle] [the loop] [effects] [events] [mic] [peer links]
+// [hub relay] [signaling links] [http] [audio] [embedder helpers].
 #include "driver.hpp"
 
 #include <algorithm>
@@ -8,6 +8,7 @@
 #include <type_traits>
 #include <utility>
 
+#include <emscripten/emscripten.h>
 #include <emscripten/html5.h>
 
 #include "earshot/wire.hpp"
@@ -23,7 +24,8 @@ struct overloaded : Ts... { using Ts::operator()...; };
 template <class... Ts>
 overloaded(Ts...) -> overloaded<Ts...>;
 
-Instant now() { return static_cast<Instant>(emscripten_date_now()); }
+// Wall time for expiry and signing, monotonic time for timers (a clock change never fires one).
+Clock now() { return Clock{static_cast<Instant>(emscripten_date_now()), static_cast<Instant>(emscripten_get_now())}; }
 
 val js_json(const json& j) { return val::global("JSON").call<val>("parse", j.dump()); }
 
@@ -75,16 +77,19 @@ bool is_ui_effect(const Effect& e) {
   return std::holds_alternative<fx::StateChanged>(e) || std::holds_alternative<fx::ShowFailure>(e) ||
          std::holds_alternative<fx::Announce>(e);
 }
+bool is_vendor_effect(const Effect& e) {
+  return std::holds_alternative<fx::LoadVendor>(e) || std::holds_alternative<fx::StartVendor>(e) ||
+         std::holds_alternative<fx::SetVendorMuted>(e) || std::holds_alternative<fx::StopVendor>(e);
+}
+bool is_function(const val& v) { return v.typeOf().as<std::string>() == "function"; }
 }  // namespace
 
 // ---- [SECTION] lifecycle --------------------------------------------------------------------------
 Driver::Driver(DriverOptions options, val hooks)
-    : config_(options.config), call_(std::make_unique<Call>(options.config, now(), options.seed)), hooks_(std::move(hooks)) {
-  audio_ = hooks_["audio"];
-  if (audio_.isUndefined() || audio_.isNull()) audio_ = val::global("document").call<val>("createElement", std::string("audio"));
-  audio_.set("autoplay", true);
-  trace_ = hooks_["onTrace"].typeOf().as<std::string>() == "function";
-
+    : config_(options.config), call_(std::make_unique<Call>(options.config, now(), options.seed)), loop_(*call_),
+      hooks_(std::move(hooks)) {
+  trace_ = is_function(hooks_["onTrace"]);
+  vendor_hook_ = is_function(hooks_["onVendor"]);
   val media = val::global("navigator")["mediaDevices"];
   if (!media.isUndefined()) {
     devices_ = handles_.add(media, Kind::Devices);
@@ -93,8 +98,7 @@ Driver::Driver(DriverOptions options, val hooks)
   }
   levels_ = handles_.add(val::null(), Kind::Interval);
   levels_js_ = val::global("setInterval")(bind(levels_, kLevels), 100);
-
-  feed(Input{in::PageOpened{options.url, options.saved}});
+  if (options.first) feed(std::move(options.first));
   enumerate_devices();
 }
 
@@ -104,8 +108,9 @@ void Driver::shutdown() {
   if (stopped_) return;
   stopped_ = true;
   while (!links_.empty()) close_link(links_.back().first);
-  close_peer();
+  while (!peers_.empty()) close_peer(peers_.back().id);
   release_mic();
+  if (vendor_hook_) hooks_.call<void>("onVendor", std::string(R"({"type":"stop-vendor"})"));
   if (!timer_js_.isNull()) val::global("clearTimeout")(timer_js_);
   if (!levels_js_.isNull()) val::global("clearInterval")(levels_js_);
   timer_js_ = levels_js_ = val::null();
@@ -118,31 +123,32 @@ void Driver::shutdown() {
 
 val Driver::bind(HandleTable::Id id, Event event) const { return hooks_.call<val>("bind", id, static_cast<int>(event)); }
 
-val Driver::peer() const {
-  auto* self = const_cast<Driver*>(this);
-  if (Slot* s = self->handles_.find(peer_)) return s->object;
+Driver::PeerSlot* Driver::slot(PeerId id) {
+  for (auto& s : peers_)
+    if (s.id == id) return &s;
+  return nullptr;
+}
+
+Driver::PeerSlot* Driver::slot_by_handle(HandleTable::Id h) {
+  for (auto& s : peers_)
+    if (s.handle == h) return &s;
+  return nullptr;
+}
+
+val Driver::pc(const PeerSlot& s) const {
+  if (Slot* h = const_cast<Driver*>(this)->handles_.find(s.handle)) return h->object;
   return val::null();
 }
 
 std::string Driver::snapshot_json() const { return wire::to_json(call_->snapshot()).dump(); }
 
-// ---- [SECTION] the loop: handle, drain every effect, re-arm the single timer, publish --------------
+// ---- [SECTION] the loop: DriverLoop drains every effect and re-arms the single timer ---------------
 void Driver::feed(std::optional<Input> input) {
   if (stopped_) return;
-  pending_.push_back(std::move(input));
-  if (busy_) return;  // an effect fed a result synchronously: handled after the current drain
-  busy_ = true;
-  while (!pending_.empty() && !stopped_) {
-    std::optional<Input> next = std::move(pending_.front());
-    pending_.pop_front();
-    if (next) call_->handle(*next, now());
-    else call_->handle_timeout(now());
-    while (auto effect = call_->poll_effect()) perform(*effect);
-  }
-  busy_ = false;
-  if (stopped_) return;
-  arm_timer();
-  hooks_.call<void>("onUpdate", snapshot_json());
+  const bool outer = !loop_.busy();
+  loop_.feed(std::move(input), [] { return now(); }, [this](const Effect& e) { if (!stopped_) perform(e); },
+             [this](std::optional<Instant> at) { arm_timer(at); });
+  if (outer && !stopped_) hooks_.call<void>("onUpdate", snapshot_json());
 }
 
 std::string Driver::send(const std::string& input_json) {
@@ -152,23 +158,28 @@ std::string Driver::send(const std::string& input_json) {
   return {};
 }
 
-void Driver::arm_timer() {
+void Driver::arm_timer(std::optional<Instant> at) {
+  if (stopped_) return;
   if (!timer_js_.isNull()) val::global("clearTimeout")(timer_js_);
   timer_js_ = val::null();
   handles_.release(timer_);
   timer_ = 0;
-  if (auto at = call_->poll_timeout()) {
-    const double delay = std::clamp<double>(static_cast<double>(*at - now()), 0.0, 2147483647.0);
-    timer_ = handles_.add(val::null(), Kind::Timer);
-    timer_js_ = val::global("setTimeout")(bind(timer_, kTick), delay);
-  }
+  if (!at) return;
+  const double delay = std::clamp<double>(static_cast<double>(*at - now().mono), 0.0, 2147483647.0);
+  timer_ = handles_.add(val::null(), Kind::Timer);
+  timer_js_ = val::global("setTimeout")(bind(timer_, kTick), delay);
 }
 
 // ---- [SECTION] effects ----------------------------------------------------------------------------
+void Driver::publish(const char* hook, const Effect& effect) { hooks_.call<void>(hook, wire::to_json(effect).dump()); }
+
 void Driver::perform(const Effect& effect) {
-  if (trace_) hooks_.call<void>("onTrace", wire::to_json(effect).dump());
-  if (is_ui_effect(effect)) {
-    publish_effect(effect);
+  if (trace_) publish("onTrace", effect);
+  if (is_ui_effect(effect)) return publish("onEffect", effect);
+  if (is_vendor_effect(effect)) {
+    if (vendor_hook_) return publish("onVendor", effect);
+    if (!std::holds_alternative<fx::LoadVendor>(effect) && !std::holds_alternative<fx::StopVendor>(effect))
+      feed(Input{in::VendorStopped{"vendor.unavailable", "this page has no vendor adapter"}});
     return;
   }
   std::visit(overloaded{
@@ -176,61 +187,49 @@ void Driver::perform(const Effect& effect) {
                  [&](const fx::ReleaseMic&) { release_mic(); },
                  [&](const fx::SetMicEnabled& e) {
                    mic_enabled_ = e.enabled;
-                   if (Slot* s = handles_.find(mic_)) {
-                     val tracks = s->object.call<val>("getAudioTracks");
-                     for (int i = 0, n = tracks["length"].as<int>(); i < n; ++i) tracks[i].set("enabled", e.enabled);
-                   }
+                   val track = mic_track();
+                   if (!track.isNull()) track.set("enabled", e.enabled);
                  },
                  [&](const fx::HttpRequest& e) { http(e); },
-                 [&](const fx::OpenLink& e) { open_link(e.id, e.url); },
+                 [&](const fx::OpenLink& e) { open_link(e); },
                  [&](const fx::SendOnLink& e) {
                    for (auto& [link, handle] : links_) {
                      Slot* s = handles_.find(handle);
-                     if (link == e.id && s && s->object["readyState"].as<int>() == 1)
-                       s->object.call<void>("send", e.text);
+                     if (link == e.id && s && s->object["readyState"].as<int>() == 1) s->object.call<void>("send", e.text);
                    }
                  },
                  [&](const fx::CloseLink& e) { close_link(e.id); },
-                 [&](const fx::CreatePeer& e) { create_peer(e.configuration); },
-                 [&](const fx::CreateOffer& e) { negotiate(true, e.generation, e.ice_restart); },
-                 [&](const fx::CreateAnswer& e) { negotiate(false, e.generation, false); },
-                 [&](const fx::RollbackLocal&) {
-                   val pc = peer();
-                   if (pc.isNull() || pc["signalingState"].as<std::string>() != "have-local-offer") return;
+                 [&](const fx::CreatePeer& e) { create_peer(e); },
+                 [&](const fx::CreateOffer& e) { negotiate(e.peer, true, e.generation, e.ice_restart); },
+                 [&](const fx::CreateAnswer& e) { negotiate(e.peer, false, e.generation, false); },
+                 [&](const fx::RollbackLocal& e) {
+                   // Perfect negotiation: a local offer still being made is dropped when it completes
+                   // (its generation is stale); one already set is rolled back here.
+                   PeerSlot* s = slot(e.peer);
+                   val p = s ? pc(*s) : val::null();
+                   if (p.isNull() || p["signalingState"].as<std::string>() != "have-local-offer") return;
                    val rollback = val::object();
                    rollback.set("type", std::string("rollback"));
-                   pc.call<val>("setLocalDescription", rollback).call<val>("catch", bind(0, kIgnore));
+                   p.call<val>("setLocalDescription", rollback).call<val>("catch", bind(0, kIgnore));
                  },
-                 [&](const fx::ApplyRemoteDescription& e) {
-                   val pc = peer();
-                   if (pc.isNull()) {
-                     feed(Input{in::NegotiationFailed{e.generation, "set-remote-description", "no peer connection"}});
-                     return;
-                   }
-                   const HandleTable::Id op = handles_.add(val::null(), Kind::Negotiation, e.generation, peer_);
-                   val description = val::object();
-                   description.set("type", e.type);
-                   description.set("sdp", e.sdp);
-                   pc.call<val>("setRemoteDescription", description)
-                       .call<void>("then", bind(op, kRemoteSet), bind(op, kRemoteSetErr));
-                 },
+                 [&](const fx::ApplyRemoteDescription& e) { apply_remote(e); },
                  [&](const fx::AddRemoteCandidate& e) {
                    // Never on a closed (or replaced) peer connection: the handle must be live and open.
-                   val pc = peer();
-                   if (pc.isNull() || pc["signalingState"].as<std::string>() == "closed") return;
+                   PeerSlot* s = slot(e.peer);
+                   val p = s ? pc(*s) : val::null();
+                   if (p.isNull() || p["signalingState"].as<std::string>() == "closed") return;
                    if (e.candidate.is_null() || !e.candidate.is_object()) return;  // end-of-candidates: nothing to add
-                   pc.call<val>("addIceCandidate", js_json(e.candidate)).call<val>("catch", bind(0, kIgnore));
+                   p.call<val>("addIceCandidate", js_json(e.candidate)).call<val>("catch", bind(0, kIgnore));
                  },
-                 [&](const fx::ClosePeer&) { close_peer(); },
+                 [&](const fx::ClosePeer& e) { close_peer(e.peer); },
+                 [&](const fx::SetRelay& e) { set_relay(e); },
                  [&](const fx::SaveSession& e) {
-                   if (hooks_["save"].typeOf().as<std::string>() == "function") hooks_.call<void>("save", e.value);
+                   if (is_function(hooks_["save"])) hooks_.call<void>("save", e.value);
                  },
                  [&](const auto&) {},
              },
              effect);
 }
-
-void Driver::publish_effect(const Effect& effect) { hooks_.call<void>("onEffect", wire::to_json(effect).dump()); }
 
 void Driver::emit_driver_event(const char* type, const std::string& detail) {
   json j = {{"type", std::string("driver:") + type}, {"detail", detail}};
@@ -239,12 +238,13 @@ void Driver::emit_driver_event(const char* type, const std::string& detail) {
 
 // ---- [SECTION] events: every JS callback lands here with its handle -------------------------------
 void Driver::on_event(HandleTable::Id id, int event, val value) {
-  Slot* slot = handles_.find(id);
-  if (stopped_ || slot == nullptr) {
+  Slot* slot_h = handles_.find(id);
+  if (stopped_ || slot_h == nullptr) {
     handles_.release(id);  // its object (or the object it depended on) is gone: drop the callback
     return;
   }
-  const std::uint64_t tag = slot->tag;
+  const std::uint64_t tag = slot_h->tag;
+  const HandleTable::Id owner = slot_h->owner;
   switch (event) {
     case kTick:
       handles_.release(id);
@@ -282,11 +282,11 @@ void Driver::on_event(HandleTable::Id id, int event, val value) {
       if (id == mic_) enumerate_devices();
       break;
     case kFetchOk:
-      slot->number = int_of(value["status"]);
+      slot_h->number = int_of(value["status"]);
       value.call<val>("text").call<void>("then", bind(id, kBodyOk), bind(id, kFetchErr));
       break;
     case kBodyOk: {
-      const int status = slot->number;
+      const int status = slot_h->number;
       handles_.release(id);
       feed(Input{in::HttpResponded{tag, status, text_of(value)}});
       break;
@@ -308,51 +308,63 @@ void Driver::on_event(HandleTable::Id id, int event, val value) {
       feed(Input{in::LinkClosed{tag, int_of(value["code"], 1006), text_of(value["reason"])}});
       break;
     }
+    default: break;
+  }
+  if (event < kDescriptionCreated) return;
+  // Peer-link callbacks: the negotiation handles are owned by their peer's handle.
+  PeerSlot* ps = slot_by_handle(owner ? owner : id);
+  if (!ps) return;
+  const PeerId peer = ps->id;
+  switch (event) {
     case kDescriptionCreated:
-      peer().call<val>("setLocalDescription", value).call<void>("then", bind(id, kLocalSet), bind(id, kLocalSetErr));
+      if (tag != ps->latest) {  // superseded (glare rollback, a newer negotiation): drop it
+        handles_.release(id);
+        return;
+      }
+      pc(*ps).call<val>("setLocalDescription", value).call<void>("then", bind(id, kLocalSet), bind(id, kLocalSetErr));
       break;
     case kCreateErr:
       handles_.release(id);
-      feed(Input{in::NegotiationFailed{tag, slot->number == 1 ? "create-offer" : "create-answer", describe(value)}});
+      feed(Input{in::NegotiationFailed{peer, tag, slot_h->number == 1 ? "create-offer" : "create-answer", describe(value)}});
       break;
     case kLocalSet: {
       handles_.release(id);
-      val local = peer()["localDescription"];
-      feed(Input{in::LocalDescriptionReady{tag, text_of(local["type"]), text_of(local["sdp"])}});
+      val local = pc(*ps)["localDescription"];
+      feed(Input{in::LocalDescriptionReady{peer, tag, text_of(local["type"]), text_of(local["sdp"])}});
       break;
     }
     case kLocalSetErr:
       handles_.release(id);
-      feed(Input{in::NegotiationFailed{tag, "set-local-description", describe(value)}});
+      feed(Input{in::NegotiationFailed{peer, tag, "set-local-description", describe(value)}});
       break;
     case kRemoteSet:
       handles_.release(id);
-      feed(Input{in::RemoteDescriptionApplied{tag}});
+      feed(Input{in::RemoteDescriptionApplied{peer, tag}});
       break;
     case kRemoteSetErr:
       handles_.release(id);
-      feed(Input{in::NegotiationFailed{tag, "set-remote-description", describe(value)}});
+      feed(Input{in::NegotiationFailed{peer, tag, "set-remote-description", describe(value)}});
       break;
     case kIceCandidate: {
       val candidate = value["candidate"];
       if (candidate.isNull() || candidate.isUndefined()) {
-        feed(Input{in::LocalCandidate{nullptr}});
+        feed(Input{in::LocalCandidate{peer, nullptr}});
       } else {
-        ++gathered_;
-        feed(Input{in::LocalCandidate{to_json_value(candidate.call<val>("toJSON"))}});
+        ++ps->gathered;
+        feed(Input{in::LocalCandidate{peer, to_json_value(candidate.call<val>("toJSON"))}});
       }
       break;
     }
     case kIceCandidateError:
-      feed(Input{in::IceCandidateError{int_of(value["errorCode"]), text_of(value["url"]), text_of(value["errorText"])}});
+      feed(Input{in::IceCandidateError{peer, int_of(value["errorCode"]), text_of(value["url"]), text_of(value["errorText"])}});
       break;
     case kIceGatheringState: {
-      const std::string state = text_of(slot->object["iceGatheringState"]);
-      if (state == "gathering") gathered_ = 0;
-      if (state == "complete") feed(Input{in::IceGatheringComplete{gathered_}});
+      const std::string state = text_of(slot_h->object["iceGatheringState"]);
+      if (state == "gathering") ps->gathered = 0;
+      if (state == "complete") feed(Input{in::IceGatheringComplete{peer, ps->gathered}});
       break;
     }
-    case kConnectionState: feed(Input{in::PeerStateChanged{text_of(slot->object["connectionState"])}}); break;
+    case kConnectionState: feed(Input{in::PeerStateChanged{peer, text_of(slot_h->object["connectionState"])}}); break;
     case kTrack: {
       val streams = value["streams"];
       val stream = (!streams.isUndefined() && streams["length"].as<int>() > 0) ? streams[0] : val::undefined();
@@ -361,7 +373,7 @@ void Driver::on_event(HandleTable::Id id, int event, val value) {
         tracks.call<void>("push", value["track"]);
         stream = val::global("MediaStream").new_(tracks);
       }
-      attach_remote(stream);
+      attach_remote(*ps, stream);
       break;
     }
     case kPlayOk:
@@ -369,9 +381,9 @@ void Driver::on_event(HandleTable::Id id, int event, val value) {
       handles_.release(id);
       if (event == kPlayErr) emit_driver_event("autoplay-blocked", describe(value));
       else emit_driver_event("sound-playing");
-      if (!remote_started_) {
-        remote_started_ = true;  // media arrives either way; a blocked autoplay only needs a click
-        feed(Input{in::RemoteAudioStarted{}});
+      if (!ps->started) {
+        ps->started = true;  // media arrives either way; a blocked autoplay only needs a click
+        feed(Input{in::RemoteAudioStarted{peer}});
       }
       break;
     default: break;
@@ -399,6 +411,12 @@ void Driver::acquire_mic(const std::string& device_id) {
   media.call<val>("getUserMedia", js_json(json{{"audio", audio}})).call<void>("then", bind(op, kMicOk), bind(op, kMicErr));
 }
 
+val Driver::mic_track() const {
+  auto* self = const_cast<Driver*>(this);
+  if (Slot* s = self->handles_.find(mic_)) return s->object.call<val>("getAudioTracks")[0];
+  return val::null();
+}
+
 void Driver::adopt_mic(val stream) {
   val track = stream.call<val>("getAudioTracks")[0];
   if (track.isUndefined()) {
@@ -412,12 +430,11 @@ void Driver::adopt_mic(val stream) {
   handles_.release(mic_);
   mic_ = handles_.add(stream, Kind::Mic);
   track.call<void>("addEventListener", std::string("ended"), bind(mic_, kMicEnded));
-
-  val pc = peer();
-  if (!sender_.isNull()) {
-    sender_.call<val>("replaceTrack", track).call<val>("catch", bind(0, kIgnore));  // no renegotiation needed
-  } else if (!pc.isNull() && pc["signalingState"].as<std::string>() != "closed") {
-    sender_ = pc.call<val>("addTrack", track, stream);
+  for (auto& s : peers_) {
+    if (!s.relay.isNull()) continue;  // a relay link sends its mix, rebuilt below
+    val p = pc(s);
+    if (!s.sender.isNull()) s.sender.call<val>("replaceTrack", track).call<val>("catch", bind(0, kIgnore));  // no renegotiation
+    else if (!p.isNull() && p["signalingState"].as<std::string>() != "closed") s.sender = p.call<val>("addTrack", track, stream);
   }
   stop_tracks(old_stream);
 
@@ -433,6 +450,7 @@ void Driver::adopt_mic(val stream) {
     local_analyser_.set("fftSize", 1024);
     local_source_.call<void>("connect", local_analyser_);
   }
+  rewire_relays();
   val settings = track.call<val>("getSettings");
   feed(Input{in::MicGranted{text_of(settings["deviceId"]), text_of(track["label"])}});
   enumerate_devices();  // labels become visible once permission is granted
@@ -443,8 +461,11 @@ void Driver::release_mic() {
   if (Slot* s = handles_.find(mic_)) stop_tracks(s->object);
   handles_.release(mic_);
   mic_ = 0;
-  if (!sender_.isNull()) sender_.call<val>("replaceTrack", val::null()).call<val>("catch", bind(0, kIgnore));
+  for (auto& s : peers_)
+    if (!s.sender.isNull() && s.relay.isNull()) s.sender.call<val>("replaceTrack", val::null()).call<val>("catch", bind(0, kIgnore));
   disconnect_local_meter();
+  if (!mic_node_.isNull()) mic_node_.call<void>("disconnect");
+  mic_node_ = val::null();
 }
 
 void Driver::disconnect_local_meter() {
@@ -453,89 +474,149 @@ void Driver::disconnect_local_meter() {
   local_source_ = local_analyser_ = local_meter_stream_ = val::null();
 }
 
-// ---- [SECTION] peer -------------------------------------------------------------------------------
-void Driver::create_peer(const json& configuration) {
-  close_peer();
+// ---- [SECTION] peer links -------------------------------------------------------------------------
+void Driver::create_peer(const fx::CreatePeer& e) {
+  close_peer(e.peer);
   val args = val::array();
-  args.call<void>("push", js_json(configuration));
+  args.call<void>("push", js_json(e.configuration));
   val made = hooks_.call<val>("construct", val::global("RTCPeerConnection"), args);
   if (!made["e"].isUndefined()) {
-    // No dedicated input exists for this: report it as a failed negotiation step (generation 0).
-    feed(Input{in::NegotiationFailed{0, "create-peer", describe(made["e"])}});
+    feed(Input{in::NegotiationFailed{e.peer, 0, "create-peer", describe(made["e"])}});
     return;
   }
-  val pc = made["v"];
-  peer_ = handles_.add(pc, Kind::Peer);
-  gathered_ = 0;
-  pc.set("onicecandidate", bind(peer_, kIceCandidate));
-  pc.set("onicecandidateerror", bind(peer_, kIceCandidateError));
-  pc.set("onicegatheringstatechange", bind(peer_, kIceGatheringState));
-  pc.set("onconnectionstatechange", bind(peer_, kConnectionState));
-  pc.set("ontrack", bind(peer_, kTrack));
-  if (Slot* s = handles_.find(mic_)) {
-    val stream = s->object;
-    sender_ = pc.call<val>("addTrack", stream.call<val>("getAudioTracks")[0], stream);
+  val p = made["v"];
+  PeerSlot s;
+  s.id = e.peer;
+  s.handle = handles_.add(p, Kind::Peer, e.peer);
+  p.set("onicecandidate", bind(s.handle, kIceCandidate));
+  p.set("onicecandidateerror", bind(s.handle, kIceCandidateError));
+  p.set("onicegatheringstatechange", bind(s.handle, kIceGatheringState));
+  p.set("onconnectionstatechange", bind(s.handle, kConnectionState));
+  p.set("ontrack", bind(s.handle, kTrack));
+  if (Slot* m = handles_.find(mic_)) {
+    val stream = m->object;
+    s.sender = p.call<val>("addTrack", stream.call<val>("getAudioTracks")[0], stream);
   } else {
-    // No mic (yet): still negotiate an audio m-line so we can receive.
+    // No mic (yet): still negotiate a sendrecv audio m-line so a track can be added without renegotiating.
     val init = val::object();
-    init.set("direction", std::string("recvonly"));
-    pc.call<val>("addTransceiver", std::string("audio"), init);
+    init.set("direction", std::string("sendrecv"));
+    s.sender = p.call<val>("addTransceiver", std::string("audio"), init)["sender"];
   }
+  peers_.push_back(std::move(s));
 }
 
-void Driver::close_peer() {
-  val pc = peer();
-  if (!pc.isNull()) {
+void Driver::close_peer(PeerId id) {
+  PeerSlot* s = slot(id);
+  if (!s) return;
+  val p = pc(*s);
+  if (!p.isNull()) {
     for (const char* handler : {"onicecandidate", "onicecandidateerror", "onicegatheringstatechange", "onconnectionstatechange", "ontrack"})
-      pc.set(handler, val::null());
-    if (pc["signalingState"].as<std::string>() != "closed") pc.call<void>("close");
+      p.set(handler, val::null());
+    if (p["signalingState"].as<std::string>() != "closed") p.call<void>("close");
   }
-  handles_.release(peer_);  // in-flight negotiations owned by it now find a stale owner
-  peer_ = 0;
-  sender_ = val::null();
-  if (!audio_.isNull()) audio_.set("srcObject", val::null());
-  if (!remote_source_.isNull()) remote_source_.call<void>("disconnect");
-  remote_source_ = remote_analyser_ = val::null();
-  remote_started_ = false;
+  handles_.release(s->handle);  // in-flight negotiations owned by it now find a stale owner
+  if (!s->audio.isNull()) {
+    s->audio.call<void>("pause");
+    s->audio.set("srcObject", val::null());
+  }
+  if (!s->source.isNull()) s->source.call<void>("disconnect");
+  if (!s->relay.isNull()) s->relay.call<void>("disconnect");
+  peers_.erase(peers_.begin() + (s - peers_.data()));
+  rewire_relays();  // the others stop mixing this link's audio
 }
 
-void Driver::negotiate(bool offer, std::uint64_t generation, bool ice_restart) {
-  val pc = peer();
-  if (pc.isNull()) {
-    feed(Input{in::NegotiationFailed{generation, offer ? "create-offer" : "create-answer", "no peer connection"}});
+void Driver::negotiate(PeerId id, bool offer, std::uint64_t generation, bool ice_restart) {
+  PeerSlot* s = slot(id);
+  val p = s ? pc(*s) : val::null();
+  if (p.isNull()) {
+    feed(Input{in::NegotiationFailed{id, generation, offer ? "create-offer" : "create-answer", "no peer connection"}});
     return;
   }
-  const HandleTable::Id op = handles_.add(val::null(), Kind::Negotiation, generation, peer_);
+  s->latest = generation;
+  const HandleTable::Id op = handles_.add(val::null(), Kind::Negotiation, generation, s->handle);
   handles_.find(op)->number = offer ? 1 : 0;
   val promise = val::undefined();
   if (offer) {
     val options = val::object();
     if (ice_restart) options.set("iceRestart", true);
-    promise = pc.call<val>("createOffer", options);
+    promise = p.call<val>("createOffer", options);
   } else {
-    promise = pc.call<val>("createAnswer");
+    promise = p.call<val>("createAnswer");
   }
   promise.call<void>("then", bind(op, kDescriptionCreated), bind(op, kCreateErr));
 }
 
-// ---- [SECTION] signaling link (WebSocket) ---------------------------------------------------------
-void Driver::open_link(std::uint64_t id, const std::string& url) {
+void Driver::apply_remote(const fx::ApplyRemoteDescription& e) {
+  PeerSlot* s = slot(e.peer);
+  val p = s ? pc(*s) : val::null();
+  if (p.isNull()) {
+    feed(Input{in::NegotiationFailed{e.peer, e.generation, "set-remote-description", "no peer connection"}});
+    return;
+  }
+  s->latest = e.generation;
+  const HandleTable::Id op = handles_.add(val::null(), Kind::Negotiation, e.generation, s->handle);
+  val description = val::object();
+  description.set("type", e.type);
+  description.set("sdp", e.sdp);
+  p.call<val>("setRemoteDescription", description).call<void>("then", bind(op, kRemoteSet), bind(op, kRemoteSetErr));
+}
+
+// ---- [SECTION] hub relay: each link sends the mic mixed with the other links' audio (mix-minus) ---
+void Driver::set_relay(const fx::SetRelay& e) {
+  PeerSlot* s = slot(e.peer);
+  if (!s) return;
+  s->relay_sources = e.sources;
+  ensure_audio_context();
+  if (audio_context_.isNull()) return;
+  if (s->relay.isNull()) s->relay = audio_context_.call<val>("createMediaStreamDestination");
+  rewire_relays();
+}
+
+void Driver::rewire_relays() {
+  if (audio_context_.isNull()) return;
+  if (!mic_node_.isNull()) mic_node_.call<void>("disconnect");
+  mic_node_ = val::null();
+  if (Slot* m = handles_.find(mic_)) mic_node_ = audio_context_.call<val>("createMediaStreamSource", m->object);
+  for (auto& s : peers_)
+    if (!s.source.isNull()) s.source.call<void>("disconnect");
+  for (auto& s : peers_) {
+    if (!s.source.isNull() && !s.analyser.isNull()) s.source.call<void>("connect", s.analyser);
+  }
+  for (auto& s : peers_) {
+    if (s.relay.isNull()) continue;
+    if (!mic_node_.isNull()) mic_node_.call<void>("connect", s.relay);
+    for (PeerId src : s.relay_sources) {
+      PeerSlot* o = slot(src);
+      if (o && o != &s && !o->source.isNull()) o->source.call<void>("connect", s.relay);
+    }
+    val track = s.relay["stream"].call<val>("getAudioTracks")[0];
+    if (!s.sender.isNull() && !track.isUndefined()) s.sender.call<val>("replaceTrack", track).call<val>("catch", bind(0, kIgnore));
+  }
+}
+
+// ---- [SECTION] signaling links (WebSocket) --------------------------------------------------------
+void Driver::open_link(const fx::OpenLink& e) {
   val args = val::array();
-  args.call<void>("push", url);
+  args.call<void>("push", e.url);
+  if (!e.protocols.empty()) {
+    val protocols = val::array();
+    for (const auto& p : e.protocols) protocols.call<void>("push", p);
+    args.call<void>("push", protocols);
+  }
   val made = hooks_.call<val>("construct", val::global("WebSocket"), args);
   if (!made["e"].isUndefined()) {
-    feed(Input{in::LinkClosed{id, 1006, describe(made["e"])}});
+    feed(Input{in::LinkClosed{e.id, 1006, describe(made["e"])}});
     return;
   }
   val ws = made["v"];
-  const HandleTable::Id h = handles_.add(ws, Kind::Socket, id);
-  links_.emplace_back(id, h);
+  const HandleTable::Id h = handles_.add(ws, Kind::Socket, e.id);
+  links_.emplace_back(e.id, h);
   ws.set("onopen", bind(h, kSocketOpen));
   ws.set("onmessage", bind(h, kSocketMessage));
   ws.set("onclose", bind(h, kSocketClose));
 }
 
-void Driver::close_link(std::uint64_t id) {
+void Driver::close_link(LinkId id) {
   for (auto it = links_.begin(); it != links_.end(); ++it) {
     if (it->first != id) continue;
     if (Slot* s = handles_.find(it->second)) {
@@ -575,24 +656,33 @@ void Driver::ensure_audio_context() {
   audio_context_.call<val>("resume").call<val>("catch", bind(0, kIgnore));
 }
 
-void Driver::attach_remote(val stream) {
-  audio_.set("srcObject", stream);  // Chromium only decodes remote audio that is attached to an element
-  ensure_audio_context();
-  if (!remote_source_.isNull()) remote_source_.call<void>("disconnect");
-  remote_source_ = remote_analyser_ = val::null();
-  if (!audio_context_.isNull() && stream.call<val>("getAudioTracks")["length"].as<int>() > 0) {
-    remote_source_ = audio_context_.call<val>("createMediaStreamSource", stream);
-    remote_analyser_ = audio_context_.call<val>("createAnalyser");
-    remote_analyser_.set("fftSize", 1024);
-    remote_source_.call<void>("connect", remote_analyser_);
+void Driver::attach_remote(PeerSlot& s, val stream) {
+  // Chromium only decodes remote audio that is attached to a playing element: one per link.
+  if (s.audio.isNull()) {
+    s.audio = val::global("document").call<val>("createElement", std::string("audio"));
+    s.audio.set("autoplay", true);
+    if (!sink_id_.empty() && !s.audio["setSinkId"].isUndefined())
+      s.audio.call<val>("setSinkId", sink_id_).call<val>("catch", bind(0, kIgnore));
   }
-  play_remote();
+  s.audio.set("srcObject", stream);
+  s.stream = stream;
+  ensure_audio_context();
+  if (!s.source.isNull()) s.source.call<void>("disconnect");
+  s.source = s.analyser = val::null();
+  if (!audio_context_.isNull() && stream.call<val>("getAudioTracks")["length"].as<int>() > 0) {
+    s.source = audio_context_.call<val>("createMediaStreamSource", stream);
+    s.analyser = audio_context_.call<val>("createAnalyser");
+    s.analyser.set("fftSize", 1024);
+    s.source.call<void>("connect", s.analyser);
+  }
+  rewire_relays();
+  play(s);
 }
 
-void Driver::play_remote() {
-  if (audio_["srcObject"].isNull()) return;
-  const HandleTable::Id op = handles_.add(val::null(), Kind::Play);
-  val played = audio_.call<val>("play");
+void Driver::play(PeerSlot& s) {
+  if (s.audio.isNull() || s.audio["srcObject"].isNull()) return;
+  const HandleTable::Id op = handles_.add(val::null(), Kind::Play, 0, s.handle);
+  val played = s.audio.call<val>("play");
   if (played.isUndefined()) {  // very old browsers return nothing
     on_event(op, kPlayOk, val::undefined());
     return;
@@ -602,7 +692,7 @@ void Driver::play_remote() {
 
 void Driver::resume_audio() {
   if (!audio_context_.isNull()) audio_context_.call<val>("resume").call<val>("catch", bind(0, kIgnore));
-  play_remote();
+  for (auto& s : peers_) play(s);
 }
 
 void Driver::sample_levels() {
@@ -613,11 +703,14 @@ void Driver::sample_levels() {
     // The analyser writes straight into wasm memory: no copy through JS arrays.
     analyser.call<void>("getFloatTimeDomainData", val(emscripten::typed_memory_view(n, samples_.data())));
     double sum = 0;
-    for (float s : samples_) sum += static_cast<double>(s) * s;
+    for (float v : samples_) sum += static_cast<double>(v) * v;
     return n ? std::sqrt(sum / static_cast<double>(n)) : 0.0;
   };
-  if (local_analyser_.isNull() && remote_analyser_.isNull()) return;
-  feed(Input{in::AudioLevels{rms(local_analyser_), rms(remote_analyser_)}});
+  if (local_analyser_.isNull() && peers_.empty()) return;
+  in::AudioLevels levels{rms(local_analyser_), {}};
+  for (auto& s : peers_)
+    if (!s.analyser.isNull()) levels.remote.push_back({s.id, rms(s.analyser)});
+  feed(Input{std::move(levels)});
 }
 
 // ---- [SECTION] embedder helpers -------------------------------------------------------------------
@@ -627,14 +720,25 @@ val Driver::mic_stream() const {
   return val::null();
 }
 
-val Driver::stats() const {
-  val pc = peer();
-  return pc.isNull() ? val::null() : pc.call<val>("getStats");
+val Driver::peers() const {
+  val out = val::array();
+  for (const auto& s : peers_) {
+    val p = pc(s);
+    if (p.isNull()) continue;
+    val item = val::object();
+    item.set("link", static_cast<double>(s.id));
+    item.set("pc", p);
+    out.call<void>("push", item);
+  }
+  return out;
 }
 
 val Driver::set_output(const std::string& device_id) {
-  if (audio_["setSinkId"].isUndefined()) return val::null();
-  return audio_.call<val>("setSinkId", device_id);
+  sink_id_ = device_id;
+  val all = val::array();
+  for (auto& s : peers_)
+    if (!s.audio.isNull() && !s.audio["setSinkId"].isUndefined()) all.call<void>("push", s.audio.call<val>("setSinkId", device_id));
+  return val::global("Promise").call<val>("all", all);
 }
 
 }  // namespace earshot::web

@@ -1,9 +1,10 @@
 // The browser driver: owns one earshot::Call and performs its effects with browser APIs (reached
-// through embind's val), feeding every result back as an input. The only JS it needs is `hooks.bind`,
-// which turns (handle, event) into a JS callback that calls Driver::on_event.
+// through embind's val), feeding every result back as an input through the one DriverLoop. Several
+// drivers may live in one page (a chat and a voice call; React StrictMode mounting twice): nothing
+// here is global. The only JS it needs is `hooks.bind`, which turns (handle, event) into a JS callback
+// that calls Driver::on_event, and `hooks.construct` (constructors that throw).
 #pragma once
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@
 #include <emscripten/val.h>
 
 #include "earshot/call.hpp"
+#include "earshot/driver_loop.hpp"
 #include "handles.hpp"
 
 namespace earshot::web {
@@ -49,63 +51,82 @@ enum Event : int {
 
 struct DriverOptions {
   CallConfig config;
-  std::string url;          // the page URL (query carries the invite)
-  std::string saved;        // what the core asked this tab to keep (SaveSession), from sessionStorage
+  std::optional<Input> first;  // PageOpened (with the URL and the tab's saved session) or TokenGiven
   std::uint64_t seed = 0;
 };
 
 class Driver {
  public:
   // hooks: {bind(id, event) -> function, construct(Ctor, args) -> {v}|{e}, save(value), onUpdate(snapshotJson),
-  //         onEffect(effectJson), onTrace?(effectJson), audio?: HTMLAudioElement}
+  //         onEffect(effectJson), onVendor?(effectJson), onTrace?(effectJson)}
   Driver(DriverOptions options, emscripten::val hooks);
   ~Driver();
 
-  // A UI input as JSON ({"type":"join-clicked"}); returns "" or the parse failure as JSON.
+  // A UI or adapter input as JSON ({"type":"join-clicked"}); returns "" or the parse failure as JSON.
   std::string send(const std::string& input_json);
   void on_event(HandleTable::Id id, int event, emscripten::val value);
   std::string snapshot_json() const;
 
-  emscripten::val mic_stream() const;             // for the pre-join mic test (MediaRecorder)
-  emscripten::val stats() const;                  // pc.getStats() promise, or null without a peer
-  emscripten::val set_output(const std::string&); // audio.setSinkId() promise, or null
-  void resume_audio();                            // on a user gesture: AudioContext.resume() + play()
-  void shutdown();                                // close everything; later callbacks are dropped
+  emscripten::val mic_stream() const;              // for the pre-join mic test (MediaRecorder)
+  emscripten::val peers() const;                   // [{link, pc}] for getStats
+  emscripten::val set_output(const std::string&);  // setSinkId on every remote audio element; a promise
+  void resume_audio();                             // on a user gesture: AudioContext.resume() + play()
+  void shutdown();                                 // close everything; later callbacks are dropped
 
  private:
+  // One RTCPeerConnection (a peer link) and what plays and measures its audio.
+  struct PeerSlot {
+    PeerId id = 0;
+    HandleTable::Id handle = 0;
+    emscripten::val sender = emscripten::val::null();
+    int gathered = 0;
+    std::uint64_t latest = 0;  // newest negotiation generation asked for; older results are dropped
+    emscripten::val audio = emscripten::val::null();  // remote playback element
+    emscripten::val stream = emscripten::val::null();
+    emscripten::val source = emscripten::val::null(), analyser = emscripten::val::null();
+    emscripten::val relay = emscripten::val::null();  // MediaStreamAudioDestinationNode (hub mix-minus)
+    std::vector<PeerId> relay_sources;
+    bool started = false;
+  };
+
   void feed(std::optional<Input> input);  // nullopt: the timer fired
   void perform(const Effect& effect);
-  void publish_effect(const Effect& effect);
-  void arm_timer();
+  void arm_timer(std::optional<Instant> at);
+  void publish(const char* hook, const Effect& effect);
   void enumerate_devices();
   void acquire_mic(const std::string& device_id);
   void release_mic();
   void disconnect_local_meter();
   void adopt_mic(emscripten::val stream);
-  void create_peer(const nlohmann::json& configuration);
-  void close_peer();
-  void negotiate(bool offer, std::uint64_t generation, bool ice_restart);
-  void open_link(std::uint64_t id, const std::string& url);
-  void close_link(std::uint64_t id);
+  emscripten::val mic_track() const;
+  void create_peer(const fx::CreatePeer& e);
+  void close_peer(PeerId id);
+  void negotiate(PeerId id, bool offer, std::uint64_t generation, bool ice_restart);
+  void apply_remote(const fx::ApplyRemoteDescription& e);
+  void set_relay(const fx::SetRelay& e);
+  void rewire_relays();
+  void open_link(const fx::OpenLink& e);
+  void close_link(LinkId id);
   void http(const fx::HttpRequest& request);
-  void attach_remote(emscripten::val stream);
-  void play_remote();
+  void attach_remote(PeerSlot& slot, emscripten::val stream);
+  void play(PeerSlot& slot);
   void sample_levels();
   void ensure_audio_context();
-  emscripten::val analyser_for(emscripten::val stream);
   void emit_driver_event(const char* type, const std::string& detail = {});
 
   emscripten::val bind(HandleTable::Id id, Event event) const;
-  emscripten::val peer() const;
+  PeerSlot* slot(PeerId id);
+  PeerSlot* slot_by_handle(HandleTable::Id h);
+  emscripten::val pc(const PeerSlot& s) const;
 
   CallConfig config_;
   std::unique_ptr<Call> call_;
+  DriverLoop<Call, Input> loop_;
   emscripten::val hooks_;
   HandleTable handles_;
-  std::deque<std::optional<Input>> pending_;
-  bool busy_ = false;
   bool stopped_ = false;
-  bool trace_ = false;  // hooks.onTrace(effectJson) for every effect (diagnostics, tests)
+  bool trace_ = false;
+  bool vendor_hook_ = false;
 
   HandleTable::Id devices_ = 0;  // navigator.mediaDevices (devicechange listener)
   emscripten::val device_listener_ = emscripten::val::null();
@@ -120,18 +141,13 @@ class Driver {
   emscripten::val local_analyser_ = emscripten::val::null();
   emscripten::val local_source_ = emscripten::val::null();
   emscripten::val local_meter_stream_ = emscripten::val::null();  // enabled clone of the mic track
+  emscripten::val mic_node_ = emscripten::val::null();            // the mic in WebAudio, for relays
 
-  HandleTable::Id peer_ = 0;
-  emscripten::val sender_ = emscripten::val::null();
-  int gathered_ = 0;
-
-  emscripten::val audio_ = emscripten::val::null();  // remote playback element
+  std::vector<PeerSlot> peers_;
+  std::string sink_id_;  // chosen output device, applied to every remote element
   emscripten::val audio_context_ = emscripten::val::null();
-  emscripten::val remote_analyser_ = emscripten::val::null();
-  emscripten::val remote_source_ = emscripten::val::null();
-  bool remote_started_ = false;
 
-  std::vector<std::pair<std::uint64_t, HandleTable::Id>> links_;  // core link id -> WebSocket handle
+  std::vector<std::pair<LinkId, HandleTable::Id>> links_;  // core link id -> WebSocket handle
   std::vector<float> samples_;
 };
 

@@ -1,24 +1,51 @@
-// Types for Earshot's public JS surface (client.js). Hand-written; keep in step with client.js and
-// the core's wire format (src/core/include/earshot/wire.hpp).
+// Types for Earshot's public JS surface (client.js). Hand-written but for FailureCode, which
+// tools/catalog generates from the core's failure catalog into failures.d.ts (a test fails if stale).
+// Keep in step with client.js and the core's wire format (src/core/include/earshot/wire.hpp).
+import type { FailureCode } from './failures';
+export type { FailureCode } from './failures';
 
 export type CallState = 'idle' | 'prejoin' | 'joining' | 'waiting-for-peer' | 'connecting' | 'connected'
   | 'reconnecting' | 'ended' | 'failed';
 export type Role = 'host' | 'guest';
 export type MicStatus = 'pending' | 'granted' | 'denied' | 'missing' | 'failed';
 export type LinkStatus = 'down' | 'opening' | 'open' | 'in-room' | 'backoff';
+export type Connection = 'none' | 'new' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
+export type Fault = 'you' | 'your-device' | 'your-network' | 'server' | 'other-side' | 'page';
 
-export interface Failure { code: string; message: string; }
+export interface Failure { code: FailureCode; message: string; }
 export interface Device { id: string; label: string; }
-export interface Participant { id: string; name: string; role: Role; }
 export interface Invite { room: string; role: Role; name: string; title: string; expiresAt: number; }
+/** Someone else in the room, and how your audio connection to them stands. */
+export interface Participant {
+  id: string;
+  name: string;
+  role: Role;
+  joinedAt: number;
+  muted: boolean;
+  speaking: boolean;
+  /** 0..1 RMS of what arrives from them. */
+  level: number;
+  connection: Connection;
+}
+/** You (no connection of your own). */
+export interface Self { id: string; name: string; role: Role; }
+/** One RTCPeerConnection: to whom, in which state, and which side yields on glare. */
+export interface PeerLink { id: number; participant: string; state: string; polite: boolean; }
+export interface ChatLine { from: string; name: string; text: string; at: number; }
 
-/** What the page draws; delivered after every batch of inputs. */
+/** What the page draws; a new object after every change, the same one in between. */
 export interface Snapshot {
   state: CallState;
+  entry: 'invite' | 'name' | 'token';
+  /** A name entry still waiting for the person's name. */
+  needsName: boolean;
   invite: Invite | null;
-  self: Participant | null;
-  peer: Participant | null;
-  peerSpeaking: boolean;
+  room: { id: string; title: string; capacity: number };
+  self: Self | null;
+  participants: Participant[];
+  peers: PeerLink[];
+  media: 'peer-to-peer' | 'vendor';
+  topology: 'pair' | 'mesh' | 'star' | 'none';
   selfSpeaking: boolean;
   muted: boolean;
   speakingWhileMuted: boolean;
@@ -27,45 +54,70 @@ export interface Snapshot {
   micLabel: string;
   inputs: Device[];
   outputs: Device[];
+  localLevel: number;
   link: LinkStatus;
   reconnectAttempt: number;
-  mediaState: string;
   admitted: boolean;
   joinReady: boolean;
   failure: Failure | null;
   failureRetryable: boolean;
   notice: string;
-  localLevel: number;
-  remoteLevel: number;
+  /** Why the call ended: you left, or the room was closed under you. */
+  endedReason: '' | 'left' | 'room-closed';
+  warnings: string[];
+  chat: ChatLine[];
+  joinRequests: Self[];
 }
 
-/** UI-facing effects of the core, plus the driver's own autoplay notices. */
+/** Events of a Call, by name (Call.on). */
+export interface CallEvents {
+  state: { from: CallState; to: CallState };
+  failure: { code: FailureCode; message: string; retryable: boolean };
+  announce: { text: string };
+  participants: Participant[];
+  'autoplay-blocked': { detail: string };
+  'sound-playing': Record<string, never>;
+}
+
+/** UI-facing effects of the core, plus the driver's own autoplay notices (StartOptions.onEffect). */
 export type CallEffect =
   | { type: 'state-changed'; from: CallState; to: CallState }
-  | { type: 'show-failure'; code: string; message: string; retryable: boolean }
+  | { type: 'show-failure'; code: FailureCode; message: string; retryable: boolean }
   | { type: 'announce'; text: string }
   | { type: 'driver:autoplay-blocked'; detail: string }
   | { type: 'driver:sound-playing'; detail: string };
 
-/** Inputs a page may send (the driver feeds every browser result itself). */
-export type UserInput =
-  | { type: 'join-clicked' } | { type: 'leave-clicked' } | { type: 'retry-clicked' } | { type: 'page-closing' }
-  | { type: 'mute-set'; muted: boolean }
-  | { type: 'input-device-chosen'; deviceId: string };
-
 export interface RuntimeConfig {
-  /** Backend profile; only "selfhosted" is built into this bundle today. */
   profile?: 'selfhosted' | 'chime' | 'kvs' | 'ivs';
   /** API origin without trailing slash; "" = the page's origin. */
   apiBase?: string;
   iceTransportPolicy?: 'all' | 'relay';
+  /** selfhosted: people per room (2 = a pair, more = a mesh). */
+  roomSize?: number;
+  topology?: 'pair' | 'mesh' | 'star';
+  /** Exact https:// origins allowed to embed the room page; "*" is refused. */
+  embedOrigins?: string[];
+}
+
+/** A room token an app obtained for this person (seed 004's embedding model): no invite needed. */
+export interface TokenEntry {
+  room: string;
+  token: string;
+  signalingUrl: string;
+  userId?: string;
+  userName?: string;
+  iceServers?: RTCIceServer[];
+  /** seconds */
+  ttl?: number;
 }
 
 export interface StartOptions {
   config?: RuntimeConfig;
   /** The invite link (room.html?room=…&t=…); defaults to location.href. */
   url?: string;
-  /** Element that plays the remote audio; one is created when omitted. */
+  /** Enter with an app-issued room token instead of the page URL's invite. */
+  entry?: TokenEntry;
+  /** Handed to a vendor SDK adapter that plays the meeting's audio through one element. */
   audio?: HTMLAudioElement;
   onUpdate?: (snapshot: Snapshot) => void;
   onEffect?: (effect: CallEffect) => void;
@@ -74,38 +126,59 @@ export interface StartOptions {
   /** wasm bytes (required in node; browsers fetch earshot.wasm next to earshot.js). */
   wasmBinary?: ArrayBuffer | Uint8Array;
   locateFile?: (path: string, prefix: string) => string;
+  /** Where vendor adapters live (default: ./vendor/ next to client.js). */
+  vendorBase?: string;
   /** Where the tab keeps its redeemed session so a reload keeps its place; defaults to
    *  sessionStorage, null to keep nothing. */
   storage?: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null;
 }
 
+/** One peer link's getStats() report and whom it is with. */
+export interface LinkStats { link: number; participant: string; report: RTCStatsReport; }
+
+/** The failure catalog's entry for a code. */
+export interface FailureInfo { code: FailureCode; fault: Fault; retryable: boolean; title: string; next: string; }
+
 export interface Call {
-  send(input: UserInput): void;
-  snapshot(): Snapshot;
+  /** The current snapshot: the same object until the next change (for useSyncExternalStore). */
+  getSnapshot(): Snapshot;
+  /** Called after every change; returns the unsubscribe function. */
+  subscribe(onChange: () => void): () => void;
+  /** Returns a function that removes the listener. */
+  on<E extends keyof CallEvents>(event: E, fn: (payload: CallEvents[E]) => void): () => void;
+  off<E extends keyof CallEvents>(event: E, fn: (payload: CallEvents[E]) => void): void;
   /** Join (call from a click: it also unlocks audio playback). */
   join(): void;
   leave(): void;
   retry(): void;
+  /** The page is going away (pagehide): leave now, but keep the tab's place for a reload. */
+  pageClosing(): void;
   setMuted(muted: boolean): void;
   chooseInput(deviceId: string): void;
+  /** For profiles that let people in by name (entry "name"). */
+  enterName(name: string): void;
+  /** Route every remote audio element to this output device. */
   setOutput(deviceId: string): Promise<void>;
   resumeAudio(): void;
   micStream(): MediaStream | null;
-  stats(): Promise<RTCStatsReport | null>;
+  /** One entry per peer link. */
+  stats(): Promise<LinkStats[]>;
+  describeFailure(code: string): FailureInfo | null;
   destroy(): void;
 }
 
 export class EarshotError extends Error {
-  readonly code: string;
+  readonly code: FailureCode;
   constructor(failure: Failure);
 }
 
 export function startCall(options?: StartOptions): Promise<Call>;
+export function describeFailure(code: string): FailureInfo | null;
 
 /** postMessage API of room.html when embedded in an iframe (origins from config.json embedOrigins). */
 export type EmbedCommand = { type: 'earshot:mute' } | { type: 'earshot:unmute' } | { type: 'earshot:leave' };
 export type EmbedEvent =
   | { type: 'earshot:ready' }
   | { type: 'earshot:state'; state: CallState; from: CallState }
-  | { type: 'earshot:failure'; code: string; message: string; retryable: boolean }
+  | { type: 'earshot:failure'; code: FailureCode; message: string; retryable: boolean }
   | { type: 'earshot:announce'; text: string };

@@ -62,7 +62,7 @@ class FakeSocket {
 class FakePeer {
   constructor(cfg) { this.cfg = cfg; this.signalingState = 'stable'; this.connectionState = 'new'; this.iceGatheringState = 'new'; this.added = []; this.senders = []; world.peers.push(this); }
   addTrack(track) { const s = { track, replaceTrack: async (t) => { s.track = t; } }; this.senders.push(s); return s; }
-  addTransceiver() { return {}; }
+  addTransceiver() { const s = { track: null, replaceTrack: async (t) => { s.track = t; } }; this.senders.push(s); return { sender: s }; }
   async createOffer() { return { type: 'offer', sdp: 'v=0 offer' }; }
   async createAnswer() { return { type: 'answer', sdp: 'v=0 answer' }; }
   async setLocalDescription(d) { this.localDescription = d; this.signalingState = d.type === 'offer' ? 'have-local-offer' : 'stable'; }
@@ -94,6 +94,7 @@ beforeEach(() => {
   globalThis.RTCPeerConnection = FakePeer;
   globalThis.AudioContext = FakeAudioContext;
   globalThis.MediaStream = FakeStream;
+  globalThis.document = { createElement: () => fakeAudio() };  // one remote <audio> per peer link
   globalThis.fetch = async (url, init) => {
     world.fetches.push({ url, init });
     const body = world.redeem || { roomId: 'r1', token: 'room-token', signalingUrl: 'https://earshot.test', iceServers: [{ urls: 'stun:x' }], ttl: 3600, user: { userId: 'u-bea', name: 'Bea', role: 'guest' } };
@@ -101,13 +102,13 @@ beforeEach(() => {
   };
 });
 
-function fakeAudio() { return { autoplay: false, srcObject: null, play: async () => {} }; }
+function fakeAudio() { const a = { autoplay: false, srcObject: null, play: async () => {}, pause() {} }; (world.audios = world.audios || []).push(a); return a; }
 
 async function open(url, extra = {}) {
   const effects = [];
   const trace = [];
   let snap = null;
-  const call = await startCall({ wasmBinary, url, config: { apiBase: 'https://earshot.test' }, audio: fakeAudio(), onUpdate: (s) => { snap = s; }, onEffect: (e) => effects.push(e), onTrace: (e) => trace.push(e), ...extra });
+  const call = await startCall({ wasmBinary, url, config: { apiBase: 'https://earshot.test' }, onUpdate: (s) => { snap = s; }, onEffect: (e) => effects.push(e), onTrace: (e) => trace.push(e), ...extra });
   return { call, effects, trace, get snap() { return snap; } };
 }
 
@@ -151,10 +152,11 @@ test('a valid invite: mic, redemption and signaling are readied before Join; Joi
 
   // The host (already in the room) offers; we create the peer with our mic track and answer.
   ws.serverSend('42["webrtc-offer",{"from":"u-al","sdp":{"type":"offer","sdp":"v=0 remote"}}]');
-  // (The core pre-creates a peer at Join and replaces it when the room-state names the peer.)
+  // (The core makes a peer link at Join and gives it to the first participant it meets.)
   await until(() => world.peers.some((p) => p.remoteDescription), 2000, 'RTCPeerConnection with the offer');
   const pc = world.peers.at(-1);
-  assert.ok(world.peers.slice(0, -1).every((p) => p.signalingState === 'closed'), 'replaced peers are closed');
+  assert.equal(world.peers.length, 1, 'the link made at Join is the one used');
+  assert.deepEqual(c.snap.participants.map((p) => [p.name, p.role]), [['Al', 'host']], 'the roster lists the host, not us');
   assert.equal(pc.senders.length, 1, 'mic track added to the peer');
   assert.deepEqual(pc.cfg.iceServers, [{ urls: 'stun:x' }]);
   await until(() => ws.sent.some((t) => t.includes('webrtc-answer')), 2000, 'answer sent');
@@ -166,6 +168,9 @@ test('a valid invite: mic, redemption and signaling are readied before Join; Joi
   pc.connectionState = 'connected';
   pc.fire('connectionstatechange');
   await until(() => c.snap.state === 'connected', 2000, 'connected');
+  assert.equal(c.snap.participants[0].connection, 'connected');
+  pc.fire('track', { track: new FakeTrack('remote'), streams: [new FakeStream([new FakeTrack('remote')])] });
+  await until(() => world.audios.some((a) => a.srcObject), 2000, 'remote audio attached to an element');
   assert.ok(c.effects.some((e) => e.type === 'state-changed' && e.to === 'connected'));
 
   // Mute reaches the track; a device switch replaces the sender's track and keeps the mute.
@@ -208,7 +213,38 @@ test('a denied microphone is reported as mic.denied with the core sentence', asy
 
 test('malformed UI input is refused with a failure, not a crash', async () => {
   const c = await open(invite());
-  assert.throws(() => c.call.send({ type: 'mute-set', muted: 'yes' }), (e) => e.code === 'input.malformed');
-  assert.throws(() => c.call.send({ type: 'no-such-input' }), (e) => e.code === 'input.malformed');
+  assert.throws(() => c.call.chooseInput(undefined), (e) => e.code === 'input.malformed' && /deviceId/.test(e.message));
   c.call.destroy();
+});
+
+test('typed events: on/off and subscribe/getSnapshot for useSyncExternalStore', async () => {
+  const c = await open(invite());
+  const states = [];
+  let changes = 0;
+  const off = c.call.on('state', (e) => states.push(e.to));
+  const unsubscribe = c.call.subscribe(() => { changes += 1; });
+  const first = c.call.getSnapshot();
+  assert.equal(c.call.getSnapshot(), first, 'the same object until something changes');
+  c.call.setMuted(true);
+  try {
+    assert.ok(changes > 0, 'subscribers hear about changes');
+    assert.notEqual(c.call.getSnapshot(), first);
+    assert.equal(c.call.getSnapshot().muted, true);
+  } catch (e) { c.call.destroy(); throw e; }
+  c.call.leave();
+  assert.deepEqual(states, ['ended']);
+  off();
+  unsubscribe();
+  assert.deepEqual(c.call.describeFailure('invite.used'), { code: 'invite.used', fault: 'you', retryable: false, title: 'This link was already used', next: 'Each invite link lets one person in, once. Ask the host for a new link.' });
+  c.call.destroy();
+});
+
+test('two calls live side by side in one page (no global driver)', async () => {
+  const a = await open(invite({ name: 'Ann' }));
+  const b = await open(invite({ name: 'Bob' }));
+  assert.equal(a.call.getSnapshot().invite.name, 'Ann');
+  assert.equal(b.call.getSnapshot().invite.name, 'Bob');
+  a.call.destroy();
+  await until(() => b.snap.mic === 'granted', 2000, 'the second call lives on');
+  b.call.destroy();
 });

@@ -71,7 +71,7 @@ Result<std::shared_ptr<const Profile>> make_profile(const ProfileConfig& c) {
   if (c.name == "ivs") return std::shared_ptr<const Profile>(std::make_shared<IvsProfile>(base));
 #endif
   if (c.name == "chime" || c.name == "kvs" || c.name == "ivs") return make_failure("profile.unavailable", {{"name", c.name}});
-  return make_failure("profile.unknown", {{"name", c.name.substr(0, 40)}});
+  return make_failure("profile.unknown", {{"name", utf8_prefix(c.name, 40)}});
 }
 
 }  // namespace earshot

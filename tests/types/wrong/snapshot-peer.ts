@@ -3,4 +3,4 @@ import { startCall } from '@earshot/client';
 
 const call = await startCall();
 const snapshot = call.getSnapshot();
-console.log(snapshot.peer); // wrong: TS2339
+console.log(snapshot.peer); // wrong: TS2551

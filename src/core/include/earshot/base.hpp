@@ -5,6 +5,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -61,5 +62,9 @@ class Result {
 std::string format_utc_clock(Instant at, Instant now);
 // "2026-11-22T14:05:00Z"
 std::string format_iso8601(Instant at);
+
+// At most `max_bytes` of `s`, cut at a character boundary: an excerpt of untrusted text shown in a
+// sentence or a warning never ends in half a UTF-8 sequence (the snapshot's JSON dump would refuse it).
+std::string utf8_prefix(std::string_view s, std::size_t max_bytes);
 
 }  // namespace earshot
