@@ -9,11 +9,16 @@ let config = { profile: 'selfhosted', apiBase: '', iceTransportPolicy: 'all', em
 const embedded = window.parent !== window;
 
 const STATE_WORDS = {
-  idle: 'Starting…', prejoin: 'Ready to join', joining: 'Joining…', 'waiting-for-peer': 'Waiting for others to join…',
+  idle: 'Starting…', prejoin: 'Ready to join', joining: 'Joining…', 'waiting-for-peer': 'Waiting for the other person to join…',
   connecting: 'Connecting audio…', connected: 'Connected', reconnecting: 'Connection interrupted — reconnecting…',
   ended: 'You left the call', failed: 'Call failed',
 };
 
+// A room of more than two waits for "others", a pair for "the other person".
+function words(state) {
+  if (state === 'waiting-for-peer' && snap && snap.room.capacity > 2) return 'Waiting for others to join…';
+  return STATE_WORDS[state] || state;
+}
 function show(view) { for (const v of views) $(v).hidden = v !== view; }
 function say(text) { if (!text) return; $('live').textContent = ''; setTimeout(() => { $('live').textContent = text; }, 30); }
 function post(message) {
@@ -105,7 +110,7 @@ function renderPeople(s) {
 
 function renderCall(s) {
   show('incall');
-  $('conn-text').textContent = STATE_WORDS[s.state] || s.state;
+  $('conn-text').textContent = words(s.state);
   $('conn').dataset.state = s.state;
   person($('p-self'), s.self || { name: '' }, s.selfSpeaking && !s.muted, s.muted ? 'You · muted' : 'You');
   renderPeople(s);
@@ -142,7 +147,7 @@ function renderProblem(s) {
 function onEffect(e) {
   switch (e.type) {
     case 'state-changed':
-      say(STATE_WORDS[e.to]);
+      say(words(e.to));
       post({ type: 'earshot:state', state: e.to, from: e.from });
       break;
     case 'show-failure':

@@ -59,6 +59,7 @@ void Call::Impl::on_signal(const std::string& purpose, const signal::Welcome& w)
   signaling.mark_in_room(purpose);
   if (snap.state != CallState::Connected) disarm(kGiveUp);
   if (w.capacity > 0) snap.capacity = w.capacity;
+  if (w.capacity > 2 && snap.topology == Topology::Pair) snap.topology = Topology::Mesh;  // the room says it holds more
   if (!w.self.id.empty()) roster.set_self(w.self);
   // Those no longer listed: keep the ones whose audio still flows (only their signaling is down).
   std::vector<std::string> stale;

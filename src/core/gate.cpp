@@ -150,6 +150,7 @@ void Gate::restore(const std::string& saved, Instant wall) {
   if (str(v, "entry") != entry_fingerprint() || str(v, "roomId") != entry_.room || str(v, "token").empty()) return;
   auto exp = v.find("expiresAt");
   if (exp == v.end() || !exp->is_number() || exp->get<double>() <= static_cast<double>(wall)) return;
+  if (!(exp->get<double>() < 253402300800000.0)) return;  // past the year 9999: not an expiry (nor an Instant)
   auto ice = v.find("iceServers");
   auto self = v.find("self");
   if (ice == v.end() || !ice->is_array() || self == v.end() || !self->is_object()) return;

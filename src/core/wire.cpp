@@ -124,7 +124,11 @@ Result<Input> input_from_json(std::string_view text) {
   else if (type == "token-given") {
     in::TokenGiven t{r.str("room"), r.str("token"), r.str("userId", false), r.str("userName", false), r.str("signalingUrl")};
     if (auto ice = j.find("iceServers"); ice != j.end() && ice->is_array()) t.ice_servers = *ice;
-    if (j.contains("ttl")) t.ttl = static_cast<Duration>(r.number("ttl") * 1000);
+    if (j.contains("ttl")) {  // seconds, at most a week (as an admission's ttl); checked before the conversion
+      const double ttl = r.number("ttl");
+      if (ttl >= 0 && ttl <= 7 * 86400) t.ttl = static_cast<Duration>(ttl * 1000);
+      else if (r.bad.empty()) r.bad = "ttl";
+    }
     in = t;
   }
   else if (type == "mic-granted") in = in::MicGranted{r.str("deviceId"), r.str("label", false)};

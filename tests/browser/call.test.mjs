@@ -73,7 +73,7 @@ function suite() {
       assert.ok(p > LOUD, `${name} hears the other side (power ${p})`);
     }
     assert.equal(await host.textContent('#conn-text'), 'Connected');
-    await host.waitForSelector('#p-peer .name:has-text("Bob")');
+    await host.waitForSelector('#people li.peer .name:has-text("Bob")');
     await host.screenshot({ path: artifact('incall.png'), fullPage: true });
     await admin.context().close();
   });

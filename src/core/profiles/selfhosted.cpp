@@ -118,6 +118,7 @@ class SelfhostedChannel final : public SignalingChannel {
       welcome_deadline_.reset();
       signal::Welcome w{self_, {}, 0};
       if (auto c = payload.find("capacity"); c != payload.end() && c->is_number_integer()) w.capacity = c->get<int>();
+      if (w.capacity > 2) addressed_ = true;  // the server holds more than two: address every signal
       if (auto s = payload.find("self"); s != payload.end())
         if (auto p = participant_from(*s)) w.self = *p;
       if (auto ps = payload.find("participants"); ps != payload.end() && ps->is_array())

@@ -110,8 +110,11 @@ Result<Admission> IvsProfile::parse_join(const Entry& entry, int status, std::st
   a.token = token;
   a.expires_at = now + 3600 * 1000;
   if (auto exp = decoded->claims.find("exp"); exp != decoded->claims.end() && exp->is_number()) {
-    a.expires_at = static_cast<Instant>(exp->get<double>() * 1000);
-    if (a.expires_at <= now) return make_failure("token.expired");
+    // Compared as a double first: a hostile exp (1e300 s) must not reach the integer conversion.
+    const double exp_ms = exp->get<double>() * 1000;
+    if (exp_ms <= static_cast<double>(now)) return make_failure("token.expired");
+    if (!(exp_ms < 253402300800000.0)) return bad;  // past the year 9999: not an expiry
+    a.expires_at = static_cast<Instant>(exp_ms);
   }
   a.self = Participant{str(*stage, "participantId"), entry.name, Role::Guest};
   a.vendor_join = json{{"token", token}, {"participantId", a.self.id}, {"stageArn", str(j, "stageArn")}, {"roomId", a.room_id}};
