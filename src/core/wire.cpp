@@ -106,7 +106,11 @@ json participant_json(const std::optional<Participant>& p) {
 }
 }  // namespace
 
-Result<Input> input_from_json(std::string_view text) {
+namespace {
+// Every input, or (PageOnly) just those a page or a vendor adapter may send: the browser driver feeds
+// the rest itself as values, so its build need not carry their parsers.
+template <bool PageOnly>
+Result<Input> parse_input(std::string_view text) {
   if (text.size() > 512 * 1024) return Failure{"input.malformed", "Input is larger than 512 KB."};
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return Failure{"input.malformed", "Input is not a JSON object."};
@@ -131,15 +135,45 @@ Result<Input> input_from_json(std::string_view text) {
     }
     in = t;
   }
-  else if (type == "mic-granted") in = in::MicGranted{r.str("deviceId"), r.str("label", false)};
-  else if (type == "mic-failed") in = in::MicFailed{mic_error(r.str("error")), r.str("detail", false)};
-  else if (type == "devices-changed") in = in::DevicesChanged{r.devices("inputs"), r.devices("outputs")};
   else if (type == "input-device-chosen") in = in::InputDeviceChosen{r.str("deviceId")};
   else if (type == "join-clicked") in = in::JoinClicked{};
   else if (type == "leave-clicked") in = in::LeaveClicked{};
   else if (type == "page-closing") in = in::PageClosing{};
   else if (type == "retry-clicked") in = in::RetryClicked{};
   else if (type == "mute-set") in = in::MuteSet{r.boolean("muted")};
+  else if (type == "vendor-started") in = in::VendorStarted{};
+  else if (type == "vendor-stopped") in = in::VendorStopped{r.str("code"), r.str("detail", false)};
+  else if (type == "vendor-roster") {
+    in::VendorRoster v;
+    if (const json* items = list("attendees"))
+      for (const auto& x : *items) {
+        if (!x.is_object()) { r.bad = "attendees"; break; }
+        Reader xr{x, {}};
+        in::VendorAttendee a{xr.str("id"), xr.str("name", false), true, false};
+        if (x.contains("present")) a.present = xr.boolean("present");
+        if (x.contains("muted")) a.muted = xr.boolean("muted");
+        if (!xr.bad.empty()) { r.bad = "attendees." + xr.bad; break; }
+        v.attendees.push_back(std::move(a));
+      }
+    in = std::move(v);
+  }
+  else if (type == "vendor-volumes") {
+    in::VendorVolumes v;
+    if (const json* items = list("volumes"))
+      for (const auto& x : *items) {
+        if (!x.is_object()) { r.bad = "volumes"; break; }
+        Reader xr{x, {}};
+        v.volumes.push_back({xr.str("id"), xr.number("level")});
+        if (!xr.bad.empty()) { r.bad = "volumes." + xr.bad; break; }
+      }
+    in = std::move(v);
+  }
+  else if (PageOnly) {
+    return Failure{"input.malformed", "Unknown input type '" + utf8_prefix(type, 64) + "'."};
+  }
+  else if (type == "mic-granted") in = in::MicGranted{r.str("deviceId"), r.str("label", false)};
+  else if (type == "mic-failed") in = in::MicFailed{mic_error(r.str("error")), r.str("detail", false)};
+  else if (type == "devices-changed") in = in::DevicesChanged{r.devices("inputs"), r.devices("outputs")};
   else if (type == "http-responded") in = in::HttpResponded{r.id("request"), r.integer("status"), r.str("body")};
   else if (type == "http-failed") in = in::HttpFailed{r.id("request"), r.str("reason", false)};
   else if (type == "link-opened") in = in::LinkOpened{r.id("link")};
@@ -182,37 +216,14 @@ Result<Input> input_from_json(std::string_view text) {
     }
     in = std::move(a);
   }
-  else if (type == "vendor-started") in = in::VendorStarted{};
-  else if (type == "vendor-stopped") in = in::VendorStopped{r.str("code"), r.str("detail", false)};
-  else if (type == "vendor-roster") {
-    in::VendorRoster v;
-    if (const json* items = list("attendees"))
-      for (const auto& x : *items) {
-        if (!x.is_object()) { r.bad = "attendees"; break; }
-        Reader xr{x, {}};
-        in::VendorAttendee a{xr.str("id"), xr.str("name", false), true, false};
-        if (x.contains("present")) a.present = xr.boolean("present");
-        if (x.contains("muted")) a.muted = xr.boolean("muted");
-        if (!xr.bad.empty()) { r.bad = "attendees." + xr.bad; break; }
-        v.attendees.push_back(std::move(a));
-      }
-    in = std::move(v);
-  }
-  else if (type == "vendor-volumes") {
-    in::VendorVolumes v;
-    if (const json* items = list("volumes"))
-      for (const auto& x : *items) {
-        if (!x.is_object()) { r.bad = "volumes"; break; }
-        Reader xr{x, {}};
-        v.volumes.push_back({xr.str("id"), xr.number("level")});
-        if (!xr.bad.empty()) { r.bad = "volumes." + xr.bad; break; }
-      }
-    in = std::move(v);
-  }
   else if (r.bad.empty()) return Failure{"input.malformed", "Unknown input type '" + utf8_prefix(type, 64) + "'."};
   if (!r.bad.empty()) return Failure{"input.malformed", "Input field '" + r.bad + "' is missing or has the wrong type."};
   return *in;
 }
+}  // namespace
+
+Result<Input> input_from_json(std::string_view text) { return parse_input<false>(text); }
+Result<Input> page_input_from_json(std::string_view text) { return parse_input<true>(text); }
 
 json to_json(const Input& input) {
   struct V {

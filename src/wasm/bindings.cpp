@@ -42,7 +42,7 @@ std::string start(const std::string& config_json, val hooks) {
   if (auto e = c.find("entry"); e != c.end() && e->is_object()) {
     json t = *e;
     t["type"] = "token-given";
-    auto in = wire::input_from_json(t.dump());
+    auto in = wire::page_input_from_json(t.dump());
     if (!in) return json{{"failure", wire::to_json(in.failure())}}.dump();
     options.first = *in;
   } else {

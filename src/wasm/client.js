@@ -66,8 +66,8 @@ export async function startCall(options = {}) {
   const onVendor = (json) => {
     const e = JSON.parse(json);
     if (e.type === 'load-vendor' || (e.type === 'start-vendor' && !vendor)) {
-      const base = options.vendorBase || new URL('./vendor/', import.meta.url).href;
-      const load = () => import(/* @vite-ignore */ `${base}${e.vendor}.js`);
+      const name = String(e.vendor).replace(/[^a-z0-9-]/g, '');
+      const load = () => import(/* @vite-ignore */ `./vendor/${name}.js`);  // next to client.js, fetched only for this profile
       vendor = { name: e.vendor, adapter: new Promise((r) => setTimeout(r, 0)).then(load), session: null };
       vendor.adapter.catch(() => {});
     }
@@ -107,7 +107,6 @@ export async function startCall(options = {}) {
     },
     onVendor,
   };
-  if (options.onTrace) hooks.onTrace = (json) => options.onTrace(JSON.parse(json));
   const seed = crypto.getRandomValues(new Uint32Array(2));
   const started = JSON.parse(m.start(JSON.stringify({
     profile: 'selfhosted',

@@ -88,7 +88,6 @@ bool is_function(const val& v) { return v.typeOf().as<std::string>() == "functio
 Driver::Driver(DriverOptions options, val hooks)
     : config_(options.config), call_(std::make_unique<Call>(options.config, now(), options.seed)), loop_(*call_),
       hooks_(std::move(hooks)) {
-  trace_ = is_function(hooks_["onTrace"]);
   vendor_hook_ = is_function(hooks_["onVendor"]);
   val media = val::global("navigator")["mediaDevices"];
   if (!media.isUndefined()) {
@@ -152,7 +151,7 @@ void Driver::feed(std::optional<Input> input) {
 }
 
 std::string Driver::send(const std::string& input_json) {
-  Result<Input> input = wire::input_from_json(input_json);
+  Result<Input> input = wire::page_input_from_json(input_json);
   if (!input) return wire::to_json(input.failure()).dump();
   feed(std::move(input).value());
   return {};
@@ -171,10 +170,24 @@ void Driver::arm_timer(std::optional<Instant> at) {
 }
 
 // ---- [SECTION] effects ----------------------------------------------------------------------------
-void Driver::publish(const char* hook, const Effect& effect) { hooks_.call<void>(hook, wire::to_json(effect).dump()); }
+// Only the effects a page or a vendor adapter sees cross as JSON (the shapes of wire::to_json); the
+// rest the driver performs itself, so this build needs no encoder for them.
+void Driver::publish(const char* hook, const Effect& effect) {
+  json j;
+  if (auto* e = std::get_if<fx::StateChanged>(&effect))
+    j = {{"type", "state-changed"}, {"from", std::string(to_string(e->from))}, {"to", std::string(to_string(e->to))}};
+  else if (auto* e = std::get_if<fx::ShowFailure>(&effect))
+    j = {{"type", "show-failure"}, {"code", e->failure.code}, {"message", e->failure.message}, {"retryable", e->retryable}};
+  else if (auto* e = std::get_if<fx::Announce>(&effect)) j = {{"type", "announce"}, {"text", e->text}};
+  else if (auto* e = std::get_if<fx::LoadVendor>(&effect)) j = {{"type", "load-vendor"}, {"vendor", e->vendor}};
+  else if (auto* e = std::get_if<fx::StartVendor>(&effect)) j = {{"type", "start-vendor"}, {"vendor", e->vendor}, {"join", e->join}};
+  else if (auto* e = std::get_if<fx::SetVendorMuted>(&effect)) j = {{"type", "set-vendor-muted"}, {"muted", e->muted}};
+  else if (std::holds_alternative<fx::StopVendor>(effect)) j = {{"type", "stop-vendor"}};
+  else return;
+  hooks_.call<void>(hook, j.dump());
+}
 
 void Driver::perform(const Effect& effect) {
-  if (trace_) publish("onTrace", effect);
   if (is_ui_effect(effect)) return publish("onEffect", effect);
   if (is_vendor_effect(effect)) {
     if (vendor_hook_) return publish("onVendor", effect);

@@ -58,7 +58,7 @@ struct DriverOptions {
 class Driver {
  public:
   // hooks: {bind(id, event) -> function, construct(Ctor, args) -> {v}|{e}, save(value), onUpdate(snapshotJson),
-  //         onEffect(effectJson), onVendor?(effectJson), onTrace?(effectJson)}
+  //         onEffect(effectJson), onVendor?(effectJson)}
   Driver(DriverOptions options, emscripten::val hooks);
   ~Driver();
 
@@ -125,7 +125,6 @@ class Driver {
   emscripten::val hooks_;
   HandleTable handles_;
   bool stopped_ = false;
-  bool trace_ = false;
   bool vendor_hook_ = false;
 
   HandleTable::Id devices_ = 0;  // navigator.mediaDevices (devicechange listener)

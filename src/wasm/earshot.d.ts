@@ -121,13 +121,9 @@ export interface StartOptions {
   audio?: HTMLAudioElement;
   onUpdate?: (snapshot: Snapshot) => void;
   onEffect?: (effect: CallEffect) => void;
-  /** Every effect the core asks for, as JSON (diagnostics). */
-  onTrace?: (effect: { type: string; [k: string]: unknown }) => void;
   /** wasm bytes (required in node; browsers fetch earshot.wasm next to earshot.js). */
   wasmBinary?: ArrayBuffer | Uint8Array;
   locateFile?: (path: string, prefix: string) => string;
-  /** Where vendor adapters live (default: ./vendor/ next to client.js). */
-  vendorBase?: string;
   /** Where the tab keeps its redeemed session so a reload keeps its place; defaults to
    *  sessionStorage, null to keep nothing. */
   storage?: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null;

@@ -108,7 +108,7 @@ async function open(url, extra = {}) {
   const effects = [];
   const trace = [];
   let snap = null;
-  const call = await startCall({ wasmBinary, url, config: { apiBase: 'https://earshot.test' }, onUpdate: (s) => { snap = s; }, onEffect: (e) => effects.push(e), onTrace: (e) => trace.push(e), ...extra });
+  const call = await startCall({ wasmBinary, url, config: { apiBase: 'https://earshot.test' }, onUpdate: (s) => { snap = s; }, onEffect: (e) => effects.push(e), ...extra });
   return { call, effects, trace, get snap() { return snap; } };
 }
 

@@ -1,11 +1,8 @@
-// What every profile shares: the one-request admission flow, names of the enums, the page's room
-// parameter for name entries, and make_profile() (the list of profiles this build knows).
+// What every profile shares: the one-request admission flow, names of the enums and the page's room
+// parameter for name entries. make_profile() lives in registry.cpp.
 #include <cctype>
 
-#include "earshot/crypto.hpp"
-#include "earshot/failures.hpp"
-#include "earshot/selfhosted.hpp"
-#include "earshot/vendor_profiles.hpp"
+#include "earshot/profile.hpp"
 
 namespace earshot {
 
@@ -55,23 +52,6 @@ std::string Profile::room_from_url(std::string_view url) const {
     return std::string(v);
   }
   return {};
-}
-
-Result<std::shared_ptr<const Profile>> make_profile(const ProfileConfig& c) {
-  std::string base = c.api_base;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  if (c.name == "selfhosted") {
-    Topology t = c.room_size > 2 ? Topology::Mesh : Topology::Pair;
-    if (c.topology == "star") t = Topology::Star;
-    else if (c.topology == "mesh") t = Topology::Mesh;
-    return std::shared_ptr<const Profile>(std::make_shared<SelfhostedProfile>(base, t));
-  }
-#ifndef EARSHOT_SELFHOSTED_ONLY
-  if (c.name == "chime") return std::shared_ptr<const Profile>(std::make_shared<ChimeProfile>(base));
-  if (c.name == "ivs") return std::shared_ptr<const Profile>(std::make_shared<IvsProfile>(base));
-#endif
-  if (c.name == "chime" || c.name == "kvs" || c.name == "ivs") return make_failure("profile.unavailable", {{"name", c.name}});
-  return make_failure("profile.unknown", {{"name", utf8_prefix(c.name, 40)}});
 }
 
 }  // namespace earshot

@@ -16,6 +16,9 @@ namespace earshot::wire {
 
 // {"type":"join-clicked"} ... Failure code: input.malformed with the offending field named.
 Result<Input> input_from_json(std::string_view text);
+// Only what a page or a vendor adapter may send (user actions, name/token entry, vendor-*): the
+// browser driver's own results never cross as JSON, so its build carries just this parser.
+Result<Input> page_input_from_json(std::string_view text);
 nlohmann::json to_json(const Input&);
 nlohmann::json to_json(const Effect&);   // {"type":"http-request","id":3,...}
 nlohmann::json to_json(const Snapshot&);
