@@ -185,7 +185,8 @@ export async function openRoom(context, url, { join = true } = {}) {
 // ±2 bins of the frequency and `rel` that peak minus the median of the 100 Hz..4 kHz spectrum of the same
 // track. Tracks that have ended, or whose peer connection is closed, drop out of the report.
 // The page must still attach remote streams to a playing element (it does): without one Chromium's
-// WebAudio source of a remote track is silent.
+// WebAudio source of a remote track is silent. window.__peerConnections() lists every RTCPeerConnection
+// the page constructed (id as in the tones report, connection and signaling state), closed ones included.
 export const PROBE_FREQS = [440, 660, 880];
 export function toneProbe() {
   const Native = window.RTCPeerConnection;
@@ -193,6 +194,7 @@ export function toneProbe() {
   const FREQS = [440, 660, 880];
   const FLOOR = -200;  // dB given to silent bins (-Infinity) so differences stay finite
   const entries = [];
+  const made = [];
   let ctx = null;
   let nextPc = 0;
   const context = () => {
@@ -214,11 +216,13 @@ export function toneProbe() {
     constructor(...args) {
       super(...args);
       this.__probeId = ++nextPc;
+      made.push(this);
       this.addEventListener('track', (e) => watch(this, e.track));
     }
   }
   window.RTCPeerConnection = ProbedPeerConnection;
   if (window.webkitRTCPeerConnection) window.webkitRTCPeerConnection = ProbedPeerConnection;
+  window.__peerConnections = () => made.map((pc) => ({ id: pc.__probeId, connection: pc.connectionState, signaling: pc.signalingState }));
   window.__tones = () => {
     const tracks = [];
     for (let i = entries.length - 1; i >= 0; i--) {
@@ -257,6 +261,26 @@ export function tonePeaks(report) {
 }
 
 export async function tones(page) { return page.evaluate(() => (window.__tones ? window.__tones() : null)); }
+// The RTCPeerConnections the probe saw the page construct (see toneProbe), closed ones included.
+export async function probedPeerConnections(page) {
+  return page.evaluate(() => (window.__peerConnections ? window.__peerConnections() : null));
+}
+
+// The probe frequencies standing at least `minRel` dB above one track's median spectrum: all the tones
+// a track carries, for a track that mixes several (heardTones wants one clean tone per track).
+export function trackTones(track, minRel = 60) {
+  return PROBE_FREQS.filter((f) => track.rel[f] >= minRel);
+}
+
+// Serves config.json to every page of `context` as the backend's own file with `overrides` merged in
+// (e.g. { topology: 'star' }), leaving dist/web untouched.
+export async function overrideConfig(context, overrides) {
+  await context.route('**/config.json', async (route) => {
+    const served = await route.fetch();
+    const base = served.ok() ? await served.json() : {};
+    await route.fulfill({ json: { ...base, ...overrides } });
+  });
+}
 
 // The probe frequencies heard in a __tones() report: for each live track, its strongest probe frequency,
 // counted when it stands at least `minRel` dB above the track's median spectrum and at least `margin` dB
