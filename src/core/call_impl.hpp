@@ -1,5 +1,5 @@
-// Call's private parts, shared by call.cpp (pre-join, links, vendor, entry points) and
-// call_room.cpp (the room: welcome, arrivals, departures, signals). Not a public header.
+// Call's private parts, shared by call.cpp (pre-join, links, entry points), call_room.cpp (the room:
+// welcome, arrivals, departures, signals) and call_vendor.cpp (vendor media). Not a public header.
 #pragma once
 #include <array>
 #include <memory>

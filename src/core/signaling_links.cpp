@@ -23,8 +23,9 @@ void SignalingLinks::open(const std::string& purpose, std::unique_ptr<SignalingC
                           std::vector<std::string> protocols) {
   Slot* s = by_purpose(purpose);
   if (!s) {
-    slots_.push_back(Slot{purpose});
+    slots_.emplace_back();
     s = &slots_.back();
+    s->purpose = purpose;
   }
   s->id = next_id_++;
   s->channel = std::move(channel);

@@ -83,6 +83,8 @@ void star_of_ten_with_hub_relay(Ctx& x) {
     for (auto& [id, pc] : people[i]->pcs) open += !pc->closed;
     x.check(open == 1, people[i]->name + " links to the hub only");
     x.check(people[i]->call->snapshot().participants.size() == 9, people[i]->name + " sees all nine others");
+    for (const auto& m : people[i]->call->snapshot().participants)
+      x.check(m.connection == "connected", people[i]->name + " shows " + m.who.name + " connected (through the hub)");
     x.check(x.count<fx::SetRelay>(*people[i]) == 0, people[i]->name + " (a spoke) relays nothing");
   }
   x.check(x.count<fx::SetRelay>(hub) >= 9, "the hub set a mix-minus relay for its links");

@@ -1,0 +1,62 @@
+// The call when a vendor SDK owns the media: its session starting and stopping, the roster and
+// volumes it reports, and a meeting ended under us.
+#include "call_impl.hpp"
+
+namespace earshot {
+
+// ---- [SECTION] Vendor media ---------------------------------------------------------------------
+void Call::Impl::on(const in::VendorStarted& e) {
+  if (!vendor || !vendor->on(e)) return;
+  go(Trigger::RoomEntered);
+  settle_vendor();
+}
+
+void Call::Impl::on(const in::VendorStopped& e) {
+  if (!vendor || !vendor->on(e)) return;
+  if (e.code == "MeetingEnded" || e.code == "STAGE_DELETED" || e.code == "meeting-ended") return room_closed("The meeting has ended.");
+  if (e.code == "Left") return;
+  if (e.code == "vendor.unavailable")
+    return fail(make_failure("vendor.unavailable", {{"vendor", vendor->vendor()}, {"detail", e.detail.empty() ? "" : " (" + e.detail.substr(0, 120) + ")"}}));
+  fail(make_failure("vendor.failed", {{"detail", (e.code + (e.detail.empty() ? "" : ": " + e.detail)).substr(0, 160)}}));
+}
+
+void Call::Impl::on(const in::VendorRoster& e) {
+  if (!vendor || vendor->status() != VendorSession::Status::Live) return;
+  const std::string me = self_id();
+  for (const auto& a : e.attendees) {
+    if (a.id.empty() || a.id == me) continue;
+    if (!a.present) {
+      if (roster.remove(a.id)) announce((a.name.empty() ? roster.name_of(a.id) : a.name) + " left the call.");
+      continue;
+    }
+    if (roster.upsert(Participant{a.id, a.name, Role::Guest}, clock.wall)) announce(roster.name_of(a.id) + " joined.");
+    if (Member* m = roster.find(a.id)) {
+      m->muted = a.muted;
+      m->connection = "connected";
+    }
+  }
+  settle_vendor();
+}
+
+void Call::Impl::on(const in::VendorVolumes& e) {
+  for (const auto& v : e.volumes) roster.set_level(v.id, v.level, cfg.speaking_threshold);
+}
+
+void Call::Impl::settle_vendor() {
+  if (roster.empty()) {
+    go(Trigger::AloneAgain);
+    return;
+  }
+  go(Trigger::OthersPresent);
+  if (go(Trigger::MediaUp)) announce("Connected.");
+}
+
+void Call::Impl::room_closed(std::string sentence) {
+  if (!go(Trigger::RoomClosed)) return;
+  snap.ended_reason = "room-closed";
+  teardown(false);
+  if (gate->entry().invite) out.push(fx::SaveSession{""});
+  announce(std::move(sentence));
+}
+
+}  // namespace earshot
