@@ -34,7 +34,7 @@ function bytesTable() {
   console.log('\n(a) bytes room.html needs before it can join');
   console.log('file'.padEnd(14) + 'raw'.padStart(10) + 'gzip'.padStart(10) + 'brotli'.padStart(10));
   for (const r of [...rows, total]) console.log(r.file.padEnd(14) + String(r.raw).padStart(10) + String(r.gzip).padStart(10) + String(r.brotli).padStart(10));
-  console.log(`budget: 61440 B brotli -> ${total.brotli <= 61440 ? 'within' : 'OVER by ' + (total.brotli - 61440) + ' B'}`);
+  console.log(`goal (issue 7): 76800 B brotli -> ${total.brotli <= 76800 ? 'within' : 'OVER by ' + (total.brotli - 76800) + ' B'} (tests/size holds the page to its ceiling)`);
 }
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
