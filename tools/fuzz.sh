@@ -2,6 +2,7 @@
 # Runs every libFuzzer target (tests/fuzz/fuzz_*.cpp) for a bounded time each.
 # Usage: tools/fuzz.sh [seconds per target, default 60] [target-name ...]
 # Corpora live in build/fuzz/corpus/<target> (outside git); a crash leaves its input in build/fuzz/.
+# tests/fuzz/<target>.options, when present, holds extra libFuzzer flags for that target.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -22,7 +23,7 @@ for n in "${names[@]}"; do
   mkdir -p "build/fuzz/corpus/$n"
   log=build/fuzz/$n.log
   if (cd build/fuzz && "../../$bin" -max_total_time="$SECS" -print_final_stats=1 -artifact_prefix="$n-" \
-        "corpus/$n" >"$n.log" 2>&1); then
+        $(cat "../../tests/fuzz/$n.options" 2>/dev/null) "corpus/$n" >"$n.log" 2>&1); then
     execs=$(grep -m1 'stat::number_of_executed_units' "$log" | awk '{print $2}')
     printf '[fuzz] %-16s %4ss  %10s execs  no findings\n' "$n" "$SECS" "${execs:-?}"
   else

@@ -313,7 +313,7 @@ void Call::Impl::on_link(const linkev::Rebuilt& e) {
 }
 
 void Call::Impl::on_link(const linkev::Unavailable& e) {
-  fail(make_failure("webrtc.unavailable", {{"detail", e.error.empty() ? std::string() : " (" + e.error.substr(0, 120) + ")"}}));
+  fail(make_failure("webrtc.unavailable", {{"detail", e.error.empty() ? std::string() : " (" + utf8_prefix(e.error, 120) + ")"}}));
 }
 
 void Call::Impl::on_link(const linkev::RelayUnreachable& e) {

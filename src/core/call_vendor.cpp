@@ -16,8 +16,8 @@ void Call::Impl::on(const in::VendorStopped& e) {
   if (e.code == "MeetingEnded" || e.code == "STAGE_DELETED" || e.code == "meeting-ended") return room_closed("The meeting has ended.");
   if (e.code == "Left") return;
   if (e.code == "vendor.unavailable")
-    return fail(make_failure("vendor.unavailable", {{"vendor", vendor->vendor()}, {"detail", e.detail.empty() ? "" : " (" + e.detail.substr(0, 120) + ")"}}));
-  fail(make_failure("vendor.failed", {{"detail", (e.code + (e.detail.empty() ? "" : ": " + e.detail)).substr(0, 160)}}));
+    return fail(make_failure("vendor.unavailable", {{"vendor", vendor->vendor()}, {"detail", e.detail.empty() ? "" : " (" + utf8_prefix(e.detail, 120) + ")"}}));
+  fail(make_failure("vendor.failed", {{"detail", utf8_prefix(e.code + (e.detail.empty() ? "" : ": " + e.detail), 160)}}));
 }
 
 void Call::Impl::on(const in::VendorRoster& e) {

@@ -33,7 +33,7 @@ Failure Devices::on(const in::MicFailed& e) {
     case MicError::Other: break;
   }
   s_.mic = MicStatus::Failed;
-  return make_failure("mic.failed", {{"detail", e.detail.empty() ? std::string() : " (" + e.detail.substr(0, 120) + ")"}});
+  return make_failure("mic.failed", {{"detail", e.detail.empty() ? std::string() : " (" + utf8_prefix(e.detail, 120) + ")"}});
 }
 
 std::optional<Failure> Devices::on(const in::DevicesChanged& e, std::string* announcement) {
