@@ -60,7 +60,16 @@ void Call::Impl::on_signal(const std::string& purpose, const signal::Welcome& w)
   if (snap.state != CallState::Connected) disarm(kGiveUp);
   if (w.capacity > 0) snap.capacity = w.capacity;
   if (w.capacity > 2 && snap.topology == Topology::Pair) snap.topology = Topology::Mesh;  // the room says it holds more
-  if (!w.self.id.empty()) roster.set_self(w.self);
+  if (!w.self.id.empty()) {
+    // The server names us; once admitted as someone, a room-state cannot make us someone else.
+    const std::string known = gate && gate->admitted() ? gate->admitted()->self.id : std::string();
+    if (known.empty() || known == w.self.id) roster.set_self(w.self);
+    else warn("room-state names us '" + utf8_prefix(w.self.id, 64) + "', not '" + utf8_prefix(known, 64) + "': ignored");
+  }
+  if (roster.find(self_id())) {  // we are never one of the others
+    if (PeerLink* l = links.for_participant(self_id())) links.close(l->id());
+    roster.remove(self_id());
+  }
   // Those no longer listed: keep the ones whose audio still flows (only their signaling is down).
   std::vector<std::string> stale;
   for (const auto& m : roster.members())

@@ -128,6 +128,15 @@ bool is_retryable(std::string_view code) {
   return f != nullptr && f->retryable;
 }
 
+bool failure_needs_no_values(std::string_view code) {
+  const FailureInfo* info = failure_info(code);
+  if (!info || code == "backend.refused") return false;
+  std::string_view s = info->sentence;
+  for (std::size_t open = s.find('{'); open != std::string_view::npos; open = s.find('{', open + 1))
+    if (s.substr(open, 6) != "{code}") return false;
+  return true;
+}
+
 Failure make_failure(std::string_view code, std::initializer_list<std::pair<std::string_view, std::string>> vars) {
   const FailureInfo* info = failure_info(code);
   std::string_view text = info ? info->sentence : std::string_view("Something went wrong ({code}).");

@@ -68,7 +68,10 @@ std::optional<Failure> Gate::set_name(const std::string& raw) {
     if (n == 0 || c < 0x20 || (c >= 0x7f && c <= 0x9f)) printable = false;
     i += n;
   }
-  if (!printable || chars > 40) return make_failure("name.invalid");
+  if (!printable || chars > 40) {
+    entry_.name.clear();  // the name shown is refused: Join waits for a good one, never the previous
+    return make_failure("name.invalid");
+  }
   entry_.name = std::move(name);
   return std::nullopt;
 }

@@ -423,6 +423,7 @@ Result<RuntimeConfig> config_from_json(std::string_view text) {
   if (c.call.profile.room_size < 2 || c.call.profile.room_size > 11) return bad("\"roomSize\" must be 2 to 11");
   const std::string& t = c.call.profile.topology;
   if (!t.empty() && t != "pair" && t != "mesh" && t != "star") return bad("\"topology\" must be pair, mesh or star");
+  if (t == "pair" && c.call.profile.room_size > 2) return bad("\"topology\" pair holds two people, but \"roomSize\" is larger");
   if (c.call.profile.api_base.size() > 2048) return bad("\"apiBase\" is too long");
   if (auto o = j.find("embedOrigins"); o != j.end()) {
     if (!o->is_array()) return bad("\"embedOrigins\" must be an array of https:// origins");

@@ -198,3 +198,27 @@ TEST(CallMachine, APeerConnectionThatCannotBeCreatedFailsWithAPlainSentence) {
   EXPECT_EQ(*call.snapshot().failure, (Failure{"webrtc.unavailable",
       "This browser could not start a call connection (NotSupportedError). Try an up-to-date Chrome, Edge, Firefox or Safari."}));
 }
+
+TEST(CallMachine, ARoomStateCannotMakeUsSomeoneElseNorOneOfTheOthers) {
+  Call call(config(), kNow, 1);
+  in_room_with_host(call);  // admitted as u2, with u1 (the host) in the room
+  call.handle(in::LinkMessage{1, R"(42["room-state",{"self":{"userId":"u1","name":"Hana","role":"host"},"participants":[{"userId":"u2","name":"Gus","role":"guest"}]}])"}, kNow);
+  const auto& s = call.snapshot();
+  ASSERT_TRUE(s.self);
+  EXPECT_EQ(s.self->id, "u2") << "still who the server admitted";
+  for (const auto& m : s.participants) EXPECT_NE(m.who.id, "u2") << "we are never one of the others";
+  EXPECT_EQ(s.warnings.back(), "room-state names us 'u1', not 'u2': ignored");
+}
+
+TEST(CallMachine, ARefusedNameAfterAGoodOneKeepsJoinWaiting) {
+  CallConfig c = config();
+  c.profile.name = "ivs";
+  Call call(c, kNow, 1);
+  call.handle(in::PageOpened{"https://x.test/room.html"}, kNow);
+  call.handle(in::MicGranted{"default", "Mic"}, kNow);
+  call.handle(in::NameEntered{"Ivy"}, kNow);
+  EXPECT_TRUE(call.snapshot().join_ready);
+  call.handle(in::NameEntered{"\x01"}, kNow);
+  EXPECT_FALSE(call.snapshot().join_ready) << "the name on screen is refused: no joining under the old one";
+  EXPECT_EQ(call.snapshot().failure->code, "name.invalid");
+}

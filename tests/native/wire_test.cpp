@@ -113,4 +113,5 @@ TEST(Wire, RuntimeConfigIsCheckedAndNamesWhatIsWrong) {
   fails(R"({"embedOrigins":["null"]})", "The page configuration is not valid: \"embedOrigins\" holds 'null', which is not an exact https:// origin (\"*\" and \"null\" are refused).");
   fails(R"({"roomSize":40})", "The page configuration is not valid: \"roomSize\" must be 2 to 11.");
   fails(R"({"profile":7})", "The page configuration is not valid: \"profile\" has the wrong type.");
+  fails(R"({"topology":"pair","roomSize":3})", "The page configuration is not valid: \"topology\" pair holds two people, but \"roomSize\" is larger.");
 }

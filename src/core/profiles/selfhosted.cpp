@@ -17,16 +17,6 @@ std::string str_field(const json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-// A catalogued code a server may send as it is: its sentence needs no value but the code itself
-// (room.full, invite.expired, media.timeout… need values the server did not give: an empty sentence).
-bool complete_on_its_own(std::string_view code) {
-  const FailureInfo* info = failure_info(code);
-  if (!info || code == "backend.refused") return false;
-  std::string_view s = info->sentence;
-  for (std::size_t open = s.find('{'); open != std::string_view::npos; open = s.find('{', open + 1))
-    if (s.substr(open, 6) != "{code}") return false;
-  return true;
-}
 
 std::optional<Participant> participant_from(const json& j) {
   if (!j.is_object()) return std::nullopt;
@@ -193,7 +183,7 @@ Failure SelfhostedProfile::failure_for(std::string_view code, std::string_view s
     return make_failure(code, {{"sentence", capacity > 2 ? "This call is full: it holds " + std::to_string(capacity) + " people."
                                                           : "This call already has two people in it, and a call holds only two."}});
   if (code == "token.invalid" || code == "token.missing" || code == "token.wrong_room") return make_failure(code);
-  if (complete_on_its_own(code)) return make_failure(code);
+  if (failure_needs_no_values(code)) return make_failure(code);
   std::string shown = utf8_prefix(server_message, 200);
   return make_failure("backend.refused",
                       {{"sentence", shown.empty() ? "The call server refused to let you in." : "The call server refused: " + shown}});

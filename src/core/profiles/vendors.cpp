@@ -17,16 +17,6 @@ const json* obj(const json& j, const char* k) {
   auto it = j.find(k);
   return it != j.end() && it->is_object() ? &*it : nullptr;
 }
-// A catalogued code a server may send as it is: its sentence needs no value but the code itself
-// (room.full, invite.expired, media.timeout… need values the server did not give: an empty sentence).
-bool complete_on_its_own(std::string_view code) {
-  const FailureInfo* info = failure_info(code);
-  if (!info || code == "backend.refused") return false;
-  std::string_view s = info->sentence;
-  for (std::size_t open = s.find('{'); open != std::string_view::npos; open = s.find('{', open + 1))
-    if (s.substr(open, 6) != "{code}") return false;
-  return true;
-}
 // An HTTP error answer: {code|error|message}; the sentence comes from the catalog where the code is known.
 Failure http_failure(int status, const json& j) {
   std::string code = str(j, "code");
@@ -35,7 +25,7 @@ Failure http_failure(int status, const json& j) {
   if (code == "ROOM_NOT_FOUND" || status == 404) return make_failure("room.not_found");
   if (code == "invite.expired") return Failure{"invite.expired", "This invite has expired. Ask the host for a new link."};
   if (code == "room.full") return make_failure(code, {{"sentence", "This call is full."}});
-  if (complete_on_its_own(code)) return make_failure(code);
+  if (failure_needs_no_values(code)) return make_failure(code);
   if (status >= 500) return make_failure("backend.error", {{"status", std::to_string(status)}});
   const std::string said = utf8_prefix(str(j, "message"), 200);
   if (!said.empty()) return make_failure("backend.refused", {{"sentence", "The call server refused: " + said}});

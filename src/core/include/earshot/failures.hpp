@@ -27,6 +27,9 @@ struct FailureInfo {
 std::span<const FailureInfo> failure_catalog();
 const FailureInfo* failure_info(std::string_view code);  // nullptr: not in the catalog
 bool is_retryable(std::string_view code);
+// A catalogued code a server may send as it is: its sentence needs no value but the code itself
+// (room.full, invite.expired, media.timeout... need values the server did not give).
+bool failure_needs_no_values(std::string_view code);
 
 // The catalog's sentence for `code` with each {key} replaced ("{time}" -> "07:59 (UTC)").
 Failure make_failure(std::string_view code, std::initializer_list<std::pair<std::string_view, std::string>> vars = {});
