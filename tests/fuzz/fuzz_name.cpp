@@ -2,7 +2,7 @@
 // name) — PageOpened on a room.html URL, MicGranted, NameEntered with the fuzzer's bytes, JoinClicked.
 // Never crashes; an accepted name is 1..40 characters of valid UTF-8 with no control characters
 // (C0, DEL, C1) and no surrounding blanks, and it is the name the join request carries; a refused
-// one is name.invalid and changes nothing (no request carries it).
+// one is name.invalid and leaves the entry waiting for a good name (no request carries either).
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <cstdint>
@@ -67,9 +67,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     h.feed(in::NameEntered{raw});
     const bool refused = h.snap().failure && h.snap().failure->code == "name.invalid";
     if (refused) {
-      // A refused name changes nothing: the entry keeps waiting, or keeps the last accepted name.
-      check(h.snap().needs_name == accepted.empty());
-      if (!accepted.empty()) check(h.snap().self && h.snap().self->name == accepted);
+      // A refused name is never joined under, nor is the one before it: the entry waits for a good name.
+      check(h.snap().needs_name && !h.snap().join_ready);
+      accepted.clear();
     } else {
       check(!h.snap().needs_name && h.snap().self.has_value());
       check_name(h.snap().self->name);
