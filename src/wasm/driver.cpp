@@ -450,6 +450,8 @@ void Driver::adopt_mic(val stream) {
     else if (!p.isNull() && p["signalingState"].as<std::string>() != "closed") s.sender = p.call<val>("addTrack", track, stream);
   }
   stop_tracks(old_stream);
+  if (!mic_node_.isNull()) mic_node_.call<void>("disconnect");  // the relays' mic node follows the new stream
+  mic_node_ = val::null();
 
   ensure_audio_context();
   disconnect_local_meter();
@@ -585,11 +587,13 @@ void Driver::set_relay(const fx::SetRelay& e) {
   rewire_relays();
 }
 
+// Rebuilds who feeds whom. The mic's node lives as long as the mic stream does: making a new one on
+// every change would leave a gap in what each spoke hears of the hub while it starts.
 void Driver::rewire_relays() {
   if (audio_context_.isNull()) return;
   if (!mic_node_.isNull()) mic_node_.call<void>("disconnect");
-  mic_node_ = val::null();
-  if (Slot* m = handles_.find(mic_)) mic_node_ = audio_context_.call<val>("createMediaStreamSource", m->object);
+  if (mic_node_.isNull())
+    if (Slot* m = handles_.find(mic_)) mic_node_ = audio_context_.call<val>("createMediaStreamSource", m->object);
   for (auto& s : peers_)
     if (!s.source.isNull()) s.source.call<void>("disconnect");
   for (auto& s : peers_) {
