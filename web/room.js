@@ -127,7 +127,7 @@ function renderCall(s) {
 function renderEnded(s) {
   show('ended');
   const closed = s.endedReason === 'room-closed';
-  $('ended-h').textContent = closed ? s.notice || 'This room has closed' : 'You left the call';
+  $('ended-h').textContent = closed ? (s.notice || 'This room has closed').replace(/\.$/, '') : 'You left the call';
   $('ended-text').textContent = closed ? 'Ask the host to create a new room to talk again.' : 'You can close this tab. To talk again, ask the host for a new link.';
 }
 
