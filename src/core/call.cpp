@@ -3,7 +3,7 @@
 //
 // [SECTION] Helpers: rng, state, failures, teardown
 // [SECTION] Pre-join: entry, microphone, admission, signaling link
-// [SECTION] Room: welcome, arrivals, departures, signals (signal_room.cpp)
+// [SECTION] Room: welcome, arrivals, departures, signals (call_room.cpp)
 // [SECTION] Peer links: what the links report
 // (vendor media: call_vendor.cpp)
 // [SECTION] Entry points (handle, handle_timeout, poll_*)
@@ -15,7 +15,7 @@ namespace earshot {
 using nlohmann::json;
 
 Call::Impl::Impl(Call& c, CallConfig config, Clock now, std::uint64_t seed)
-    : call(c), snap(c.snap_), cfg(std::move(config)), rng{seed}, clock(now), roster(), devices(out, cfg.speaking_threshold),
+    : snap(c.snap_), cfg(std::move(config)), rng{seed}, clock(now), roster(), devices(out, cfg.speaking_threshold),
       links(out), signaling(out) {
   auto p = make_profile(cfg.profile);
   if (p) profile = *p;

@@ -32,7 +32,6 @@ struct Call::Impl {
 
   Impl(Call& c, CallConfig config, Clock now, std::uint64_t seed);
 
-  Call& call;
   Snapshot& snap;
   CallConfig cfg;
   Rng rng;

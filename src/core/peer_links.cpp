@@ -44,11 +44,15 @@ void PeerLinks::arm_recovery(PeerId id, Instant now) {
   l->restart_at_ = l->state_ == "failed" ? now : now + timings_.ice_restart_grace;
 }
 
-void PeerLinks::close(PeerId id) {
+bool PeerLinks::forget(PeerId id) {
   auto it = std::find_if(links_.begin(), links_.end(), [&](const PeerLink& l) { return l.id_ == id; });
-  if (it == links_.end()) return;
-  out_.push(fx::ClosePeer{id});
+  if (it == links_.end()) return false;
   links_.erase(it);
+  return true;
+}
+
+void PeerLinks::close(PeerId id) {
+  if (forget(id)) out_.push(fx::ClosePeer{id});
 }
 
 void PeerLinks::close_all() {
@@ -175,9 +179,7 @@ void PeerLinks::handle(const in::RemoteDescriptionApplied& e) {
 
 void PeerLinks::handle(const in::NegotiationFailed& e) {
   if (e.step == "create-peer") {  // new RTCPeerConnection() itself threw
-    if (!find(e.peer)) return;
-    auto it = std::find_if(links_.begin(), links_.end(), [&](const PeerLink& l) { return l.id_ == e.peer; });
-    links_.erase(it);
+    if (!forget(e.peer)) return;  // there is no connection to close
     events_.push_back(linkev::Unavailable{e.error});
     return;
   }

@@ -111,7 +111,7 @@ class PeerLinks {
 
  private:
   PeerLink* live(PeerId id, std::uint64_t generation);
-  void reset(PeerLink&);
+  bool forget(PeerId id);  // drops the link's state; false when there was none
   PeerId rebuild(PeerLink&);
 
   Outbox& out_;
