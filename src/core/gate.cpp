@@ -1,5 +1,6 @@
 // Admission and the tab's saved session (see gate.hpp).
 #include "earshot/gate.hpp"
+#include "earshot/json.hpp"
 
 #include "earshot/failures.hpp"
 
@@ -148,7 +149,7 @@ std::string Gate::session() const {
 
 void Gate::restore(const std::string& saved, Instant wall) {
   if (saved.empty() || saved.size() > 64 * 1024 || !entry_.invite) return;
-  json v = json::parse(saved, nullptr, false);
+  json v = parse_json_text(saved);
   if (v.is_discarded() || !v.is_object()) return;
   if (str(v, "entry") != entry_fingerprint() || str(v, "roomId") != entry_.room || str(v, "token").empty()) return;
   auto exp = v.find("expiresAt");

@@ -1,6 +1,7 @@
 // JWS compact decoding (structure only, never throws) and HS256 verification for tests and tools.
 // Every decode failure is token.malformed with a sentence "The token ... ." naming the faulty part.
 #include "earshot/jwt.hpp"
+#include "earshot/json.hpp"
 
 #include "earshot/crypto.hpp"
 
@@ -19,7 +20,7 @@ Result<nlohmann::json> decode_json_part(std::string_view encoded, std::string_vi
   }
   const auto bytes = crypto::base64url_decode(encoded);
   if (!bytes) return malformed("The token's " + name + " is not valid base64url.");
-  auto json = nlohmann::json::parse(*bytes, nullptr, /*allow_exceptions=*/false);
+  auto json = parse_json_text(*bytes);
   if (json.is_discarded()) return malformed("The token's " + name + " is not valid JSON.");
   if (!json.is_object()) return malformed("The token's " + name + " is JSON but not an object.");
   return json;

@@ -11,6 +11,7 @@
 // packet carries sid, pingInterval, pingTimeout, maxPayload) and socketio/socket.io-protocol README (v5
 // packet format `<type>[<attachments>-][<nsp>,][<ackId>][JSON]`, namespace omitted for "/").
 #include "earshot/socketio.hpp"
+#include "earshot/json.hpp"
 
 #include <utility>
 
@@ -55,7 +56,7 @@ bool nesting_within(std::string_view s, int limit) {
 // Parses untrusted JSON without exceptions. The failure message is the stable "why".
 Result<nlohmann::json> parse_json(std::string_view s) {
   if (!nesting_within(s, kMaxJsonDepth)) return garbage("nested too deep");
-  nlohmann::json j = nlohmann::json::parse(s.begin(), s.end(), nullptr, /*allow_exceptions=*/false);
+  nlohmann::json j = parse_json_text(s);
   if (j.is_discarded()) return garbage("bad json");
   return j;
 }

@@ -1,6 +1,7 @@
 // JSON forms of inputs, effects and snapshots (the embind boundary and test transcripts).
 // Parsing is strict about types and never throws: a bad field gives input.malformed naming it.
 #include "earshot/wire.hpp"
+#include "earshot/json.hpp"
 
 #include <cctype>
 
@@ -112,7 +113,7 @@ namespace {
 template <bool PageOnly>
 Result<Input> parse_input(std::string_view text) {
   if (text.size() > 512 * 1024) return Failure{"input.malformed", "Input is larger than 512 KB."};
-  json j = json::parse(text, nullptr, false);
+  json j = parse_json_text(text);
   if (j.is_discarded() || !j.is_object()) return Failure{"input.malformed", "Input is not a JSON object."};
   Reader r{j, {}};
   const std::string type = r.str("type");
@@ -409,7 +410,7 @@ bool is_origin(std::string_view o) {
 Result<RuntimeConfig> config_from_json(std::string_view text) {
   auto bad = [](std::string what) { return make_failure("config.malformed", {{"detail", ": " + std::move(what)}}); };
   if (text.size() > 64 * 1024) return bad("it is larger than 64 KB");
-  json j = json::parse(text, nullptr, false);
+  json j = parse_json_text(text);
   if (j.is_discarded() || !j.is_object()) return bad("it is not a JSON object");
   RuntimeConfig c;
   Reader r{j, {}};

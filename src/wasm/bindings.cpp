@@ -11,6 +11,7 @@
 
 #include "driver.hpp"
 #include "earshot/failures.hpp"
+#include "earshot/json.hpp"
 #include "earshot/wire.hpp"
 
 namespace earshot::web {
@@ -34,7 +35,7 @@ Driver* find(int id) {
 std::string start(const std::string& config_json, val hooks) {
   auto cfg = wire::config_from_json(config_json);
   if (!cfg) return json{{"failure", wire::to_json(cfg.failure())}}.dump();
-  json c = json::parse(config_json, nullptr, false);
+  json c = parse_json_text(config_json);
   DriverOptions options;
   options.config = cfg->call;
   auto str = [&](const json& j, const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string(); };

@@ -12,6 +12,7 @@
 #include <emscripten/html5.h>
 
 #include "earshot/wire.hpp"
+#include "earshot/json.hpp"
 
 namespace earshot::web {
 using emscripten::val;
@@ -33,7 +34,7 @@ json to_json_value(const val& v) {
   if (v.isUndefined() || v.isNull()) return nullptr;
   val text = val::global("JSON").call<val>("stringify", v);
   if (!text.isString()) return nullptr;
-  return json::parse(text.as<std::string>(), nullptr, false);
+  return parse_json_text(text.as<std::string>());
 }
 
 std::string text_of(const val& v) {

@@ -2,6 +2,7 @@
 // Events: room-state (ours, to the newcomer), user-joined, user-left, webrtc-offer, webrtc-answer,
 // ice-candidate. The participant already in the room offers when it sees user-joined (seed 004 step 4).
 #include "earshot/selfhosted.hpp"
+#include "earshot/json.hpp"
 
 #include <deque>
 
@@ -191,7 +192,7 @@ Failure SelfhostedProfile::failure_for(std::string_view code, std::string_view s
 
 Result<Admission> SelfhostedProfile::parse_admission(const Entry& entry, int status, std::string_view body, Instant now) {
   const Invite* invite = entry.invite ? &*entry.invite : nullptr;
-  json j = json::parse(body, nullptr, false);
+  json j = parse_json_text(body);
   if (status != 200) {
     std::string code, message;
     if (!j.is_discarded() && j.is_object()) {

@@ -1,6 +1,7 @@
 // `chime` (seed 000) and `ivs` (seed 002) admissions: the backend's answer becomes the JSON the vendor
 // SDK adapter starts with. Everything after that is the SDK's (web/vendor/*.js).
 #include "earshot/failures.hpp"
+#include "earshot/json.hpp"
 #include "earshot/jwt.hpp"
 #include "earshot/vendor_profiles.hpp"
 
@@ -45,7 +46,7 @@ std::unique_ptr<AdmissionFlow> ChimeProfile::admission(const Entry& entry) const
 Result<std::string> ChimeProfile::signaling_url(const Admission& a) const { return a.signaling_url; }
 
 Result<Admission> ChimeProfile::parse_join(const Entry& entry, int status, std::string_view body, Instant now) {
-  json j = json::parse(body, nullptr, false);
+  json j = parse_json_text(body);
   if (j.is_discarded()) j = json::object();
   if (status < 200 || status > 299) {
     Failure f = http_failure(status, j);
@@ -86,7 +87,7 @@ std::unique_ptr<AdmissionFlow> IvsProfile::admission(const Entry& entry) const {
 Result<std::string> IvsProfile::signaling_url(const Admission& a) const { return a.signaling_url; }
 
 Result<Admission> IvsProfile::parse_join(const Entry& entry, int status, std::string_view body, Instant now) {
-  json j = json::parse(body, nullptr, false);
+  json j = parse_json_text(body);
   if (j.is_discarded()) j = json::object();
   if (status < 200 || status > 299) return http_failure(status, j);
   const json* stage = obj(j, "stageConfig");

@@ -1,0 +1,16 @@
+#include "earshot/json.hpp"
+
+namespace earshot {
+
+nlohmann::json parse_json_text(std::string_view text) {
+  // No callback: nlohmann's callback parser is never instantiated. Strict: trailing bytes are an error.
+  nlohmann::json result;
+  nlohmann::detail::json_sax_dom_parser<nlohmann::json> sax(result, /*allow_exceptions=*/false);
+  const char* first = text.data();
+  if (!nlohmann::json::sax_parse(first, first + text.size(), &sax) || sax.is_errored()) {
+    return nlohmann::json(nlohmann::json::value_t::discarded);
+  }
+  return result;
+}
+
+}  // namespace earshot
