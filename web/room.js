@@ -21,10 +21,6 @@ function words(state) {
 }
 function show(view) { for (const v of views) $(v).hidden = v !== view; }
 function say(text) { if (!text) return; $('live').textContent = ''; setTimeout(() => { $('live').textContent = text; }, 30); }
-function post(message) {
-  if (!embedded) return;
-  for (const origin of config.embedOrigins || []) window.parent.postMessage(message, origin);
-}
 function clock(ms) {
   const d = new Date(ms);
   const same = d.toDateString() === new Date().toDateString();
@@ -148,15 +144,12 @@ function onEffect(e) {
   switch (e.type) {
     case 'state-changed':
       say(words(e.to));
-      post({ type: 'earshot:state', state: e.to, from: e.from });
       break;
     case 'show-failure':
       say(e.message);
-      post({ type: 'earshot:failure', code: e.code, message: e.message, retryable: e.retryable });
       break;
     case 'announce':
       say(e.text);
-      post({ type: 'earshot:announce', text: e.text });
       break;
     case 'driver:autoplay-blocked': $('sound-btn').hidden = false; break;
     case 'driver:sound-playing': $('sound-btn').hidden = true; break;
@@ -214,15 +207,6 @@ function wire() {
   });
   // Any gesture lets the AudioContext and the remote <audio> start (autoplay policy).
   document.addEventListener('pointerdown', () => call.resumeAudio(), { once: true });
-  window.addEventListener('message', (e) => {
-    if (!embedded || e.source !== window.parent || !(config.embedOrigins || []).includes(e.origin)) return;
-    const type = e.data && e.data.type;
-    try {
-      if (type === 'earshot:mute') call.setMuted(true);
-      else if (type === 'earshot:unmute') call.setMuted(false);
-      else if (type === 'earshot:leave') call.leave();
-    } catch (err) { /* the core refused (e.g. not in a call): nothing to do */ }
-  });
   window.addEventListener('pagehide', () => {
     if (snap && ['joining', 'waiting-for-peer', 'connecting', 'connected', 'reconnecting'].includes(snap.state)) {
       // Leave the room now so the peer knows, but keep this tab's session: a reload rejoins.
@@ -275,10 +259,15 @@ async function boot() {
   ]);
   config = Object.assign(config, cfg);
   client = mod;
-  call = await client.startCall({ config, onUpdate: render, onEffect });
+  // Framed: the embed handshake (web/embed_port.js) is the only way in for the embedding site, and the
+  // way an app hands over a room token (app-token entry) without putting it in the URL.
+  const embed = embedded ? (await import('./embed_port.js')).open(config) : null;
+  const { embedOrigins, ...core } = config;  // embed_port.js alone judges embedOrigins
+  const entry = embed && !new URLSearchParams(location.search).has('t') ? await embed.entry : null;
+  call = await client.startCall({ config: core, ...(entry ? { entry } : {}), onUpdate: render, onEffect });
+  if (embed) embed.attach(call);
   wire();
   render(call.getSnapshot());
-  post({ type: 'earshot:ready' });
 }
 
 boot().catch((e) => {
