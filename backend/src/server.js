@@ -1,6 +1,6 @@
 'use strict';
 // Earshot backend entry point: `node backend/src/server.js`.
-// HTTP API + static pages + Socket.IO signaling (/ws) on one port; optional coturn child;
+// HTTP API + static pages + Socket.IO signaling (/ws, and /socket.io/ namespace /ws) on one port; optional coturn child;
 // webhook worker and expiry sweeper. Prints `EARSHOT_READY port=<port>` when listening.
 const http = require('node:http');
 const { Server } = require('socket.io');
@@ -38,28 +38,22 @@ async function main(env = process.env) {
   const app = createApp(ctx);
   server.on('request', app);
 
-  let appRef = null; // for allowRequest closure
-  const io = new Server(server, {
-    path: '/ws',
+  // The engine accepts every origin (CORS headers reflect it, no credentials): the namespace
+  // handshake then refuses a foreign origin with connect_error data { code: 'cors.forbidden', message }
+  // instead of an opaque transport failure. No namespace connects from such an origin.
+  const ioOptions = {
     serveClient: false,
     maxHttpBufferSize: SOCKET_MAX_BYTES,
     pingInterval: 25000,
     pingTimeout: 20000,
     connectTimeout: 10000,
-    cors: {
-      origin: (origin, cb) => cb(null, !origin || cfg.corsOrigins.includes(origin) || origin === appRef?.origin),
-      methods: ['GET', 'POST'],
-    },
-    // Browsers send Origin on the WebSocket upgrade; CORS headers do not protect it, so check here.
-    allowRequest: (req, cb) => {
-      const origin = req.headers.origin;
-      if (!origin) return cb(null, true);
-      const host = req.headers.host;
-      const ok = cfg.corsOrigins.includes(origin) || origin === appRef?.origin || origin === `http://${host}` || origin === `https://${host}`;
-      cb(ok ? null : 'origin not allowed', ok);
-    },
-  });
-  ctx.signaling = attachSignaling(io, ctx);
+    cors: { origin: true, methods: ['GET', 'POST'] },
+  };
+  // path /ws, default namespace: what the Earshot pages use.
+  const io = new Server(server, { ...ioOptions, path: '/ws' });
+  // default path /socket.io/, namespace /ws: what io('ws://host/ws') means to socket.io-client.
+  const ioDefault = new Server(server, { ...ioOptions, path: '/socket.io' });
+  ctx.signaling = attachSignaling([io.of('/'), ioDefault.of('/ws'), ioDefault.of('/')], ctx);
 
   // Rooms that were mid-call when the previous process stopped: their sockets are gone.
   for (const row of store.activeRooms()) {
@@ -96,7 +90,6 @@ async function main(env = process.env) {
     const h = cfg.host.includes(':') ? `[${cfg.host}]` : (cfg.host === '0.0.0.0' ? '127.0.0.1' : cfg.host);
     cfg.publicUrl = `http://${h}:${port}`;
   }
-  appRef = { origin: new URL(cfg.publicUrl).origin };
 
   webhooks.start();
   const sweep = () => {
@@ -120,6 +113,7 @@ async function main(env = process.env) {
       const force = setTimeout(() => { log.error('forced exit after timeout'); process.exit(1); }, 8000);
       force.unref();
       clearInterval(sweeper);
+      ioDefault.close();
       io.close(); // disconnects sockets and closes the http server
       server.closeAllConnections?.();
       await webhooks.stop();

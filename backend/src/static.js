@@ -72,10 +72,34 @@ function createStatic(webDir) {
   };
 }
 
+// A small page in the site's own style (the stylesheet is linked: the CSP forbids inline styles),
+// readable on a phone, with a way home.
+const NOT_FOUND = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>Page not found · Earshot</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/earshot.css">
+</head>
+<body>
+<header class="bar"><span class="logo" aria-hidden="true">◉</span> <span class="brand">Earshot</span></header>
+<main id="main">
+<section class="card">
+<h1>Page not found</h1>
+<p>There is no page at this address. If someone sent you a call link, check that it was copied whole.</p>
+<p><a href="/">Go to the Earshot start page</a></p>
+</section>
+</main>
+</body>
+</html>
+`;
+
 function notFound(res) {
-  const body = 'Not found\n';
-  res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
-  res.end(body);
+  res.writeHead(404, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(NOT_FOUND), 'Cache-Control': 'no-cache' });
+  res.end(NOT_FOUND);
 }
 
 module.exports = { createStatic, MIME };

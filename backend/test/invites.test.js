@@ -17,7 +17,8 @@ test('POST /api/v1/admin/rooms returns host and guest links with the agreed shap
   const r = await A('POST', '/api/v1/admin/rooms', { headers: H.adminHeaders(), body: { title: 'Standup', hostName: 'Ana', guestName: 'Ben', inviteTtlSeconds: 600 } });
   assert.equal(r.status, 201);
   const b = r.json;
-  assert.deepEqual(Object.keys(b).sort(), ['createdAt', 'expiresAt', 'links', 'roomId', 'title']);
+  assert.deepEqual(Object.keys(b).sort(), ['createdAt', 'expiresAt', 'links', 'roomId', 'seats', 'title']);
+  assert.deepEqual(b.seats.map((s) => [s.role, s.name, s.state, s.inCall, s.url]), [['host', 'Ana', 'unused', false, b.links.host.url], ['guest', 'Ben', 'unused', false, b.links.guest.url]]);
   assert.equal(b.title, 'Standup');
   assert.match(b.createdAt, ISO);
   assert.match(b.expiresAt, ISO);
@@ -87,7 +88,11 @@ test('redeem once: 200 with session, replay refused with 409 invite.used', async
   const r = await H.redeem(srv.url, H.inviteOf(room.links.host));
   assert.equal(r.status, 200);
   const b = r.json;
-  assert.deepEqual(Object.keys(b).sort(), ['expiresAt', 'iceServers', 'roomId', 'signalingUrl', 'token', 'ttl', 'user']);
+  assert.deepEqual(Object.keys(b).sort(), ['expiresAt', 'iceServers', 'roomId', 'seat', 'signalingPath', 'signalingUrl', 'title', 'token', 'ttl', 'user']);
+  assert.equal(b.signalingPath, '/ws');
+  assert.equal(b.title, null);
+  assert.deepEqual(Object.keys(b.seat).sort(), ['name', 'role', 'seatId']);
+  assert.equal(b.seat.seatId, room.seats[0].seatId);
   assert.equal(b.roomId, room.roomId);
   assert.equal(b.signalingUrl, `ws://127.0.0.1:${srv.port}/ws`);
   assert.deepEqual(Object.keys(b.user).sort(), ['name', 'role', 'userId']);
@@ -95,7 +100,9 @@ test('redeem once: 200 with session, replay refused with 409 invite.used', async
   assert.equal(b.user.name, 'Ana');
   assert.match(b.expiresAt, ISO);
   const c = decode(b.token);
-  assert.deepEqual(Object.keys(c).sort(), ['appId', 'exp', 'iat', 'iss', 'name', 'role', 'roomId', 'sub', 'typ']);
+  assert.deepEqual(Object.keys(c).sort(), ['appId', 'exp', 'gen', 'iat', 'iss', 'name', 'role', 'roomId', 'seat', 'sub', 'typ']);
+  assert.equal(c.seat, b.seat.seatId);
+  assert.equal(c.gen, 1);
   assert.equal(c.typ, 'room');
   assert.equal(c.roomId, room.roomId);
   assert.equal(c.sub, b.user.userId);
@@ -209,7 +216,7 @@ test('GET /api/v1/admin/rooms lists rooms with participants and invite state', a
     assert.equal(r.status, 200);
     const e = r.json.rooms.find((x) => x.roomId === room.roomId);
     assert.ok(e);
-    assert.deepEqual(Object.keys(e).sort(), ['createdAt', 'expiresAt', 'invites', 'participants', 'roomId', 'status', 'title']);
+    assert.deepEqual(Object.keys(e).sort(), ['createdAt', 'expiresAt', 'invites', 'participants', 'roomId', 'seats', 'status', 'title']);
     assert.equal(e.title, 'Listed');
     assert.equal(e.status, 'open');
     assert.equal(e.participants.length, 1);

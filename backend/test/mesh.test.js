@@ -48,7 +48,7 @@ test('room of 3: three users connect with capacity 3 in room-state; the fourth g
   try {
     const a = H.connect(srv.url, { token: toks.ana });
     socks.push(a);
-    assert.deepEqual(await H.once(a, 'room-state'), { self: { userId: 'ana', name: 'ana', role: 'participant' }, participants: [], capacity: 3 });
+    assert.deepEqual(await H.once(a, 'room-state'), { self: { userId: 'ana', name: 'ana', role: 'participant' }, participants: [], capacity: 3, title: null });
     const b = H.connect(srv.url, { token: toks.bob });
     socks.push(b);
     const bState = await H.once(b, 'room-state');
@@ -62,8 +62,8 @@ test('room of 3: three users connect with capacity 3 in room-state; the fourth g
     const cState = await H.once(c, 'room-state');
     assert.deepEqual(cState.participants.map((p) => p.userId).sort(), ['ana', 'bob']);
     assert.equal(cState.capacity, 3);
-    // user-joined is unchanged: no capacity
-    for (const j of [await joinedA, await joinedB]) assert.deepEqual(Object.keys(j).sort(), ['joinedAt', 'name', 'role', 'userId']);
+    // user-joined carries no capacity (but the room title and the joiner's mute state)
+    for (const j of [await joinedA, await joinedB]) assert.deepEqual(Object.keys(j).sort(), ['joinedAt', 'muted', 'name', 'role', 'title', 'userId']);
 
     const err = await H.connectRefused(srv.url, { token: toks.dan });
     assert.equal(err.message, 'room.full');

@@ -24,7 +24,7 @@ test('two participants: room-state, user-joined, offer/answer/candidates relayed
   const { host, guest, room } = await twoTokens({ hostName: 'Ana', guestName: 'Ben' });
   const a = H.connect(srv.url, { token: host.token, roomId: room.roomId });
   const aState = await H.once(a, 'room-state');
-  assert.deepEqual(aState, { self: { userId: host.user.userId, name: 'Ana', role: 'host' }, participants: [], capacity: 2 });
+  assert.deepEqual(aState, { self: { userId: host.user.userId, name: 'Ana', role: 'host' }, participants: [], capacity: 2, title: null });
 
   const joinedP = H.once(a, 'user-joined');
   const b = H.connect(srv.url, { token: guest.token });
@@ -32,10 +32,11 @@ test('two participants: room-state, user-joined, offer/answer/candidates relayed
   assert.equal(bState.self.userId, guest.user.userId);
   assert.equal(bState.participants.length, 1);
   assert.equal(bState.capacity, 2, 'default EARSHOT_ROOM_SIZE is 2 (1:1)');
-  assert.deepEqual(Object.keys(bState.participants[0]).sort(), ['joinedAt', 'name', 'role', 'userId']);
+  assert.deepEqual(Object.keys(bState.participants[0]).sort(), ['joinedAt', 'muted', 'name', 'role', 'userId']);
+  assert.equal(bState.participants[0].muted, false);
   assert.equal(bState.participants[0].userId, host.user.userId);
   const joined = await joinedP;
-  assert.deepEqual({ ...joined, joinedAt: undefined }, { userId: guest.user.userId, name: 'Ben', role: 'guest', joinedAt: undefined });
+  assert.deepEqual({ ...joined, joinedAt: undefined }, { userId: guest.user.userId, name: 'Ben', role: 'guest', joinedAt: undefined, muted: false, title: null });
   assert.match(joined.joinedAt, /Z$/);
 
   try {
@@ -179,7 +180,7 @@ test('handshake refusals: token.missing, token.invalid, token.expired, token.wro
   const a = await H.connectOk(srv.url, { token: host.token });
   const closedEv = H.once(a, 'room-closed');
   await A('DELETE', `/api/v1/admin/rooms/${room.roomId}`, { headers: H.adminHeaders() });
-  assert.deepEqual(await closedEv, { roomId: room.roomId, reason: 'closed' });
+  assert.deepEqual(await closedEv, { roomId: room.roomId, reason: 'closed', message: 'The host closed this room.' });
   await H.waitFor(() => a.disconnected);
   assert.equal((await H.connectRefused(srv.url, { token: host.token })).message, 'room.closed');
 });
@@ -273,7 +274,7 @@ test('the sweeper closes an expired room: sockets get room-closed {reason:"expir
     const db = new Database(require('node:path').join(s.dataDir, 'earshot.sqlite'));
     db.prepare('UPDATE rooms SET expires_at = ? WHERE room_id = ?').run(Date.now() - 1, room.roomId);
     db.close();
-    assert.deepEqual(await closed, { roomId: room.roomId, reason: 'expired' });
+    assert.deepEqual(await closed, { roomId: room.roomId, reason: 'expired', message: 'This room has expired.' });
     await H.waitFor(() => a.disconnected);
     assert.equal((await H.connectRefused(s.url, { token: tok })).message, 'room.not_found');
     a.close();

@@ -1,13 +1,16 @@
 'use strict';
-// SQLite persistence (better-sqlite3, synchronous). Rooms, invites (single use), apps
-// (webhook settings) and the webhook delivery queue live here, so a restart loses none of them.
+// SQLite persistence (better-sqlite3, synchronous). Rooms, seats (one per invited person), invites,
+// apps (webhook settings) and the webhook delivery queue live here, so a restart loses none of them.
+// A seat is the place of one invited person in a room: it has exactly one current invite (older ones
+// are revoked when the admin issues a new link), and once redeemed it is bound to the redeeming
+// browser (SHA-256 of its device id) and a userId, so the same browser can come back.
 // Presence (who is connected right now) is in memory only: sockets do not survive a restart.
 
 const fs = require('node:fs');
 const path = require('node:path');
 const Database = require('better-sqlite3');
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS apps (
@@ -40,9 +43,26 @@ CREATE TABLE IF NOT EXISTS invites (
   created_at  INTEGER NOT NULL,
   expires_at  INTEGER NOT NULL,
   used_at     INTEGER,
-  used_by     TEXT
+  used_by     TEXT,
+  seat_id     TEXT,
+  revoked_at  INTEGER
 );
 CREATE INDEX IF NOT EXISTS invites_room ON invites(room_id);
+CREATE TABLE IF NOT EXISTS seats (
+  seat_id           TEXT PRIMARY KEY,
+  room_id           TEXT NOT NULL REFERENCES rooms(room_id) ON DELETE CASCADE,
+  position          INTEGER NOT NULL,
+  role              TEXT NOT NULL CHECK (role IN ('host','guest')),
+  name              TEXT NOT NULL,
+  jti               TEXT NOT NULL,     -- the current invite
+  invite_token      TEXT,              -- its JWT, so the admin can copy the link again (admin-only)
+  invite_expires_at INTEGER NOT NULL,
+  gen               INTEGER NOT NULL DEFAULT 1, -- bumped on takeover / new link; room tokens carry it
+  device_hash       TEXT,              -- SHA-256 of the browser's device id, once bound
+  user_id           TEXT,              -- set when the seat is redeemed (joined)
+  joined_at         INTEGER
+);
+CREATE INDEX IF NOT EXISTS seats_room ON seats(room_id, position);
 CREATE INDEX IF NOT EXISTS invites_expires ON invites(expires_at);
 CREATE TABLE IF NOT EXISTS webhook_deliveries (
   id              TEXT PRIMARY KEY,
@@ -61,6 +81,21 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
 CREATE INDEX IF NOT EXISTS deliveries_due ON webhook_deliveries(status, next_attempt_at);
 `;
 
+/** Schema 1 -> 2: invites gain seat_id/revoked_at; every seat-less invite becomes its own seat. */
+function migrate(db) {
+  const cols = new Set(db.pragma('table_info(invites)').map((c) => c.name));
+  if (!cols.has('seat_id')) db.exec('ALTER TABLE invites ADD COLUMN seat_id TEXT');
+  if (!cols.has('revoked_at')) db.exec('ALTER TABLE invites ADD COLUMN revoked_at INTEGER');
+  const orphans = db.prepare('SELECT rowid AS pos, * FROM invites WHERE seat_id IS NULL').all();
+  const addSeat = db.prepare(`INSERT INTO seats (seat_id, room_id, position, role, name, jti, invite_token, invite_expires_at, user_id, joined_at)
+                              VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`);
+  const link = db.prepare('UPDATE invites SET seat_id = ? WHERE jti = ?');
+  for (const i of orphans) {
+    addSeat.run(i.jti, i.room_id, i.pos, i.role, i.name, i.jti, i.expires_at, i.used_by, i.used_at);
+    link.run(i.jti, i.jti);
+  }
+}
+
 function openDb(dbPath) {
   if (dbPath !== ':memory:') {
     fs.mkdirSync(path.dirname(dbPath), { recursive: true, mode: 0o700 });
@@ -72,10 +107,13 @@ function openDb(dbPath) {
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  db.exec(SCHEMA);
   const v = db.pragma('user_version', { simple: true });
-  if (v === 0) db.pragma(`user_version = ${SCHEMA_VERSION}`);
-  else if (v > SCHEMA_VERSION) throw new Error(`database ${dbPath} has schema ${v}, newer than this server (${SCHEMA_VERSION})`);
+  if (v > SCHEMA_VERSION) throw new Error(`database ${dbPath} has schema ${v}, newer than this server (${SCHEMA_VERSION})`);
+  db.transaction(() => {
+    db.exec(SCHEMA);
+    migrate(db);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
   return new Store(db);
 }
 
@@ -98,12 +136,22 @@ class Store {
       roomsActive: q(`SELECT * FROM rooms WHERE status = 'active'`),
       roomsExpired: q('SELECT room_id, app_id FROM rooms WHERE expires_at <= ?'),
       roomDelete: q('DELETE FROM rooms WHERE room_id = ?'),
-      inviteInsert: q(`INSERT INTO invites (jti, room_id, role, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`),
+      inviteInsert: q(`INSERT INTO invites (jti, room_id, role, name, created_at, expires_at, seat_id) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      inviteRevoke: q('UPDATE invites SET revoked_at = ? WHERE jti = ? AND revoked_at IS NULL'),
+      seatInsert: q(`INSERT INTO seats (seat_id, room_id, position, role, name, jti, invite_token, invite_expires_at)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+      seatGet: q('SELECT * FROM seats WHERE seat_id = ?'),
+      seatsForRoom: q('SELECT * FROM seats WHERE room_id = ? ORDER BY position, rowid'),
+      seatBind: q('UPDATE seats SET device_hash = ?, user_id = ?, joined_at = ? WHERE seat_id = ?'),
+      seatMove: q('UPDATE seats SET device_hash = ?, gen = gen + 1 WHERE seat_id = ?'),
+      seatReissue: q(`UPDATE seats SET jti = ?, invite_token = ?, invite_expires_at = ?, device_hash = NULL, user_id = NULL,
+                      joined_at = NULL, gen = gen + 1 WHERE seat_id = ?`),
       inviteGet: q('SELECT * FROM invites WHERE jti = ?'),
       // a room's invites share created_at; rowid keeps their insertion order (host, then guests as given)
       invitesForRoom: q('SELECT * FROM invites WHERE room_id = ? ORDER BY created_at, rowid'),
       inviteUse: q('UPDATE invites SET used_at = ?, used_by = ? WHERE jti = ? AND used_at IS NULL AND expires_at > ?'),
-      invitesExpiredDelete: q('DELETE FROM invites WHERE expires_at <= ?'),
+      // a redeemed current invite stays while its room lives: its seat's device may come back with it
+      invitesExpiredDelete: q('DELETE FROM invites WHERE expires_at <= ? AND (used_at IS NULL OR revoked_at IS NOT NULL)'),
       deliveryInsert: q(`INSERT INTO webhook_deliveries (id, app_id, event, url, body, status, attempts, next_attempt_at, created_at, updated_at)
                          VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`),
       deliveryDue: q(`SELECT * FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`),
@@ -123,7 +171,11 @@ class Store {
   createRoom(room, invites = []) {
     const tx = this.db.transaction(() => {
       this.s.roomInsert.run({ metadata: null, createdBy: null, title: null, ...room });
-      for (const inv of invites) this.s.inviteInsert.run(inv.jti, room.roomId, inv.role, inv.name, room.createdAt, inv.expiresAt);
+      invites.forEach((inv, i) => {
+        const seatId = inv.seatId ?? inv.jti;
+        this.s.inviteInsert.run(inv.jti, room.roomId, inv.role, inv.name, room.createdAt, inv.expiresAt, seatId);
+        this.s.seatInsert.run(seatId, room.roomId, i, inv.role, inv.name, inv.jti, inv.token ?? null, inv.expiresAt);
+      });
     });
     tx();
   }
@@ -132,6 +184,69 @@ class Store {
   listRooms(appId, includeApi, limit = 200) { return this.s.roomList.all(appId, includeApi ? 1 : 0, limit); }
   invitesForRoom(roomId) { return this.s.invitesForRoom.all(roomId); }
   getInvite(jti) { return this.s.inviteGet.get(jti) || null; }
+  getSeat(seatId) { return this.s.seatGet.get(seatId) || null; }
+  seatsForRoom(roomId) { return this.s.seatsForRoom.all(roomId); }
+
+  /**
+   * What redeeming invite `jti` from device `deviceHash` (null: a client without a device id) would do,
+   * without changing anything. jwtExpired: the invite's own exp has passed (a bound seat's device may
+   * still come back with it). Returns { result, seat, invite } with result
+   * 'unknown' | 'replaced' | 'expired' | 'used' | 'unused' | 'yours' | 'elsewhere'.
+   */
+  inspectSeat(jti, deviceHash, { jwtExpired = false, nowMs = Date.now() } = {}) {
+    const invite = this.s.inviteGet.get(jti);
+    if (!invite) return { result: jwtExpired ? 'expired' : 'unknown' };
+    if (invite.revoked_at !== null) return { result: 'replaced', invite };
+    const seat = invite.seat_id ? this.s.seatGet.get(invite.seat_id) : null;
+    if (!seat || seat.jti !== jti) return { result: 'unknown', invite };
+    const expired = jwtExpired || invite.expires_at <= nowMs;
+    if (invite.used_at === null) return { result: expired ? 'expired' : 'unused', seat, invite };
+    if (!deviceHash) return { result: 'used', seat, invite };
+    if (seat.device_hash === null) return { result: 'used', seat, invite }; // redeemed by a client without a device id
+    return { result: seat.device_hash === deviceHash ? 'yours' : 'elsewhere', seat, invite };
+  }
+
+  /**
+   * Atomically redeems invite `jti` (see inspectSeat for the arguments). An unused seat is bound to
+   * newUserId (and the device, if any); the same device gets the seat again; another device gets it
+   * only with takeover (the generation is bumped). Returns { result, seat } with result
+   * 'ok' | 'rejoin' | 'takeover' | 'in_use' | 'used' | 'unknown' | 'replaced' | 'expired'.
+   */
+  claimSeat(jti, deviceHash, { newUserId, takeover = false, jwtExpired = false, nowMs = Date.now() } = {}) {
+    const tx = this.db.transaction(() => {
+      const r = this.inspectSeat(jti, deviceHash, { jwtExpired, nowMs });
+      const { seat } = r;
+      switch (r.result) {
+        case 'unused':
+          if (this.s.inviteUse.run(nowMs, newUserId, jti, nowMs).changes !== 1) return { result: 'used' };
+          this.s.seatBind.run(deviceHash ?? null, newUserId, nowMs, seat.seat_id);
+          return { result: 'ok', seat: this.s.seatGet.get(seat.seat_id) };
+        case 'yours': return { result: 'rejoin', seat };
+        case 'elsewhere':
+          if (!takeover) return { result: 'in_use', seat };
+          this.s.seatMove.run(deviceHash, seat.seat_id);
+          return { result: 'takeover', seat: this.s.seatGet.get(seat.seat_id), previous: seat };
+        default: return { result: r.result, seat };
+      }
+    });
+    return tx.immediate();
+  }
+
+  /**
+   * Gives a seat a new current invite: the old one is revoked (answers invite.replaced), the device
+   * binding and user are cleared and the generation bumped. Returns { previous, seat } or null.
+   */
+  reissueSeat(seatId, { jti, token, expiresAt, nowMs = Date.now() }) {
+    const tx = this.db.transaction(() => {
+      const previous = this.s.seatGet.get(seatId);
+      if (!previous) return null;
+      this.s.inviteRevoke.run(nowMs, previous.jti);
+      this.s.inviteInsert.run(jti, previous.room_id, previous.role, previous.name, nowMs, expiresAt, seatId);
+      this.s.seatReissue.run(jti, token, expiresAt, seatId);
+      return { previous, seat: this.s.seatGet.get(seatId) };
+    });
+    return tx.immediate();
+  }
   startRoom(roomId, now = Date.now()) { return this.s.roomStart.run(now, roomId).changes === 1; }
   endRoom(roomId, now = Date.now()) { return this.s.roomEnd.run(now, roomId).changes === 1; }
   closeRoom(roomId, now = Date.now()) { return this.s.roomClose.run(now, roomId).changes === 1; }
@@ -145,7 +260,11 @@ class Store {
   redeemInvite(jti, userId, nowMs = Date.now()) {
     const tx = this.db.transaction(() => {
       const r = this.s.inviteUse.run(nowMs, userId, jti, nowMs);
-      if (r.changes === 1) return 'ok';
+      if (r.changes === 1) {
+        const inv = this.s.inviteGet.get(jti);
+        if (inv.seat_id) this.s.seatBind.run(null, userId, nowMs, inv.seat_id);
+        return 'ok';
+      }
       const row = this.s.inviteGet.get(jti);
       if (!row) return 'unknown';
       if (row.used_at !== null) return 'used';

@@ -31,6 +31,7 @@ function createApi(ctx) {
   const signaling = {
     liveParticipants: (id) => ctx.signaling.liveParticipants(id),
     closeRoom: (id, reason) => ctx.signaling.closeRoom(id, reason),
+    removeUser: (id, userId, why) => ctx.signaling.removeUser(id, userId, why),
   };
 
   function loadRoomForApp(roomId, appId) {
@@ -42,13 +43,17 @@ function createApi(ctx) {
 
   function assertJoinable(row) {
     if (row.expires_at <= Date.now()) throw new ApiError(410, 'room.expired', 'This room has expired.');
-    if (row.status === 'closed') throw new ApiError(410, 'room.closed', 'This room is closed.');
+    if (row.status === 'closed') throw new ApiError(410, 'room.closed', 'The host closed this room.');
   }
 
-  function roomSessionPayload(row, user) {
-    const t = auth.signRoomToken({ roomId: row.room_id, appId: row.app_id, userId: user.userId, name: user.name, role: user.role, roomExpiresAtMs: row.expires_at });
+  /** seat (optional): the invite seat the token is for; its generation goes into the token. */
+  function roomSessionPayload(row, user, seat) {
+    const t = auth.signRoomToken({
+      roomId: row.room_id, appId: row.app_id, userId: user.userId, name: user.name, role: user.role, roomExpiresAtMs: row.expires_at,
+      ...(seat ? { seat: seat.seat_id, gen: seat.gen } : {}),
+    });
     const ice = iceServers(cfg, user.userId, Math.min(cfg.turnTtl, Math.max(60, t.ttl)));
-    return { roomId: row.room_id, token: t.token, signalingUrl: signalingUrl(cfg), iceServers: ice.iceServers, ttl: t.ttl, expiresAt: iso(t.exp * 1000) };
+    return { roomId: row.room_id, token: t.token, signalingUrl: signalingUrl(cfg), signalingPath: '/ws', iceServers: ice.iceServers, ttl: t.ttl, expiresAt: iso(t.exp * 1000) };
   }
 
   // ---- seed 004 -------------------------------------------------------------------------------
@@ -169,12 +174,36 @@ function createApi(ctx) {
 
   // ---- invite links ---------------------------------------------------------------------------
 
+  const ROOM_CLOSED_MESSAGE = 'The host closed this room.';
+  const REPLACED_MESSAGE = 'This link was replaced by a newer one. Ask the host for the new link.';
+  const MOVED_MESSAGE = 'You joined this call on another device.';
+  const DEVICE_RE = /^[A-Za-z0-9_-]{16,128}$/;
+  const hashDevice = (d) => (d === undefined ? null : crypto.createHash('sha256').update(d).digest('hex'));
+
   function linkUrl(roomId, invite) {
     return `${cfg.publicUrl}/room.html?room=${encodeURIComponent(roomId)}&t=${encodeURIComponent(invite)}`;
   }
 
+  function newInvite(roomId, role, name, ttl) {
+    const jti = randomId(16);
+    const s = auth.signInvite({ roomId, role, name, jti, ttl });
+    return { jti, role, name, token: s.token, expiresAt: s.exp * 1000 };
+  }
+
+  function isLive(roomId, userId) {
+    return !!userId && signaling.liveParticipants(roomId).some((p) => p.userId === userId);
+  }
+
+  /** A seat as the admin sees it; url only while the invite is unused, unexpired and the room open. */
+  function seatView(row, seat, now = Date.now()) {
+    const state = seat.user_id !== null ? 'joined' : (seat.invite_expires_at <= now ? 'expired' : 'unused');
+    const out = { seatId: seat.seat_id, role: seat.role, name: seat.name, state, inCall: isLive(row.room_id, seat.user_id), expiresAt: iso(seat.invite_expires_at) };
+    if (state === 'unused' && roomStatus(row, now) !== 'closed' && roomStatus(row, now) !== 'expired' && seat.invite_token) out.url = linkUrl(row.room_id, seat.invite_token);
+    return out;
+  }
+
   // POST /api/v1/admin/rooms { title?, hostName?, guestName? | guestNames?, inviteTtlSeconds? }
-  // -> 201 { roomId, title, createdAt, expiresAt, links: { host, guest (= guests[0]), guests: [...] } }
+  // -> 201 { roomId, title, createdAt, expiresAt, links: { host, guest (= guests[0]), guests: [...] }, seats }
   function adminCreateRoom({ req, body }) {
     auth.adminAuth(req);
     const maxGuests = cfg.roomSize - 1;
@@ -193,19 +222,17 @@ function createApi(ctx) {
     const roomId = randomId(12);
     const ttl = b.inviteTtlSeconds;
     const expiresAt = now + Math.max(cfg.roomTtl, ttl + cfg.tokenTtl) * 1000;
-    const host = { role: 'host', name: b.hostName, jti: randomId(16) };
-    const guests = (b.guestNames ?? [b.guestName ?? 'Guest']).map((name) => ({ role: 'guest', name, jti: randomId(16) }));
-    for (const inv of [host, ...guests]) {
-      const s = auth.signInvite({ roomId, role: inv.role, name: inv.name, jti: inv.jti, ttl });
-      inv.token = s.token;
-      inv.expiresAt = s.exp * 1000;
-    }
+    const host = newInvite(roomId, 'host', b.hostName, ttl);
+    const guests = (b.guestNames ?? [b.guestName ?? 'Guest']).map((name) => newInvite(roomId, 'guest', name, ttl));
+    for (const inv of [host, ...guests]) inv.seatId = 's_' + randomId(9);
     const title = b.title ? b.title : null;
     store.createRoom({ roomId, appId: cfg.appId, source: 'admin', title, createdAt: now, expiresAt }, [host, ...guests]);
     webhooks.enqueue(cfg.appId, 'call.created', { roomId, title, createdAt: iso(now), createdBy: 'admin' });
     const link = (inv) => ({ url: linkUrl(roomId, inv.token), role: inv.role, name: inv.name, expiresAt: iso(inv.expiresAt) });
     const links = { host: link(host), guest: link(guests[0]), guests: guests.map(link) };
-    return { status: 201, body: { roomId, title, createdAt: iso(now), expiresAt: iso(expiresAt), links } };
+    const row = store.getRoom(roomId);
+    const seats = store.seatsForRoom(roomId).map((s) => seatView(row, s, now));
+    return { status: 201, body: { roomId, title, createdAt: iso(now), expiresAt: iso(expiresAt), links, seats } };
   }
 
   // GET /api/v1/admin/rooms[?include=api]
@@ -215,18 +242,20 @@ function createApi(ctx) {
     const inc = url.searchParams.get('include');
     if (inc !== null && inc !== 'api') throw E.invalid('include', 'Query parameter "include" may only be "api".');
     const rows = store.listRooms(cfg.appId, inc === 'api');
+    const now = Date.now();
     const rooms = rows.map((row) => {
-      // host: the host invite; guests: every guest invite in creation order; guest: the first of them
+      const seats = store.seatsForRoom(row.room_id);
+      // compatibility: host = the host seat; guests = every guest seat in order; guest = the first of them
       const inv = { host: null, guest: null, guests: [] };
-      for (const i of store.invitesForRoom(row.room_id)) {
-        const state = { used: i.used_at !== null, expiresAt: iso(i.expires_at) };
-        if (i.role === 'host') inv.host = state;
-        else inv.guests.push({ name: i.name, ...state });
+      for (const s of seats) {
+        const state = { used: s.user_id !== null, expiresAt: iso(s.invite_expires_at) };
+        if (s.role === 'host') inv.host = state;
+        else inv.guests.push({ name: s.name, ...state });
       }
       if (inv.guests.length) inv.guest = { used: inv.guests[0].used, expiresAt: inv.guests[0].expiresAt };
       return {
-        roomId: row.room_id, title: row.title, status: roomStatus(row), createdAt: iso(row.created_at), expiresAt: iso(row.expires_at),
-        participants: signaling.liveParticipants(row.room_id), invites: inv,
+        roomId: row.room_id, title: row.title, status: roomStatus(row, now), createdAt: iso(row.created_at), expiresAt: iso(row.expires_at),
+        participants: signaling.liveParticipants(row.room_id), invites: inv, seats: seats.map((s) => seatView(row, s, now)),
       };
     });
     return { status: 200, body: { rooms } };
@@ -240,15 +269,32 @@ function createApi(ctx) {
     return { status: 200, body: { roomId: row.room_id, status: 'closed' } };
   }
 
-  // POST /api/v1/invites/redeem { invite } -> { roomId, token, signalingUrl, ttl, expiresAt, iceServers, user }
-  function redeemInvite({ body }) {
-    const b = validate(body, { invite: { type: 'string', min: 1, max: 4096, trim: false } });
-    let claims;
+  // POST /api/v1/admin/rooms/:roomId/seats/:seatId/link { inviteTtlSeconds? } -> { seat }
+  function adminNewSeatLink({ req, params, body }) {
+    auth.adminAuth(req);
+    const b = validate(body, { inviteTtlSeconds: { type: 'int', default: cfg.inviteTtl, min: 60, max: 86400 } });
+    const row = loadRoomForApp(params.roomId, cfg.appId);
+    if (row.expires_at <= Date.now()) throw new ApiError(410, 'room.expired', 'This room has expired.');
+    if (row.status === 'closed') throw new ApiError(410, 'room.closed', ROOM_CLOSED_MESSAGE);
+    const old = store.getSeat(params.seatId);
+    if (!old || old.room_id !== row.room_id) throw E.notFound('seat.not_found', 'This room has no such seat.');
+    const inv = newInvite(row.room_id, old.role, old.name, b.inviteTtlSeconds);
+    const r = store.reissueSeat(old.seat_id, { jti: inv.jti, token: inv.token, expiresAt: inv.expiresAt });
+    if (r.previous.user_id) {
+      signaling.removeUser(row.room_id, r.previous.user_id, { reason: 'replaced', message: 'The host gave your seat a new link.' });
+    }
+    return { status: 200, body: { seat: seatView(row, r.seat) } };
+  }
+
+  /** Verifies an invite JWT (an expired one too: its bound device may still come back). */
+  function readInvite(raw) {
+    let claims; let jwtExpired = false;
     try {
-      claims = auth.verify(b.invite, 'invite');
+      claims = auth.verify(raw, 'invite');
     } catch (e) {
-      if (e instanceof jwt.JwtError && e.code === 'expired') throw new ApiError(410, 'invite.expired', 'This invite link has expired.');
-      throw new ApiError(401, 'invite.invalid', 'This invite link is not valid.');
+      if (!(e instanceof jwt.JwtError && e.code === 'expired')) throw new ApiError(401, 'invite.invalid', 'This invite link is not valid.');
+      try { claims = auth.verify(raw, 'invite', { ignoreExp: true }); } catch { throw new ApiError(401, 'invite.invalid', 'This invite link is not valid.'); }
+      jwtExpired = true;
     }
     if (typeof claims.jti !== 'string' || typeof claims.room !== 'string' || !['host', 'guest'].includes(claims.role) || typeof claims.name !== 'string') {
       throw new ApiError(401, 'invite.invalid', 'This invite link is not valid.');
@@ -256,14 +302,64 @@ function createApi(ctx) {
     const row = store.getRoom(claims.room);
     if (!row || row.app_id !== cfg.appId) throw E.notFound('room.not_found', 'The room of this invite no longer exists.');
     if (row.expires_at <= Date.now()) throw new ApiError(410, 'room.expired', 'The room of this invite has expired.');
-    if (row.status === 'closed') throw new ApiError(410, 'room.closed', 'The room of this invite has been closed.');
-    const userId = 'u_' + randomId(9);
-    const r = store.redeemInvite(claims.jti, userId);
-    if (r === 'used') throw new ApiError(409, 'invite.used', 'This invite link has already been used.');
-    if (r === 'expired') throw new ApiError(410, 'invite.expired', 'This invite link has expired.');
-    if (r === 'unknown') throw new ApiError(401, 'invite.invalid', 'This invite link is not valid.');
-    const user = { userId, name: claims.name, role: claims.role };
-    return { status: 200, body: { ...roomSessionPayload(row, user), user } };
+    if (row.status === 'closed') throw new ApiError(410, 'room.closed', ROOM_CLOSED_MESSAGE);
+    return { claims, jwtExpired, row };
+  }
+
+  /** The refusals shared by inspect and redeem. */
+  function inviteRefusal(result, seat, roomId) {
+    switch (result) {
+      case 'unknown': return new ApiError(401, 'invite.invalid', 'This invite link is not valid.');
+      case 'expired': return new ApiError(410, 'invite.expired', 'This invite link has expired.');
+      case 'replaced': return new ApiError(410, 'invite.replaced', REPLACED_MESSAGE);
+      case 'used': return new ApiError(409, 'invite.used', 'This invite link has already been used.');
+      case 'in_use': return new ApiError(409, 'invite.in_use', 'You are in this call on another device.', { inCall: isLive(roomId, seat.user_id) });
+      default: return null;
+    }
+  }
+
+  const inviteBody = {
+    invite: { type: 'string', min: 1, max: 4096, trim: false },
+    device: { type: 'string', optional: true, trim: false, pattern: DEVICE_RE, patternHint: '16-128 of A-Z a-z 0-9 _ -' },
+  };
+
+  // POST /api/v1/invites/inspect { invite, device? } -> { roomId, title, seat, state, inCall, inRoom, expiresAt }
+  function inspectInvite({ body }) {
+    const b = validate(body, inviteBody);
+    const { claims, jwtExpired, row } = readInvite(b.invite);
+    const r = store.inspectSeat(claims.jti, hashDevice(b.device), { jwtExpired });
+    if (r.seat && r.seat.room_id !== row.room_id) throw inviteRefusal('unknown');
+    let state = r.result;
+    if (state === 'used') state = 'elsewhere'; // redeemed by a client without a device id
+    const err = ['unused', 'yours', 'elsewhere'].includes(state) ? null : inviteRefusal(r.result, r.seat, row.room_id);
+    if (err) throw err;
+    const s = r.seat;
+    return { status: 200, body: {
+      roomId: row.room_id, title: row.title, seat: { seatId: s.seat_id, role: s.role, name: s.name }, state,
+      inCall: isLive(row.room_id, s.user_id),
+      inRoom: signaling.liveParticipants(row.room_id).map(({ userId, name, role }) => ({ userId, name, role })),
+      expiresAt: iso(s.invite_expires_at),
+    } };
+  }
+
+  // POST /api/v1/invites/redeem { invite, device?, takeover? }
+  // -> { roomId, title, token, signalingUrl, signalingPath, ttl, expiresAt, iceServers, user, seat }
+  function redeemInvite({ body }) {
+    const b = validate(body, { ...inviteBody, takeover: { type: 'bool', optional: true } });
+    const { claims, jwtExpired, row } = readInvite(b.invite);
+    const deviceHash = hashDevice(b.device);
+    const pre = store.inspectSeat(claims.jti, deviceHash, { jwtExpired });
+    if (pre.seat && pre.seat.room_id !== row.room_id) throw inviteRefusal('unknown');
+    const r = store.claimSeat(claims.jti, deviceHash, { newUserId: 'u_' + randomId(9), takeover: b.takeover === true, jwtExpired });
+    const err = inviteRefusal(r.result, r.seat, row.room_id);
+    if (err) throw err;
+    const s = r.seat;
+    if (r.result === 'takeover') signaling.removeUser(row.room_id, s.user_id, { reason: 'moved', message: MOVED_MESSAGE });
+    const user = { userId: s.user_id, name: s.name, role: s.role };
+    return { status: 200, body: {
+      ...roomSessionPayload(row, user, s), title: row.title, user,
+      seat: { seatId: s.seat_id, role: s.role, name: s.name },
+    } };
   }
 
   // GET /api/v1/config -> public runtime config for the pages (no secrets)
@@ -283,6 +379,8 @@ function createApi(ctx) {
     ['POST', '/api/v1/admin/rooms', adminCreateRoom, { rate: 'admin' }],
     ['GET', '/api/v1/admin/rooms', adminListRooms, { rate: 'admin' }],
     ['DELETE', '/api/v1/admin/rooms/:roomId', adminCloseRoom, { rate: 'admin' }],
+    ['POST', '/api/v1/admin/rooms/:roomId/seats/:seatId/link', adminNewSeatLink, { rate: 'admin' }],
+    ['POST', '/api/v1/invites/inspect', inspectInvite, { rate: 'redeem' }],
     ['POST', '/api/v1/invites/redeem', redeemInvite, { rate: 'redeem' }],
     ['GET', '/api/v1/config', publicConfig, {}],
   ];

@@ -28,10 +28,12 @@ function createAuth(cfg) {
     return { token: jwt.sign(claims, secret), expiresIn: cfg.tokenTtl, exp };
   }
 
-  function signRoomToken({ roomId, appId, userId, name, role, roomExpiresAtMs }) {
+  /** seat + gen: tokens of an invite seat; signaling refuses them once the seat's generation moved on. */
+  function signRoomToken({ roomId, appId, userId, name, role, roomExpiresAtMs, seat, gen }) {
     const iat = nowSec();
     const exp = Math.min(iat + cfg.tokenTtl, Math.floor(roomExpiresAtMs / 1000));
     const claims = { iss: ISS, typ: 'room', roomId, appId, sub: userId, name, role, iat, exp };
+    if (seat !== undefined) { claims.seat = seat; claims.gen = gen; }
     return { token: jwt.sign(claims, secret), ttl: Math.max(0, exp - iat), exp };
   }
 
@@ -43,8 +45,8 @@ function createAuth(cfg) {
     return { token: jwt.sign(claims, secret), exp };
   }
 
-  function verify(token, typ) {
-    return jwt.verify(token, secret, { typ, iss: ISS });
+  function verify(token, typ, opts = {}) {
+    return jwt.verify(token, secret, { ...opts, typ, iss: ISS });
   }
 
   /** X-App-Id + X-App-Key, or Authorization: Bearer <app JWT>. Returns { appId, user|null }. */

@@ -1,9 +1,11 @@
 'use strict';
-// Socket.IO signaling at path /ws. One socket.io room per Earshot room, at most cfg.roomSize distinct
-// users (EARSHOT_ROOM_SIZE, default 2), who form a full mesh: signals carrying `to` go to that one
-// participant, signals without it to everyone else.
+// Socket.IO signaling at path /ws (default namespace), and also at the default path /socket.io/ with
+// namespace /ws (what io('ws://host/ws') reads), with the same handlers and one shared presence.
+// Per Earshot room at most cfg.roomSize distinct users (EARSHOT_ROOM_SIZE, default 2), who form a full
+// mesh: signals carrying `to` go to that one participant, signals without it to everyone else.
 // Handshake: auth = { token, roomId? }. Refusals go through next(err) with err.message = stable code
-// and err.data = { code, message } (room.full adds capacity).
+// and err.data = { code, message } (room.full adds capacity); a browser origin that is neither this
+// server nor configured in EARSHOT_CORS_ORIGINS is refused the same way with cors.forbidden.
 const jwt = require('../services/jwt');
 
 const MAX_SDP_BYTES = 64 * 1024;
@@ -20,7 +22,11 @@ const REFUSALS = {
   'room.not_found': 'This room does not exist.',
   'room.full': 'This room is full.', // the refusal itself says how many places: roomFullMessage()
   'room.closed': 'This room is closed.',
+  'session.moved': 'You joined this call on another device.',
+  'session.replaced': 'The host gave your seat a new link.',
+  'cors.forbidden': 'This origin is not allowed to connect.',
 };
+const CLOSED_MESSAGES = { closed: 'The host closed this room.', expired: 'This room has expired.' };
 
 function roomFullMessage(capacity) {
   return `This room is full (${capacity} of ${capacity} places taken).`;
@@ -77,10 +83,29 @@ function checkCandidate(payload) {
   return withTo(payload, { candidate: out });
 }
 
-function attachSignaling(io, { store, cfg, auth, webhooks, log }) {
+/** Is a browser Origin allowed: this server's own origin (public URL or Host header) or configured. */
+function originAllowed(req, cfg) {
+  const origin = req.headers.origin;
+  if (!origin) return true;
+  if (cfg.corsOrigins.includes(origin)) return true;
+  if (cfg.publicUrl && origin === new URL(cfg.publicUrl).origin) return true;
+  const host = req.headers.host;
+  return !!host && (origin === `http://${host}` || origin === `https://${host}`);
+}
+
+/** namespaces: one socket.io namespace or a list of them, all served by the same handlers. */
+function attachSignaling(namespaces, { store, cfg, auth, webhooks, log }) {
+  const nsps = Array.isArray(namespaces) ? namespaces : [namespaces];
   const capacity = cfg.roomSize;
-  /** roomId -> Map(userId -> { userId, name, role, joinedAt, socket, live }) */
+  /** roomId -> Map(userId -> { userId, name, role, joinedAt, socket, live, muted, seat, gen }) */
   const presence = new Map();
+
+  /** Sends to every live participant of a room except `exceptUserId` (across namespaces). */
+  function emitRoom(roomId, event, payload, exceptUserId) {
+    const m = presence.get(roomId);
+    if (!m) return;
+    for (const e of m.values()) if (e.live && e.userId !== exceptUserId) e.socket.emit(event, payload);
+  }
 
   function liveParticipants(roomId) {
     const m = presence.get(roomId);
@@ -93,8 +118,19 @@ function attachSignaling(io, { store, cfg, auth, webhooks, log }) {
     if (row.status === 'closed' || row.expires_at <= Date.now()) return 'room.closed';
     return null;
   }
+  function closedRefusal(row) {
+    return refusal('room.closed', { message: row.expires_at <= Date.now() ? CLOSED_MESSAGES.expired : CLOSED_MESSAGES.closed });
+  }
 
-  io.use((socket, next) => {
+  for (const nsp of nsps) {
+    nsp.use(handshake);
+    nsp.on('connection', onConnection);
+  }
+
+  function handshake(socket, next) {
+    // CORS headers do not protect a WebSocket, and an opaque transport failure helps nobody: the
+    // engine accepts any origin and this refusal names the reason.
+    if (!originAllowed(socket.request, cfg)) return next(refusal('cors.forbidden'));
     const a = socket.handshake.auth || {};
     const token = typeof a.token === 'string' ? a.token : '';
     if (!token) return next(refusal('token.missing'));
@@ -107,7 +143,15 @@ function attachSignaling(io, { store, cfg, auth, webhooks, log }) {
     const row = store.getRoom(claims.roomId);
     if (row && row.app_id !== claims.appId) return next(refusal('room.not_found'));
     const closed = roomOpenState(row);
+    if (closed === 'room.closed') return next(closedRefusal(row));
     if (closed) return next(refusal(closed));
+    // an invite seat's token is only good for the seat's current generation (takeover / new link bump it)
+    let seat = null;
+    if (claims.seat !== undefined) {
+      seat = typeof claims.seat === 'string' ? store.getSeat(claims.seat) : null;
+      if (!seat || seat.room_id !== claims.roomId || !Number.isInteger(claims.gen)) return next(refusal('token.invalid'));
+      if (seat.gen !== claims.gen) return next(refusal(seat.user_id === claims.sub ? 'session.moved' : 'session.replaced'));
+    }
 
     let m = presence.get(claims.roomId);
     if (!m) { m = new Map(); presence.set(claims.roomId, m); }
@@ -123,6 +167,9 @@ function attachSignaling(io, { store, cfg, auth, webhooks, log }) {
       joinedAt: prev ? prev.joinedAt : new Date().toISOString(),
       socket,
       live: false,
+      muted: prev ? prev.muted : false,
+      seat: seat ? seat.seat_id : undefined,
+      gen: seat ? seat.gen : undefined,
       replaces: prev ? prev.socket : null,
     };
     m.set(claims.sub, entry); // reserve synchronously: a concurrent third handshake sees it
@@ -138,9 +185,9 @@ function attachSignaling(io, { store, cfg, auth, webhooks, log }) {
       }
     });
     next();
-  });
+  }
 
-  io.on('connection', (socket) => {
+  function onConnection(socket) {
     const { roomId, userId, entry } = socket.data;
     const m = presence.get(roomId);
     if (!m || m.get(userId) !== entry) { socket.disconnect(true); return; }
@@ -153,10 +200,12 @@ function attachSignaling(io, { store, cfg, auth, webhooks, log }) {
       old.disconnect(true);
     }
     entry.live = true;
-    socket.join(roomId);
+    const title = store.getRoom(roomId)?.title ?? null;
     const self = { userId, name: entry.name, role: entry.role };
-    socket.emit('room-state', { self, participants: liveParticipants(roomId).filter((p) => p.userId !== userId), capacity });
-    socket.to(roomId).emit('user-joined', { userId, name: entry.name, role: entry.role, joinedAt: entry.joinedAt, ...(reconnect ? { reconnect: true } : {}) });
+    const others = [...m.values()].filter((e) => e.live && e.userId !== userId)
+      .map(({ userId: id, name, role, joinedAt, muted }) => ({ userId: id, name, role, joinedAt, muted }));
+    socket.emit('room-state', { self, participants: others, capacity, title });
+    emitRoom(roomId, 'user-joined', { userId, name: entry.name, role: entry.role, joinedAt: entry.joinedAt, muted: entry.muted, title, ...(reconnect ? { reconnect: true } : {}) }, userId);
     log.debug('participant connected', { roomId, userId, reconnect });
 
     if (!reconnect) {
@@ -201,6 +250,19 @@ function attachSignaling(io, { store, cfg, auth, webhooks, log }) {
     relay('webrtc-answer', (p) => checkSdp(p, ['answer', 'pranswer']));
     relay('ice-candidate', checkCandidate);
 
+    // Mute state: { muted } -> everyone else gets { from, muted }; room-state carries it for late joiners.
+    socket.on('media-state', (...args) => {
+      const ack = typeof args[args.length - 1] === 'function' ? args.pop() : null;
+      const reply = (r) => { if (ack) { try { ack(r); } catch { /* ignore */ } } };
+      if (!budget()) return reply({ ok: false, code: 'signal.rate_limited', message: 'Too many signaling messages; slow down.' });
+      if (socket.data.removed) return reply({ ok: false, code: 'signal.not_joined', message: 'You have left this room.' });
+      const p = args[0];
+      if (!isObj(p) || typeof p.muted !== 'boolean') return reply({ ok: false, code: 'signal.invalid', message: 'Payload must be an object { muted: true|false }.' });
+      entry.muted = p.muted;
+      emitRoom(roomId, 'media-state', { from: userId, muted: p.muted }, userId);
+      reply({ ok: true });
+    });
+
     socket.on('leave', (...args) => {
       const ack = typeof args[args.length - 1] === 'function' ? args.pop() : null;
       removeParticipant(socket, 'left');
@@ -214,7 +276,10 @@ function attachSignaling(io, { store, cfg, auth, webhooks, log }) {
       if (!ack) return;
       const row = store.getRoom(roomId);
       if (roomOpenState(row) || socket.data.removed) return ack({ ok: false, code: 'room.closed', message: REFUSALS['room.closed'] });
-      const t = auth.signRoomToken({ roomId, appId: cfg.appId, userId, name: entry.name, role: entry.role, roomExpiresAtMs: row.expires_at });
+      const t = auth.signRoomToken({
+        roomId, appId: cfg.appId, userId, name: entry.name, role: entry.role, roomExpiresAtMs: row.expires_at,
+        ...(entry.seat !== undefined ? { seat: entry.seat, gen: entry.gen } : {}),
+      });
       ack({ ok: true, token: t.token, ttl: t.ttl, expiresAt: new Date(t.exp * 1000).toISOString() });
     });
 
@@ -224,7 +289,7 @@ function attachSignaling(io, { store, cfg, auth, webhooks, log }) {
       if (socket.data.replaced) return;
       removeParticipant(socket, why === 'client namespace disconnect' ? 'left' : 'disconnected');
     });
-  });
+  }
 
   function removeParticipant(socket, reason) {
     if (socket.data.removed || socket.data.replaced) return;
@@ -233,8 +298,7 @@ function attachSignaling(io, { store, cfg, auth, webhooks, log }) {
     const m = presence.get(roomId);
     if (!m || m.get(userId) !== entry) return;
     m.delete(userId);
-    socket.leave(roomId);
-    io.to(roomId).emit('user-left', { userId, reason });
+    emitRoom(roomId, 'user-left', { userId, reason });
     webhooks.enqueue(cfg.appId, 'user.left', { roomId, userId, reason });
     if (m.size === 0) {
       presence.delete(roomId);
@@ -256,6 +320,25 @@ function attachSignaling(io, { store, cfg, auth, webhooks, log }) {
     };
   }
 
+  /**
+   * Takes a user out of a room because their seat moved (takeover: reason 'moved') or got a new link
+   * (reason 'replaced'): their socket gets session-replaced { reason, message } and is disconnected,
+   * the others get user-left { userId, reason }.
+   */
+  function removeUser(roomId, userId, { reason, message }) {
+    const e = presence.get(roomId)?.get(userId);
+    if (!e) return false;
+    const socket = e.socket;
+    if (e.live) {
+      removeParticipant(socket, reason);
+      socket.emit('session-replaced', { reason, message });
+      socket.disconnect(true);
+    } else {
+      presence.get(roomId).delete(userId); // a handshake in progress: its connection handler sees it is gone
+    }
+    return true;
+  }
+
   /** Closes a room (admin close or expiry): marks it closed, tells and disconnects its sockets. */
   function closeRoom(roomId, reason) {
     const row = store.getRoom(roomId);
@@ -266,14 +349,14 @@ function attachSignaling(io, { store, cfg, auth, webhooks, log }) {
       presence.delete(roomId);
       for (const e of m.values()) {
         e.socket.data.removed = true;
-        e.socket.emit('room-closed', { roomId, reason });
+        e.socket.emit('room-closed', { roomId, reason, message: CLOSED_MESSAGES[reason] || CLOSED_MESSAGES.closed });
         e.socket.disconnect(true);
       }
     }
     if (wasActive) webhooks.enqueue(row.app_id, 'call.ended', callEnded(row, reason));
   }
 
-  return { liveParticipants, closeRoom, presence };
+  return { liveParticipants, closeRoom, removeUser, presence };
 }
 
-module.exports = { attachSignaling, checkSdp, checkCandidate, roomFullMessage, REFUSALS, MAX_SDP_BYTES, MAX_CANDIDATE_BYTES, MAX_TO_CHARS };
+module.exports = { attachSignaling, originAllowed, checkSdp, checkCandidate, roomFullMessage, REFUSALS, MAX_SDP_BYTES, MAX_CANDIDATE_BYTES, MAX_TO_CHARS };

@@ -57,6 +57,7 @@ function sendError(res, err, log) {
   const body = { code: err.code, message: err.message };
   if (err.extra.field) body.field = err.extra.field;
   if (err.extra.capacity !== undefined) body.capacity = err.extra.capacity;
+  if (err.extra.inCall !== undefined) body.inCall = err.extra.inCall;
   sendJson(res, err.status, body, headers);
 }
 
