@@ -197,6 +197,70 @@ function suite() {
     await plain.context.close();
   });
 
+  // Counts the WebSockets a page constructs (StrictMode must leave exactly one call's socket open).
+  function socketProbe() {
+    const Native = window.WebSocket;
+    const made = [];
+    window.WebSocket = class extends Native { constructor(...args) { super(...args); made.push(this); } };
+    window.__sockets = () => made.map((w) => ({ url: w.url, state: w.readyState }));
+  }
+
+  test('app-token entry through <EarshotCall> (React 18, StrictMode): one call per mount, real audio both ways with a plain socket.io participant', async (t) => {
+    assert.ok(existsSync(FILES['/vendor/react.js']), 'React is not installed: (cd tests/packages && npm ci)');
+    const { roomId, joined } = await appRoom('bea', 'Bea (agent)');
+    const context = await earshotBrowser.newContext({ viewport: DESKTOP });
+    await context.addInitScript(toneProbe);
+    await context.addInitScript(socketProbe);
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${good}/react.html`);
+    await page.waitForFunction(() => typeof window.startReact === 'function');
+    await page.evaluate((p) => window.startReact(p), {
+      backendUrl: backend.base, roomId, token: joined.token, signalingUrl: joined.signalingUrl, iceServers: joined.iceServers,
+      ttl: joined.ttl, userId: 'bea', userName: 'Bea (agent)',
+    });
+    const join = page.locator('.earshot-join:not([disabled])');
+    await join.waitFor({ timeout: 20000 });
+    await join.click();
+    await page.waitForSelector('.earshot-call[data-state="waiting-for-peer"]', { timeout: 15000 });
+    const plain = await plainParticipant(roomId, 'dora');
+    const state = () => page.getAttribute('.earshot-call', 'data-state');
+    try {
+      await waitFor(async () => (await state()) === 'connected', { timeout: 30000, what: '<EarshotCall> connected' });
+      await waitFor(async () => (await heard(page)).includes(PLAIN_TONE), { timeout: 15000, what: `React side hears ${PLAIN_TONE} Hz` });
+      await waitFor(async () => (await heard(plain.page)).includes(EARSHOT_TONE), { timeout: 15000, what: `the plain side hears ${EARSHOT_TONE} Hz` });
+    } catch (e) {
+      throw new Error(`${e.message}\n  react: state=${await state()} heard=${JSON.stringify(await heard(page))} errors=${JSON.stringify(errors)}; plain: heard=${JSON.stringify(await heard(plain.page))}`);
+    }
+    assert.deepEqual(await heard(page), [PLAIN_TONE]);
+    assert.deepEqual(await heard(plain.page), [EARSHOT_TONE]);
+    // StrictMode mounted twice: one call lives, the first left nothing open behind it.
+    const sockets = (await page.evaluate(() => window.__sockets())).filter((w) => w.url.includes('/ws'));
+    t.diagnostic(`signaling sockets the page made (StrictMode's two mounts): ${JSON.stringify(sockets.map((w) => w.state))}`);
+    assert.equal(sockets.length, 2, `StrictMode started two calls (one per mount): ${JSON.stringify(sockets)}`);
+    assert.equal(sockets.filter((w) => w.state === 1).length, 1, `one open signaling socket: ${JSON.stringify(sockets)}`);
+    assert.ok(sockets.every((w) => w.state === 1 || w.state === 3), `the others are closed: ${JSON.stringify(sockets)}`);
+    const pcs = await page.evaluate(() => window.__peerConnections());
+    assert.equal(pcs.filter((p) => p.connection !== 'closed').length, 1, `one live peer connection: ${JSON.stringify(pcs)}`);
+    await page.waitForSelector('.earshot-people li[data-participant="dora"]');
+    let ev = await events(page);
+    assert.deepEqual(ev.map((e) => e.type), ['joined'], `onJoined once, no error: ${JSON.stringify(ev)}`);
+    assert.equal(ev[0].detail.self, 'bea', 'onJoined hands over the snapshot with the room\'s view of us');
+    assert.notEqual(ev[0].detail.state, 'joining', 'onJoined sees the state it was called for');
+    await page.screenshot({ path: artifact('embed-react-desktop.png'), fullPage: true });
+    await page.click('.earshot-leave');
+    await page.waitForSelector('.earshot-call[data-state="ended"]', { timeout: 5000 });
+    ev = await events(page);
+    assert.deepEqual(ev.map((e) => e.type), ['joined', 'left'], JSON.stringify(ev));
+    assert.deepEqual(errors, []);
+    // Unmounting the component destroys the call: no socket stays open.
+    await page.evaluate(() => window.stopReact());
+    await waitFor(async () => (await page.evaluate(() => window.__sockets())).every((w) => w.state === 3), { timeout: 3000, what: 'sockets closed after unmount' });
+    await context.close();
+    await plain.context.close();
+  });
+
   test('a page on an origin outside embedOrigins gets no events and its commands are ignored; an allowed one drives mute/leave over the port', async () => {
     const room = await backend.createRoom({ title: 'Embed origins', hostName: 'Wanda', guestName: 'Gus' });
     const bad = await embedder(wrong, { config: { embedOrigins: [good] } });
