@@ -1,8 +1,8 @@
 // Types for Earshot's public JS surface (client.js). Hand-written but for FailureCode, which
 // tools/catalog generates from the core's failure catalog into failures.d.ts (a test fails if stale).
 // Keep in step with client.js and the core's wire format (src/core/include/earshot/wire.hpp).
-import type { FailureCode } from './failures';
-export type { FailureCode } from './failures';
+import type { FailureCode } from './failures.js';
+export type { FailureCode } from './failures.js';
 
 export type CallState = 'idle' | 'prejoin' | 'joining' | 'waiting-for-peer' | 'connecting' | 'connected'
   | 'reconnecting' | 'ended' | 'failed';
@@ -95,7 +95,8 @@ export interface RuntimeConfig {
   /** selfhosted: people per room (2 = a pair, more = a mesh). */
   roomSize?: number;
   topology?: 'pair' | 'mesh' | 'star';
-  /** Exact https:// origins allowed to embed the room page; "*" is refused. */
+  /** Exact https:// origins allowed to embed the room page (room.html; @earshot/client/embed). "*", "null",
+   *  paths and non-arrays are refused: embedding then stays off. */
   embedOrigins?: string[];
 }
 
@@ -171,10 +172,4 @@ export class EarshotError extends Error {
 export function startCall(options?: StartOptions): Promise<Call>;
 export function describeFailure(code: string): FailureInfo | null;
 
-/** postMessage API of room.html when embedded in an iframe (origins from config.json embedOrigins). */
-export type EmbedCommand = { type: 'earshot:mute' } | { type: 'earshot:unmute' } | { type: 'earshot:leave' };
-export type EmbedEvent =
-  | { type: 'earshot:ready' }
-  | { type: 'earshot:state'; state: CallState; from: CallState }
-  | { type: 'earshot:failure'; code: FailureCode; message: string; retryable: boolean }
-  | { type: 'earshot:announce'; text: string };
+// Embedding the room page in an iframe: @earshot/client/embed (embed.d.ts), over one MessageChannel.

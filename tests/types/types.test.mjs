@@ -1,5 +1,6 @@
-// Owns the type tests of the public JS surface: tsc (tools/js) must accept usage.ts against earshot.d.ts
-// and reject each wrong/*.ts exactly at its line marked `// wrong: TSxxxx`, with that error code only.
+// Owns the type tests of the public JS surface: tsc (tools/js) must accept usage.ts, embed_usage.ts and
+// react_usage.ts against earshot.d.ts, embed.d.ts and react.d.ts (the package's three entries) and reject
+// each wrong/*.ts exactly at its line marked `// wrong: TSxxxx`, with that error code only.
 //   EARSHOT_TYPES_DTS=/path/to/other.d.ts   check against that file instead of src/wasm/earshot.d.ts
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,7 +26,12 @@ function runTsc(name, files) {
   assert.ok(existsSync(tsc), `${tsc} missing: run tools/setup.sh (npm ci in tools/js)`);
   const config = path.join(scratch, `${name}.tsconfig.json`);
   const json = { extends: path.join(here, 'tsconfig.json'), files };
-  if (dts) json.compilerOptions = { paths: { '@earshot/client': [dts] } };
+  if (dts) {
+    const base = JSON.parse(readFileSync(path.join(here, 'tsconfig.json'), 'utf8').replace(/^\s*\/\/.*$/gm, ''));
+    const rel = (p) => path.resolve(here, p);  // paths in an extending file resolve from that file
+    const paths = Object.fromEntries(Object.entries(base.compilerOptions.paths).map(([k, v]) => [k, v.map(rel)]));
+    json.compilerOptions = { paths: { ...paths, '@earshot/client': [dts] } };
+  }
   writeFileSync(config, JSON.stringify(json, null, 2));
   const r = spawnSync(tsc, ['-p', config, '--pretty', 'false'], { cwd: here, encoding: 'utf8' });
   if (r.error) throw r.error;
@@ -58,12 +64,15 @@ function marker(file) {
 
 const target = () => dts || path.join(root, 'src/wasm/earshot.d.ts');
 
-test('usage.ts type-checks against the d.ts', (t) => {
-  const r = runTsc('usage', [path.join(here, 'usage.ts')]);
-  t.diagnostic(`tsc ${path.relative(root, path.join(here, 'usage.ts'))} against ${target()}: exit ${r.status}`);
-  assert.equal(r.status, 0, `tsc rejected usage.ts against ${target()}:\n${r.output}`);
-  assert.equal(r.output, '', `tsc printed something for usage.ts:\n${r.output}`);
-});
+const USAGE = ['usage.ts', 'embed_usage.ts', 'react_usage.ts'];
+for (const name of USAGE) {
+  test(`${name} type-checks against the d.ts`, (t) => {
+    const r = runTsc(name.replace(/\.ts$/, ''), [path.join(here, name)]);
+    t.diagnostic(`tsc ${path.relative(root, path.join(here, name))} against ${name === 'usage.ts' ? target() : 'src/wasm/*.d.ts'}: exit ${r.status}`);
+    assert.equal(r.status, 0, `tsc rejected ${name}:\n${r.output}`);
+    assert.equal(r.output, '', `tsc printed something for ${name}:\n${r.output}`);
+  });
+}
 
 test('every wrong/*.ts is rejected at its marked line, for the marked reason', async (t) => {
   assert.ok(wrongFiles.length > 0, 'no wrong/*.ts files');
