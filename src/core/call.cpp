@@ -97,7 +97,7 @@ bool Call::Impl::polite_towards(const Participant& other) const {
 void Call::Impl::on(const in::PageOpened& e) {
   if (snap.state != CallState::Idle) return;
   if (profile_failure) return fail(*profile_failure);
-  if (auto f = gate->read_page(e.url, e.saved, clock.wall)) return fail(*f);
+  if (auto f = gate->read_page(e.url, e.saved, e.device, clock.wall)) return fail(*f);
   go(Trigger::InviteAccepted);
   start_prejoin();
 }
@@ -128,13 +128,25 @@ void Call::Impl::start_prejoin() {
     open_room_link();
   } else if (gate->admits_before_join()) {
     gate->start();
+  } else if (gate->entry().kind == EntryKind::Invite) {
+    gate->look();  // the pre-join shows the room and the seat; the invite is spent only by Join
   }
 }
 
 void Call::Impl::on(const in::HttpResponded& e) {
+  if (auto looked = gate->on_lookup(e, clock.wall)) {
+    if (!looked->ok()) return fail(looked->failure());
+    if (looked->value().in_call || looked->value().seat == "elsewhere") snap.takeover_offered = true;
+    return;
+  }
   auto outcome = gate->on(e, clock.wall);
   if (!outcome) return;
+  if (!outcome->ok() && outcome->failure().code == "invite.in_use" && go(Trigger::SeatTaken)) {
+    snap.takeover_offered = true;  // Join found the seat in use: ask before taking it over
+    return show_recoverable(outcome->failure());
+  }
   if (!outcome->ok()) return fail(outcome->failure());
+  snap.takeover_offered = false;
   const Admission& a = outcome->value();
   roster.set_self(a.self);
   arm_wall(kTokenExpiry, a.expires_at);
@@ -204,6 +216,10 @@ void Call::Impl::on(const in::MicGranted& e) {
   }
   devices.on(e);
   if (snap.failure && snap.failure->code.rfind("mic.", 0) == 0) clear_recoverable();
+  if (rejoining && snap.state == CallState::Prejoin) {  // Rejoin was pressed: the mic is back, go in
+    rejoining = false;
+    on(in::JoinClicked{rejoin_takeover});
+  }
 }
 
 void Call::Impl::on(const in::MicFailed& e) {
@@ -225,6 +241,10 @@ void Call::Impl::on(const in::InputDeviceChosen& e) {
 void Call::Impl::on(const in::MuteSet& e) {
   if (auto said = devices.set_muted(e.muted)) {
     if (vendor) vendor->set_muted(e.muted);
+    if (SignalingChannel* ch = signaling.channel(kRoom); ch && signaling.in_room(kRoom)) {
+      ch->send_media_state(e.muted);
+      signaling.pump();
+    }
     announce(*said);
   }
 }
@@ -240,9 +260,22 @@ void Call::Impl::on(const in::RetryClicked&) {
   }
 }
 
-void Call::Impl::on(const in::JoinClicked&) {
+void Call::Impl::on(const in::JoinClicked& e) {
+  if (snap.state == CallState::Ended && snap.ended_reason != "room-closed" && snap.ended_reason != "replaced") {
+    // Rejoin: back through the pre-join (the microphone comes back), then in as soon as it is ready.
+    const bool moved = snap.ended_reason == "moved";  // rejoining here takes the seat back
+    if (!go(Trigger::Rejoin)) return;
+    snap.ended_reason.clear();
+    snap.last_left.clear();
+    rejoin_takeover = e.takeover || moved;
+    snap.takeover_offered = false;
+    rejoining = true;
+    return start_prejoin();
+  }
   if (snap.state != CallState::Prejoin || !devices.granted()) return;
   if (gate->needs_name()) return show_recoverable(make_failure("name.invalid"));
+  if (snap.failure && snap.failure->code == "invite.in_use") clear_recoverable();
+  gate->set_takeover(e.takeover);
   go(Trigger::JoinRequested);
   if (!gate->admitted()) {
     if (!gate->busy()) gate->start();  // a name entry is admitted now; an invite as soon as it answers
@@ -255,7 +288,7 @@ void Call::Impl::on(const in::LeaveClicked&) {
   if (snap.state == CallState::Idle || is_terminal(snap.state)) return;
   go(Trigger::LeaveRequested);
   snap.ended_reason = "left";
-  teardown(false);
+  teardown(/*keep_admission=*/gate->entry().kind == EntryKind::Token);  // an app's token is not ours to spend
   if (gate->entry().invite) out.push(fx::SaveSession{""});
   announce("You left the call.");
 }
@@ -383,7 +416,10 @@ void Call::Impl::refresh_snapshot() {
   const auto* a = gate && gate->admitted() ? &*gate->admitted() : nullptr;
   snap.admitted = a != nullptr;
   snap.room_id = a ? a->room_id : (gate ? gate->entry().room : std::string());
-  snap.room_title = a && !a->room_title.empty() ? a->room_title : (snap.invite ? snap.invite->title : std::string());
+  snap.lookup = gate ? gate->lookup() : std::nullopt;
+  snap.room_title = a && !a->room_title.empty() ? a->room_title
+                    : snap.lookup && !snap.lookup->room_title.empty() ? snap.lookup->room_title
+                    : (snap.invite ? snap.invite->title : std::string());
   snap.self = roster.self();
   if (!snap.self && gate && !gate->entry().name.empty()) snap.self = Participant{"", gate->entry().name, self_role()};
   snap.participants = roster.members();

@@ -50,6 +50,8 @@ struct Call::Impl {
   SignalingLinks signaling;                // WebSockets
   std::unique_ptr<VendorSession> vendor;   // vendor media
   std::optional<PeerId> head_start;        // the link made at Join for whoever comes first
+  bool rejoining = false;                  // Rejoin pressed: join as soon as the microphone is back
+  bool rejoin_takeover = false;            // ... taking the seat back from another device
 
   // helpers
   void announce(std::string text);
@@ -107,6 +109,8 @@ struct Call::Impl {
   void on_signal(const std::string& purpose, const signal::JoinRequest&);
   void on_signal(const std::string& purpose, const signal::JoinDecision&);
   void on_signal(const std::string& purpose, const signal::GoAway&);
+  void on_signal(const std::string& purpose, const signal::Replaced&);
+  void on_signal(const std::string& purpose, const signal::MediaState&);
   bool wants_link_to(const Participant& other) const;
   bool i_am_hub() const;
   std::string hub_id() const;

@@ -100,8 +100,15 @@ void Call::Impl::on_signal(const std::string& purpose, const signal::Welcome& w)
     links.arm_connect_deadline(id, clock.mono);
   }
   relay_if_hub();
-  if (!roster.empty()) go(Trigger::OthersPresent);
-  else if (!links.any_connected()) go(Trigger::RoomEntered);
+  if (devices.state().muted) {  // the others learn we are muted (they learn nothing while we are not)
+    if (SignalingChannel* ch = signaling.channel(purpose)) ch->send_media_state(true);
+  }
+  if (!roster.empty()) {
+    snap.last_left.clear();
+    go(Trigger::OthersPresent);
+  } else if (!links.any_connected()) {
+    go(Trigger::RoomEntered);
+  }
 }
 
 void Call::Impl::on_signal(const std::string& purpose, const signal::PeerJoined& j) {
@@ -118,6 +125,7 @@ void Call::Impl::on_signal(const std::string& purpose, const signal::PeerJoined&
   }
   const bool rejoin = m != nullptr;
   roster.upsert(j.peer, clock.wall);
+  snap.last_left.clear();
   announce(roster.name_of(j.peer.id) + (rejoin ? " rejoined." : " joined."));
   if (!wants_link_to(j.peer)) return;
   if (snap.state == CallState::WaitingForPeer || snap.state == CallState::Reconnecting) go(Trigger::OthersPresent);
@@ -146,6 +154,7 @@ void Call::Impl::gone(const std::string& id, bool for_good) {
   if (roster.empty()) {
     disarm(kGiveUp);
     go(Trigger::AloneAgain);
+    if (for_good) snap.last_left = name;  // the page says who left and that you may wait or leave
   }
   announce(name + (for_good ? " left the call." : " disconnected."));
 }
@@ -180,6 +189,19 @@ void Call::Impl::on_signal(const std::string& purpose, const signal::Lost&) { on
 void Call::Impl::on_signal(const std::string& purpose, const signal::GoAway&) { on_signaling_lost(purpose); }
 void Call::Impl::on_signal(const std::string&, const signal::Warning& w) { warn(w.what); }  // never fatal
 void Call::Impl::on_signal(const std::string&, const signal::RoomClosed&) { room_closed("The host closed this room."); }
+
+void Call::Impl::on_signal(const std::string&, const signal::Replaced& r) {
+  const bool moved = r.reason != "replaced";
+  if (!go(Trigger::Replaced)) return;
+  snap.ended_reason = moved ? "moved" : "replaced";
+  teardown(false);
+  if (gate->entry().invite) out.push(fx::SaveSession{""});
+  announce(make_failure(moved ? "session.moved" : "session.replaced").message);
+}
+
+void Call::Impl::on_signal(const std::string&, const signal::MediaState& m) {
+  if (Member* who = roster.find(m.from)) who->muted = m.muted;
+}
 
 void Call::Impl::on_signal(const std::string&, const signal::ChatMessage& m) {
   snap.chat.push_back(ChatLine{m.from, roster.name_of(m.from), m.text, m.at});

@@ -38,9 +38,11 @@ std::string str(const json& j, const char* k) {
 }
 }  // namespace
 
-std::optional<Failure> Gate::read_page(const std::string& url, const std::string& saved, Instant wall) {
+std::optional<Failure> Gate::read_page(const std::string& url, const std::string& saved, const std::string& device,
+                                       Instant wall) {
   entry_ = Entry{};
   entry_.kind = profile_->page_entry();
+  entry_.device = device;
   if (entry_.kind == EntryKind::Invite) {
     auto invite = parse_invite_link(url, wall);
     if (!invite) return invite.failure();
@@ -102,16 +104,36 @@ void Gate::start() {
   next_request();
 }
 
+bool Gate::look() {
+  auto spec = profile_->lookup(entry_);
+  if (!spec) return false;
+  lookup_request_ = send(std::move(*spec));
+  return true;
+}
+
+std::uint64_t Gate::send(HttpRequestSpec spec) {
+  std::string_view host = spec.url;
+  if (auto p = host.find("://"); p != std::string_view::npos) host.remove_prefix(p + 3);
+  host_ = std::string(host.substr(0, host.find('/')));
+  const std::uint64_t id = next_id_++;
+  out_.push(fx::HttpRequest{id, std::move(spec), 10000});
+  return id;
+}
+
 void Gate::next_request() {
   request_.reset();
   if (!flow_) return;
   auto spec = flow_->poll_request();
   if (!spec) return;
-  std::string_view host = spec->url;
-  if (auto p = host.find("://"); p != std::string_view::npos) host.remove_prefix(p + 3);
-  host_ = std::string(host.substr(0, host.find('/')));
-  request_ = next_id_++;
-  out_.push(fx::HttpRequest{*request_, std::move(*spec), 10000});
+  request_ = send(std::move(*spec));
+}
+
+std::optional<Result<Lookup>> Gate::on_lookup(const in::HttpResponded& e, Instant wall) {
+  if (!lookup_request_ || e.request != *lookup_request_) return std::nullopt;
+  lookup_request_.reset();
+  auto r = profile_->parse_lookup(entry_, e.status, e.body, wall);
+  if (r.ok()) lookup_ = r.value();
+  return r;
 }
 
 std::optional<Result<Admission>> Gate::on(const in::HttpResponded& e, Instant wall) {
@@ -128,7 +150,8 @@ std::optional<Result<Admission>> Gate::on(const in::HttpResponded& e, Instant wa
 }
 
 std::optional<Failure> Gate::on(const in::HttpFailed& e) {
-  if (!flow_ || !request_ || e.request != *request_) return std::nullopt;
+  const bool ours = (flow_ && request_ && e.request == *request_) || (lookup_request_ && e.request == *lookup_request_);
+  if (!ours) return std::nullopt;
   cancel();
   return make_failure("backend.unreachable", {{"host", host_.empty() ? std::string() : " at " + host_}});
 }

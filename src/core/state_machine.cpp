@@ -37,6 +37,14 @@ constexpr std::array kTable = {
     Transition{S::Connecting, T::RoomClosed, S::Ended},
     Transition{S::Connected, T::RoomClosed, S::Ended},
     Transition{S::Reconnecting, T::RoomClosed, S::Ended},
+
+    Transition{S::Joining, T::Replaced, S::Ended},
+    Transition{S::WaitingForPeer, T::Replaced, S::Ended},
+    Transition{S::Connecting, T::Replaced, S::Ended},
+    Transition{S::Connected, T::Replaced, S::Ended},
+    Transition{S::Reconnecting, T::Replaced, S::Ended},
+    Transition{S::Joining, T::SeatTaken, S::Prejoin},
+    Transition{S::Ended, T::Rejoin, S::Prejoin},
     // Leaving
     Transition{S::Prejoin, T::LeaveRequested, S::Ended},
     Transition{S::Joining, T::LeaveRequested, S::Ended},
@@ -92,6 +100,9 @@ std::string_view to_string(Trigger t) {
     case T::SignalingLost: return "signaling-lost";
     case T::AloneAgain: return "alone-again";
     case T::RoomClosed: return "room-closed";
+    case T::Replaced: return "replaced";
+    case T::SeatTaken: return "seat-taken";
+    case T::Rejoin: return "rejoin";
     case T::LeaveRequested: return "leave-requested";
     case T::Fatal: return "fatal";
     case T::Retry: return "retry";

@@ -124,7 +124,7 @@ Result<Input> parse_input(std::string_view text) {
     if (r.bad.empty()) r.bad = k;
     return nullptr;
   };
-  if (type == "page-opened") in = in::PageOpened{r.str("url"), r.str("saved", false)};
+  if (type == "page-opened") in = in::PageOpened{r.str("url"), r.str("saved", false), r.str("device", false)};
   else if (type == "name-entered") in = in::NameEntered{r.str("name")};
   else if (type == "token-given") {
     in::TokenGiven t{r.str("room"), r.str("token"), r.str("userId", false), r.str("userName", false), r.str("signalingUrl")};
@@ -137,7 +137,7 @@ Result<Input> parse_input(std::string_view text) {
     in = t;
   }
   else if (type == "input-device-chosen") in = in::InputDeviceChosen{r.str("deviceId")};
-  else if (type == "join-clicked") in = in::JoinClicked{};
+  else if (type == "join-clicked") in = in::JoinClicked{j.contains("takeover") && r.boolean("takeover")};
   else if (type == "leave-clicked") in = in::LeaveClicked{};
   else if (type == "page-closing") in = in::PageClosing{};
   else if (type == "retry-clicked") in = in::RetryClicked{};
@@ -228,7 +228,7 @@ Result<Input> page_input_from_json(std::string_view text) { return parse_input<t
 
 json to_json(const Input& input) {
   struct V {
-    json operator()(const in::PageOpened& e) { return {{"type", "page-opened"}, {"url", e.url}, {"saved", e.saved}}; }
+    json operator()(const in::PageOpened& e) { return {{"type", "page-opened"}, {"url", e.url}, {"saved", e.saved}, {"device", e.device}}; }
     json operator()(const in::NameEntered& e) { return {{"type", "name-entered"}, {"name", e.name}}; }
     json operator()(const in::TokenGiven& e) {
       return {{"type", "token-given"}, {"room", e.room}, {"token", e.token}, {"userId", e.user_id}, {"userName", e.user_name},
@@ -238,7 +238,7 @@ json to_json(const Input& input) {
     json operator()(const in::MicFailed& e) { return {{"type", "mic-failed"}, {"error", std::string(mic_error_name(e.error))}, {"detail", e.detail}}; }
     json operator()(const in::DevicesChanged& e) { return {{"type", "devices-changed"}, {"inputs", devices_json(e.inputs)}, {"outputs", devices_json(e.outputs)}}; }
     json operator()(const in::InputDeviceChosen& e) { return {{"type", "input-device-chosen"}, {"deviceId", e.device_id}}; }
-    json operator()(const in::JoinClicked&) { return {{"type", "join-clicked"}}; }
+    json operator()(const in::JoinClicked& e) { return {{"type", "join-clicked"}, {"takeover", e.takeover}}; }
     json operator()(const in::LeaveClicked&) { return {{"type", "leave-clicked"}}; }
     json operator()(const in::PageClosing&) { return {{"type", "page-closing"}}; }
     json operator()(const in::MuteSet& e) { return {{"type", "mute-set"}, {"muted", e.muted}}; }
@@ -361,6 +361,12 @@ json to_json(const Snapshot& s) {
   for (const auto& c : s.chat) chat.push_back({{"from", c.from}, {"name", c.name}, {"text", c.text}, {"at", c.at}});
   json requests = json::array();
   for (const auto& p : s.join_requests) requests.push_back(participant_json(p));
+  json lookup = nullptr;
+  if (s.lookup) {
+    json in_room = json::array();
+    for (const auto& p : s.lookup->in_room) in_room.push_back(participant_json(p));
+    lookup = {{"seat", s.lookup->seat}, {"inCall", s.lookup->in_call}, {"inRoom", in_room}};
+  }
   const DeviceState& d = s.devices;
   return {{"state", std::string(earshot::to_string(s.state))},
           {"entry", std::string(earshot::to_string(s.entry))},
@@ -389,6 +395,9 @@ json to_json(const Snapshot& s) {
           {"failureRetryable", s.failure_retryable},
           {"notice", s.notice},
           {"endedReason", s.ended_reason},
+          {"lookup", lookup},
+          {"takeoverOffered", s.takeover_offered},
+          {"lastLeft", s.last_left},
           {"warnings", s.warnings},
           {"chat", chat},
           {"joinRequests", requests}};

@@ -30,7 +30,7 @@ Driver* find(int id) {
 }
 
 // start(configJson, hooks) -> {"id":N} or {"failure":{code,message}}.
-// config: the page's runtime configuration (wire::config_from_json) plus {"url","saved","seed","entry"}:
+// config: the page's runtime configuration (wire::config_from_json) plus {"url","saved","device","seed","entry"}:
 // `entry` = {"room","token","userId","userName","signalingUrl","iceServers","ttl"} for an app-issued room token.
 std::string start(const std::string& config_json, val hooks) {
   auto cfg = wire::config_from_json(config_json);
@@ -47,7 +47,7 @@ std::string start(const std::string& config_json, val hooks) {
     if (!in) return json{{"failure", wire::to_json(in.failure())}}.dump();
     options.first = *in;
   } else {
-    options.first = in::PageOpened{str(c, "url"), str(c, "saved")};
+    options.first = in::PageOpened{str(c, "url"), str(c, "saved"), str(c, "device")};
   }
   const int id = g_next++;
   g_calls[id] = std::make_unique<Driver>(std::move(options), std::move(hooks));

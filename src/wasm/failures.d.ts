@@ -13,13 +13,21 @@ export type FailureCode =
   | 'invite.used'
   /** you: The call server did not accept this invite link (it was changed or damaged). Ask the host for a new link. */
   | 'invite.invalid'
+  /** you: This link was replaced by a newer one. Ask the host for the new link. */
+  | 'invite.replaced'
+  /** you, retryable: You are in this call on another device. */
+  | 'invite.in_use'
+  /** you: You joined this call on another device. */
+  | 'session.moved'
+  /** you: The host gave your seat a new link. */
+  | 'session.replaced'
   /** you, retryable: Enter a name of 1 to 40 characters. */
   | 'name.invalid'
   /** server: This room does not exist any more (it may have ended or expired). Ask the host for a new link. */
   | 'room.not_found'
   /** server: This room has closed. Ask the host to create a new one. */
   | 'room.expired'
-  /** server: This room has closed. Ask the host to create a new one. */
+  /** server: The host closed this room. */
   | 'room.closed'
   /** other-side: {sentence} */
   | 'room.full'

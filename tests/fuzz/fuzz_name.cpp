@@ -29,7 +29,7 @@ void check_name(const std::string& name) {
 void gate_alone(const std::string& raw) {
   Outbox out;
   Gate gate(out, std::make_shared<IvsProfile>("http://127.0.0.1:8080"));
-  check(!gate.read_page("https://x.test/room.html?room=r1", "", kNow));
+  check(!gate.read_page("https://x.test/room.html?room=r1", "", "", kNow));
   check(gate.needs_name());
   if (auto f = gate.set_name(raw)) {
     check(f->code == "name.invalid" && !f->message.empty());

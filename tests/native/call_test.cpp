@@ -34,20 +34,23 @@ CallConfig config() {
 const char* kAdmission = R"({"roomId":"r1","token":"rt","signalingUrl":"ws://127.0.0.1:8080/ws","ttl":3600,
   "expiresAt":"x","iceServers":[{"urls":"turn:127.0.0.1:3478","username":"1:u","credential":"c"}],
   "user":{"userId":"u2","name":"Gus","role":"guest"}})";
+const char* kLookup = R"({"roomId":"r1","title":"Standup","state":"unused","inCall":false,
+  "inRoom":[{"userId":"u1","name":"Hana","role":"host"}],"seat":{"seatId":"s2","role":"guest","name":"Gus"}})";
 constexpr const char* kOpenPacket = R"(0{"sid":"s","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000})";
 
-// Steps every in-room test starts with: link opened, mic granted, invite redeemed, Engine.IO open.
+// Steps every in-room test starts with: link opened, mic granted, the invite looked at (not spent).
 void ready_in_prejoin(Call& call) {
-  call.handle(in::PageOpened{link()}, kNow);
+  call.handle(in::PageOpened{link(), "", "dev-1"}, kNow);
   call.handle(in::MicGranted{"default", "Mic"}, kNow);
-  call.handle(in::HttpResponded{1, 200, kAdmission}, kNow);
-  call.handle(in::LinkOpened{1}, kNow);
-  call.handle(in::LinkMessage{1, kOpenPacket}, kNow);
+  call.handle(in::HttpResponded{1, 200, kLookup}, kNow);
 }
-// ... then Join, admitted by the server, with the host already in the room.
+// ... then Join: the invite redeemed, the link opened, admitted by the server, the host already there.
 void in_room_with_host(Call& call) {
   ready_in_prejoin(call);
   call.handle(in::JoinClicked{}, kNow);
+  call.handle(in::HttpResponded{2, 200, kAdmission}, kNow);
+  call.handle(in::LinkOpened{1}, kNow);
+  call.handle(in::LinkMessage{1, kOpenPacket}, kNow);
   call.handle(in::LinkMessage{1, R"(40{"sid":"x"})"}, kNow);
   call.handle(in::LinkMessage{1, R"(42["room-state",{"self":{"userId":"u2","name":"Gus","role":"guest"},"participants":[{"userId":"u1","name":"Hana","role":"host"}]}])"}, kNow);
 }
@@ -63,9 +66,9 @@ TEST(CallMachine, GuestWithExpiredInviteSeesExpiryTimeBeforeAnyRequest) {
   EXPECT_FALSE(call.poll_timeout().has_value());
 }
 
-TEST(CallMachine, ValidInviteAsksForTheMicAndRedeemsAtOnce) {
+TEST(CallMachine, ValidInviteAsksForTheMicAndLooksAtTheInviteWithoutSpendingIt) {
   Call call(config(), kNow, 1);
-  call.handle(in::PageOpened{link()}, kNow);
+  call.handle(in::PageOpened{link(), "", "dev-1"}, kNow);
   auto effects = drain(call);
   ASSERT_EQ(effects.size(), 3u);
   EXPECT_EQ(effects[0], Effect(fx::StateChanged{CallState::Idle, CallState::Prejoin}));
@@ -73,37 +76,65 @@ TEST(CallMachine, ValidInviteAsksForTheMicAndRedeemsAtOnce) {
   auto* req = std::get_if<fx::HttpRequest>(&effects[2]);
   ASSERT_NE(req, nullptr);
   EXPECT_EQ(req->spec.method, "POST");
-  EXPECT_EQ(req->spec.url, "http://127.0.0.1:8080/api/v1/invites/redeem");
-  EXPECT_EQ(json::parse(req->spec.body)["invite"], link().substr(link().find("&t=") + 3));
+  EXPECT_EQ(req->spec.url, "http://127.0.0.1:8080/api/v1/invites/inspect");
+  EXPECT_EQ(json::parse(req->spec.body), (json{{"invite", link().substr(link().find("&t=") + 3)}, {"device", "dev-1"}}));
   const auto& s = call.snapshot();
   EXPECT_EQ(s.invite->name, "Gus");
   EXPECT_EQ(s.invite->expires_at, kNow + 3600000);
   EXPECT_FALSE(s.join_ready);
+  call.handle(in::HttpResponded{1, 200, kLookup}, kNow + 5);
+  ASSERT_TRUE(call.snapshot().lookup);
+  EXPECT_EQ(call.snapshot().lookup->in_room.at(0).name, "Hana") << "the pre-join shows who is in the room";
+  EXPECT_EQ(call.snapshot().room_title, "Standup");
+  EXPECT_FALSE(call.snapshot().takeover_offered);
+  EXPECT_TRUE(drain(call).empty()) << "a look opens nothing";
 }
 
-TEST(CallMachine, AdmissionOpensTheSignalingLinkButEntersTheRoomOnlyOnJoin) {
+TEST(CallMachine, JoinRedeemsTheInviteThenOpensTheLinkAndEntersTheRoom) {
   Call call(config(), kNow, 1);
-  call.handle(in::PageOpened{link()}, kNow);
+  ready_in_prejoin(call);
   drain(call);
-  call.handle(in::MicGranted{"default", "Mic"}, kNow + 5);
-  call.handle(in::HttpResponded{1, 200, kAdmission}, kNow + 10);
+  EXPECT_TRUE(call.snapshot().join_ready);
+  call.handle(in::JoinClicked{}, kNow + 1000);
   auto effects = drain(call);
   ASSERT_EQ(effects.size(), 2u);
+  EXPECT_EQ(effects[0], Effect(fx::StateChanged{CallState::Prejoin, CallState::Joining}));
+  auto* req = std::get_if<fx::HttpRequest>(&effects[1]);
+  ASSERT_NE(req, nullptr);
+  EXPECT_EQ(req->spec.url, "http://127.0.0.1:8080/api/v1/invites/redeem");
+  EXPECT_EQ(json::parse(req->spec.body)["device"], "dev-1");
+  EXPECT_FALSE(json::parse(req->spec.body).contains("takeover"));
+  call.handle(in::HttpResponded{2, 200, kAdmission}, kNow + 1010);
+  effects = drain(call);
+  ASSERT_EQ(effects.size(), 3u);
   ASSERT_TRUE(std::holds_alternative<fx::SaveSession>(effects[0]));  // so a reload keeps this tab's place
   EXPECT_EQ(nlohmann::json::parse(std::get<fx::SaveSession>(effects[0]).value)["token"], "rt");
   EXPECT_EQ(effects[1], Effect(fx::OpenLink{1, "ws://127.0.0.1:8080/ws/?EIO=4&transport=websocket", {}}));
-  EXPECT_TRUE(call.snapshot().join_ready);
-  call.handle(in::LinkOpened{1}, kNow + 20);
-  call.handle(in::LinkMessage{1, R"(0{"sid":"s","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000})"}, kNow + 21);
-  EXPECT_TRUE(drain(call).empty()) << "nothing is sent before Join";
-  EXPECT_EQ(call.poll_timeout(), kNow + 21 + 45000) << "heartbeat deadline";
-  call.handle(in::JoinClicked{}, kNow + 1000);
-  effects = drain(call);
-  ASSERT_EQ(effects.size(), 3u);
-  EXPECT_EQ(effects[0], Effect(fx::StateChanged{CallState::Prejoin, CallState::Joining}));
   // a head start: the link made at Join is for whoever is met first (no participant yet)
-  EXPECT_EQ(effects[1], Effect(fx::CreatePeer{1, "", json{{"iceServers", json::parse(kAdmission)["iceServers"]}, {"iceTransportPolicy", "all"}}}));
-  EXPECT_EQ(effects[2], Effect(fx::SendOnLink{1, R"(40{"roomId":"r1","token":"rt"})"}));
+  EXPECT_EQ(effects[2], Effect(fx::CreatePeer{1, "", json{{"iceServers", json::parse(kAdmission)["iceServers"]}, {"iceTransportPolicy", "all"}}}));
+  call.handle(in::LinkOpened{1}, kNow + 1020);
+  call.handle(in::LinkMessage{1, kOpenPacket}, kNow + 1021);
+  effects = drain(call);
+  ASSERT_EQ(effects.size(), 1u);
+  EXPECT_EQ(effects[0], Effect(fx::SendOnLink{1, R"(40{"roomId":"r1","token":"rt"})"}));
+}
+
+TEST(CallMachine, ASeatInUseElsewhereIsOfferedAndTakenOverOnlyWhenAsked) {
+  Call call(config(), kNow, 1);
+  call.handle(in::PageOpened{link(), "", "dev-2"}, kNow);
+  call.handle(in::MicGranted{"default", "Mic"}, kNow);
+  call.handle(in::HttpResponded{1, 200, R"({"roomId":"r1","state":"elsewhere","inCall":true,"inRoom":[]})"}, kNow);
+  EXPECT_TRUE(call.snapshot().takeover_offered);
+  drain(call);
+  call.handle(in::JoinClicked{true}, kNow);
+  auto effects = drain(call);
+  ASSERT_EQ(effects.size(), 2u);
+  EXPECT_EQ(json::parse(std::get<fx::HttpRequest>(effects[1]).spec.body)["takeover"], true);
+  // a 409 after all (the seat was taken meanwhile): back to the pre-join, asking
+  call.handle(in::HttpResponded{2, 409, R"({"code":"invite.in_use","message":"x","inCall":true})"}, kNow);
+  EXPECT_EQ(call.snapshot().state, CallState::Prejoin);
+  EXPECT_EQ(call.snapshot().failure->message, "You are in this call on another device.");
+  EXPECT_TRUE(call.snapshot().takeover_offered);
 }
 
 TEST(CallMachine, CandidatesBeforeTheRemoteDescriptionAreQueuedThenAddedInOrder) {
@@ -139,13 +170,13 @@ TEST(CallMachine, CandidatesBeforeTheRemoteDescriptionAreQueuedThenAddedInOrder)
 
 TEST(CallMachine, GarbageSignalingFramesAreDiscardedWithoutHarm) {
   Call call(config(), kNow, 1);
-  ready_in_prejoin(call);
+  in_room_with_host(call);
   drain(call);
   for (const char* junk : {"", "9", "4", "42", "42[", "42[1,2]", "42[\"webrtc-offer\",7]", "43x[]", "\xff\xfe",
                            "42[\"ice-candidate\",{\"candidate\":5}]", "0{}"})
     call.handle(in::LinkMessage{1, junk}, kNow);
   call.handle(in::LinkMessage{1, std::string(2 << 20, 'x')}, kNow);  // 2 MB frame
-  EXPECT_EQ(call.snapshot().state, CallState::Prejoin);
+  EXPECT_EQ(call.snapshot().state, CallState::Connecting);
   for (auto& e : drain(call)) EXPECT_FALSE(std::holds_alternative<fx::ShowFailure>(e)) << wire::to_json(e).dump();
 }
 
@@ -191,8 +222,8 @@ TEST(CallMachine, APeerConnectionThatCannotBeCreatedFailsWithAPlainSentence) {
   Call call(config(), kNow, 1);
   call.handle(in::PageOpened{link()}, kNow);
   call.handle(in::MicGranted{"default", "Mic"}, kNow);
-  call.handle(in::HttpResponded{1, 200, kAdmission}, kNow);
   call.handle(in::JoinClicked{}, kNow);
+  call.handle(in::HttpResponded{2, 200, kAdmission}, kNow);
   call.handle(in::NegotiationFailed{1, 0, "create-peer", "NotSupportedError"}, kNow);
   ASSERT_EQ(call.snapshot().state, CallState::Failed);
   EXPECT_EQ(*call.snapshot().failure, (Failure{"webrtc.unavailable",

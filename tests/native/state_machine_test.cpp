@@ -15,7 +15,7 @@ constexpr CallState kStates[] = {CallState::Idle, CallState::Prejoin, CallState:
 constexpr Trigger kTriggers[] = {Trigger::InviteAccepted, Trigger::InviteRefused, Trigger::JoinRequested,
                                  Trigger::RoomEntered, Trigger::OthersPresent, Trigger::MediaUp, Trigger::MediaDown,
                                  Trigger::SignalingLost, Trigger::AloneAgain, Trigger::RoomClosed, Trigger::LeaveRequested, Trigger::Fatal,
-                                 Trigger::Retry};
+                                 Trigger::Retry, Trigger::Replaced, Trigger::SeatTaken, Trigger::Rejoin};
 }  // namespace
 
 TEST(CallMachine, EveryRowOfTheTableIsWhatNextReturns) {
@@ -38,7 +38,7 @@ TEST(CallMachine, PairsNotInTheTableAreRefused) {
         EXPECT_FALSE(next(s, t).has_value()) << to_string(s) << " " << to_string(t);
         ++refused;
       }
-  EXPECT_EQ(refused + static_cast<int>(transitions().size()), 9 * 13);
+  EXPECT_EQ(refused + static_cast<int>(transitions().size()), 9 * 16);
 }
 
 TEST(CallMachine, EveryStateIsReachableFromIdle) {
@@ -51,11 +51,12 @@ TEST(CallMachine, EveryStateIsReachableFromIdle) {
   for (auto s : kStates) EXPECT_TRUE(seen.count(s)) << to_string(s);
 }
 
-TEST(CallMachine, OnlyRetryLeavesATerminalState) {
+TEST(CallMachine, OnlyRetryAndRejoinLeaveATerminalState) {
   for (const auto& t : transitions())
     if (is_terminal(t.from)) {
-      EXPECT_EQ(t.from, CallState::Failed);
-      EXPECT_EQ(t.on, Trigger::Retry);
+      EXPECT_TRUE((t.from == CallState::Failed && t.on == Trigger::Retry) || (t.from == CallState::Ended && t.on == Trigger::Rejoin))
+          << to_string(t.from) << " " << to_string(t.on);
+      EXPECT_EQ(t.to, CallState::Prejoin) << "back through the pre-join";
     }
   EXPECT_TRUE(is_terminal(CallState::Ended));
   EXPECT_FALSE(is_terminal(CallState::Reconnecting));

@@ -98,5 +98,9 @@ void name_entry_without_invite(Ctx& x);
 void misaddressed_signals_are_discarded(Ctx& x);
 void room_of_three_one_leaves(Ctx& x);
 void host_closes_the_room(Ctx& x);
+void a_look_spends_nothing(Ctx& x);
+void seat_moves_between_tabs(Ctx& x);
+void leave_then_rejoin(Ctx& x);
+void mute_shows_on_the_other_side(Ctx& x);
 
 }  // namespace earshot::sim

@@ -219,6 +219,11 @@ void host_closes_the_room(Ctx& x) {
   x.w.run_for(5000);
   x.check(guest.link_open_times.size() == opens, "a closed room is not reconnected to");
   x.check(guest.saved.empty(), "the closed room's session is forgotten");
+  // the room's links now say so before anyone presses anything
+  Client& late = x.w.open("Gus", guest.url, {}, "another-browser");
+  x.clients.push_back(&late);
+  x.wait(late, S::Failed, 2000);
+  x.expect_failure(late, "room.closed", "The host closed this room.");
 }
 
 }  // namespace earshot::sim

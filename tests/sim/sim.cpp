@@ -71,17 +71,18 @@ std::string World::invite_url(const std::string& room, const std::string& role, 
   return "https://earshot.test/room.html?room=" + room + "&t=" + backend_.make_invite(room, role, name, now_, ttl);
 }
 
-Client& World::open(const std::string& name, const std::string& url, CallConfig cfg) {
+Client& World::open(const std::string& name, const std::string& url, CallConfig cfg, std::string device) {
   cfg.profile.api_base = "https://earshot.test";
   auto c = std::make_unique<Client>();
   c->name = name;
   c->url = url;
+  c->device = device.empty() ? name + "-browser" : std::move(device);
   c->config = cfg;
   c->call = std::make_unique<Call>(cfg, now_, seed_ * 1000 + clients_.size());
   c->loop = std::make_unique<DriverLoop<Call, Input>>(*c->call);
   Client& ref = *c;
   clients_.push_back(std::move(c));
-  input(ref, in::PageOpened{url});
+  input(ref, in::PageOpened{url, "", ref.device});
   levels_tick(ref);
   return ref;
 }
@@ -104,11 +105,12 @@ Client& World::reload(Client& old) {
   c->url = old.url;
   c->config = old.config;
   c->saved = old.saved;
+  c->device = old.device;
   c->call = std::make_unique<Call>(c->config, now_, seed_ * 1000 + clients_.size());
   c->loop = std::make_unique<DriverLoop<Call, Input>>(*c->call);
   Client& ref = *c;
   clients_.push_back(std::move(c));
-  input(ref, in::PageOpened{ref.url, ref.saved});
+  input(ref, in::PageOpened{ref.url, ref.saved, ref.device});
   levels_tick(ref);
   return ref;
 }

@@ -30,8 +30,9 @@ struct NetworkModel {
 
 // ---- [SECTION] Fake backend ---------------------------------------------------------------------
 struct FakeBackend {
-  struct InviteRec { std::string room, role, name; bool used = false; Instant exp = 0; };
-  struct Member { Client* client; std::uint64_t link; std::string user_id, name, role; };
+  // An invite's seat: spent when someone joins with it, then bound to that device (and user id).
+  struct InviteRec { std::string room, role, name; bool used = false; Instant exp = 0; std::string device, user, token; };
+  struct Member { Client* client; std::uint64_t link; std::string user_id, name, role; bool muted = false; };
   struct Conn { Client* client; std::uint64_t link; std::string sid; bool connected = false; std::string user_id, room; };
 
   std::string jwt_secret = "sim-secret";
@@ -47,6 +48,9 @@ struct FakeBackend {
   std::map<std::string, InviteRec> invites;          // jti -> record
   std::map<std::string, std::vector<Member>> rooms;  // room -> members
   std::map<std::string, Instant> token_expiry;       // room token -> expiry
+  std::set<std::string> moved_tokens;                // room tokens of seats taken over elsewhere
+  std::set<std::string> rooms_closed;                // closed by the admin: invites answer room.closed
+  bool in_call(const std::string& room, const std::string& user) const;
   std::vector<Conn> conns;
   int next_sid = 1, next_user = 1;
   std::vector<std::string> log;       // every frame in and out, for debugging failures
@@ -98,6 +102,7 @@ struct Client {
   bool vendor_muted = false;
   std::string url;
   std::string saved;                      // the tab's sessionStorage (SaveSession)
+  std::string device;                     // the browser's localStorage id (a reload keeps it)
   CallConfig config;
   CallState state() const { return call->snapshot().state; }
   std::string self_id() const { return call->snapshot().self ? call->snapshot().self->id : std::string(); }
@@ -115,7 +120,8 @@ class World {
   FakeBackend& backend() { return backend_; }
   NetworkModel net;
 
-  Client& open(const std::string& name, const std::string& url, CallConfig cfg = {});
+  // A page in its own browser (device id "<name>-browser") unless `device` names one (another tab).
+  Client& open(const std::string& name, const std::string& url, CallConfig cfg = {}, std::string device = "");
   // The tab reloads: its page (links, peer connections) vanishes without a word and the same URL
   // opens again with what the tab kept in sessionStorage. Returns the new page's client.
   Client& reload(Client& c);

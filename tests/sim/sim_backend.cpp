@@ -40,31 +40,60 @@ void World::http(Client& c, const fx::HttpRequest& r) {
       return reply(200, {{"roomId", room}, {"stageArn", "arn:aws:ivs:eu-west-1:1:stage/" + room},
                          {"stageConfig", {{"token", token}, {"participantId", pid}}}});
     }
-    if (B.redeem_status) {
+    const bool inspect = r.spec.url == base + "/api/v1/invites/inspect";
+    if (B.redeem_status) {  // forced answers: for both invite routes (the lookup meets them first)
       if (!B.redeem_body.empty()) return input(c, in::HttpResponded{r.id, B.redeem_status, B.redeem_body});
       return reply(B.redeem_status, {{"code", B.redeem_code}, {"message", "forced"}});
     }
-    if (r.spec.method != "POST" || r.spec.url != base + "/api/v1/invites/redeem")
-      return reply(404, {{"code", "not_found"}, {"message", "no route"}});
+    if (r.spec.method != "POST" || (!inspect && r.spec.url != base + "/api/v1/invites/redeem"))
+      return reply(404, {{"code", "route.not_found"}, {"message", "no route"}});
     if (body.is_discarded() || !body.contains("invite")) return reply(400, {{"code", "request.invalid"}, {"message", "invite missing"}});
     const std::string token = body["invite"].get<std::string>();
+    const std::string device = body.value("device", "");
     // Find the record by jti: decode claims without re-verifying (the fake signed them itself).
     std::string claims_text = *crypto::base64url_decode(token.substr(token.find('.') + 1, token.rfind('.') - token.find('.') - 1));
     json claims = json::parse(claims_text, nullptr, false);
     auto it = B.invites.find(claims["jti"].get<std::string>());
     if (it == B.invites.end()) return reply(401, {{"code", "invite.invalid"}, {"message", "bad"}});
     auto& inv = it->second;
-    if (now_ >= inv.exp) return reply(410, {{"code", "invite.expired"}, {"message", "expired"}});
-    if (inv.used) return reply(409, {{"code", "invite.used"}, {"message", "used"}});
+    if (!B.rooms_closed.empty() && B.rooms_closed.count(inv.room)) return reply(410, {{"code", "room.closed"}, {"message", "closed"}});
+    if (now_ >= inv.exp && !inv.used) return reply(410, {{"code", "invite.expired"}, {"message", "expired"}});
+    const bool in_call = inv.used && B.in_call(inv.room, inv.user);
+    if (inspect) {
+      json in_room = json::array();
+      for (auto& m : B.rooms[inv.room]) in_room.push_back({{"userId", m.user_id}, {"name", m.name}, {"role", m.role}});
+      return reply(200, {{"roomId", inv.room}, {"title", "Sim room"}, {"state", !inv.used ? "unused" : inv.device == device ? "yours" : "elsewhere"},
+                         {"inCall", in_call}, {"inRoom", in_room}, {"seat", {{"role", inv.role}, {"name", inv.name}}}});
+    }
+    if (inv.used && device.empty()) return reply(409, {{"code", "invite.used"}, {"message", "used"}});
+    if (inv.used && (in_call || inv.device != device) && !body.value("takeover", false))
+      return reply(409, {{"code", "invite.in_use"}, {"message", "You are in this call on another device."}, {"inCall", in_call}});
+    if (inv.used && !inv.token.empty() && (in_call || inv.device != device)) {  // takeover: the old holder goes
+      B.moved_tokens.insert(inv.token);
+      B.token_expiry.erase(inv.token);
+      for (auto& k : B.conns)
+        if (k.connected && k.room == inv.room && k.user_id == inv.user) {
+          server_emit(k, "session-replaced", {{"reason", "moved"}, {"message", "You joined this call on another device."}});
+          server_remove(k, "moved");
+        }
+    }
+    if (!inv.used) inv.user = "u" + std::to_string(B.next_user++);
     inv.used = true;
-    const std::string user = "u" + std::to_string(B.next_user++);
-    const std::string room_token = "rt:" + inv.room + ":" + user + ":" + inv.name + ":" + inv.role;
+    inv.device = device;
+    const std::string user = inv.user;
+    const std::string room_token = "rt:" + inv.room + ":" + user + ":" + inv.name + ":" + inv.role + ":" + std::to_string(B.next_user++);
+    inv.token = room_token;
     B.token_expiry[room_token] = now_ + B.room_token_ttl;
     reply(200, {{"roomId", inv.room}, {"token", room_token}, {"signalingUrl", "wss://earshot.test/ws"},
                 {"ttl", B.room_token_ttl / 1000},
                 {"iceServers", json::array({{{"urls", "turn:earshot.test:3478"}, {"username", "1:" + user}, {"credential", "x"}}})},
                 {"user", {{"userId", user}, {"name", inv.name}, {"role", inv.role}}}});
   });
+}
+
+bool FakeBackend::in_call(const std::string& room, const std::string& user) const {
+  if (user.empty()) return false;
+  return std::any_of(conns.begin(), conns.end(), [&](const Conn& k) { return k.connected && k.room == room && k.user_id == user; });
 }
 
 // ---- Engine.IO / Socket.IO server -----------------------------------------------------------------
@@ -143,6 +172,7 @@ void World::ws_frame(Client& c, std::uint64_t link, const std::string& text) {
       server_send(conn, "4" + sio::encode_packet({sio::PacketType::ConnectError, "/", std::nullopt, {{"message", code}, {"data", data}}}));
     };
     if (!backend_.connect_error.empty()) return refuse(backend_.connect_error);
+    if (backend_.moved_tokens.count(token)) return refuse("session.moved");
     auto exp = backend_.token_expiry.find(token);
     if (exp == backend_.token_expiry.end()) return refuse("token.invalid");
     if (now_ >= exp->second) return refuse("token.expired");
@@ -168,7 +198,7 @@ void World::ws_frame(Client& c, std::uint64_t link, const std::string& text) {
     json self = {{"userId", user}, {"name", name}, {"role", role}};
     json others = json::array();
     for (auto& m : members)
-      if (m.user_id != user) others.push_back({{"userId", m.user_id}, {"name", m.name}, {"role", m.role}});
+      if (m.user_id != user) others.push_back({{"userId", m.user_id}, {"name", m.name}, {"role", m.role}, {"muted", m.muted}});
     if (backend_.symmetric_join) {
       for (auto& o : others) server_emit(conn, "user-joined", o);
     } else {
@@ -184,6 +214,14 @@ void World::ws_frame(Client& c, std::uint64_t link, const std::string& text) {
   const std::string name = p->data[0].get<std::string>();
   json payload = p->data.size() > 1 ? p->data[1] : json::object();
   if (name == "leave") return server_remove(conn, "left");
+  if (name == "media-state") {
+    const bool muted = payload.value("muted", false);
+    for (auto& m : backend_.rooms[conn.room])
+      if (m.user_id == conn.user_id) m.muted = muted;
+    for (auto& k : backend_.conns)
+      if (k.connected && k.room == conn.room && k.user_id != conn.user_id) server_emit(k, "media-state", {{"from", conn.user_id}, {"muted", muted}});
+    return;
+  }
   if (name == "webrtc-offer" || name == "webrtc-answer" || name == "ice-candidate") {
     payload["from"] = conn.user_id;
     const std::string to = payload.contains("to") && payload["to"].is_string() ? payload["to"].get<std::string>() : "";
@@ -225,6 +263,7 @@ void World::close_room(const std::string& room) {
       in_room.emplace_back(k.client, k.link);
     }
   backend_.rooms.erase(room);
+  backend_.rooms_closed.insert(room);
   backend_.connect_error = "room.closed";
   at(now_ + net.latency * 4, [this, in_room] {
     for (auto [c, l] : in_room) ws_close(*c, l, true);

@@ -19,6 +19,12 @@ std::string str_field(const json& j, const char* key) {
 }
 
 
+bool flag(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_boolean() && it->get<bool>();
+}
+bool is_muted(const json& j) { return flag(j, "muted"); }
+
 std::optional<Participant> participant_from(const json& j) {
   if (!j.is_object()) return std::nullopt;
   Participant p;
@@ -60,6 +66,9 @@ class SelfhostedChannel final : public SignalingChannel {
     json payload{{"candidate", candidate}};
     if (addressed_ && !to.empty()) payload["to"] = std::string(to);
     session_.emit("ice-candidate", payload);
+  }
+  void send_media_state(bool muted) override {
+    if (session_.is_connected()) session_.emit("media-state", json{{"muted", muted}});
   }
   void leave() override {
     if (session_.is_connected()) session_.emit("leave", json::object());
@@ -112,11 +121,16 @@ class SelfhostedChannel final : public SignalingChannel {
       if (w.capacity > 2) addressed_ = true;  // the server holds more than two: address every signal
       if (auto s = payload.find("self"); s != payload.end())
         if (auto p = participant_from(*s)) w.self = *p;
+      std::vector<std::string> muted;
       if (auto ps = payload.find("participants"); ps != payload.end() && ps->is_array())
         for (const auto& pj : *ps)
-          if (auto p = participant_from(pj); p && p->id != w.self.id) w.others.push_back(*p);
+          if (auto p = participant_from(pj); p && p->id != w.self.id) {
+            w.others.push_back(*p);
+            if (is_muted(pj)) muted.push_back(p->id);
+          }
       self_ = w.self;
       events_.push_back(std::move(w));
+      for (auto& id : muted) events_.push_back(signal::MediaState{std::move(id), true});
     } else if (ev.name == "user-joined") {
       auto p = participant_from(payload);
       if (!p) return warn("no valid participant");
@@ -126,6 +140,7 @@ class SelfhostedChannel final : public SignalingChannel {
         events_.push_back(signal::Welcome{self_, {}, 0});
       }
       events_.push_back(signal::PeerJoined{*p});
+      if (is_muted(payload)) events_.push_back(signal::MediaState{p->id, true});
     } else if (ev.name == "user-left") {
       if (!payload.is_object()) return warn("payload is not an object");
       std::string id = str_field(payload, "userId");
@@ -150,6 +165,16 @@ class SelfhostedChannel final : public SignalingChannel {
       if (c == payload.end() || !(c->is_object() || c->is_null())) return warn("candidate is not an object");
       if (c->is_object() && !(c->contains("candidate") && (*c)["candidate"].is_string())) return warn("candidate has no candidate string");
       events_.push_back(signal::Candidate{str_field(payload, "from"), str_field(payload, "to"), *c});
+    } else if (ev.name == "media-state") {
+      if (!payload.is_object() || !payload.contains("muted") || !payload["muted"].is_boolean()) return warn("no muted flag");
+      std::string from = str_field(payload, "from");
+      if (from.empty()) return warn("no sender");
+      events_.push_back(signal::MediaState{std::move(from), payload["muted"].get<bool>()});
+    } else if (ev.name == "session-replaced") {
+      // Our seat went to another device (we joined there) or to a new link: the server drops us next.
+      closed_ = true;
+      const std::string reason = payload.is_object() ? str_field(payload, "reason") : std::string();
+      events_.push_back(signal::Replaced{reason == "replaced" ? "replaced" : "moved"});
     } else if (ev.name == "room-closed") {
       closed_ = true;  // the server disconnects us next: that is the end, not a link to repair
       events_.push_back(signal::RoomClosed{payload.is_object() ? str_field(payload, "reason") : std::string()});
@@ -168,10 +193,45 @@ class SelfhostedChannel final : public SignalingChannel {
 };
 }  // namespace
 
+namespace {
+json invite_body(const Entry& entry) {
+  json body{{"invite", entry.invite ? entry.invite->token : std::string()}};
+  if (!entry.device.empty()) body["device"] = entry.device;
+  return body;
+}
+}  // namespace
+
+// Redeeming spends the invite: it binds the seat to this device (the same device may come back).
 std::unique_ptr<AdmissionFlow> SelfhostedProfile::admission(const Entry& entry) const {
-  HttpRequestSpec redeem{"POST", api_base_ + "/api/v1/invites/redeem", {{"Content-Type", "application/json"}},
-                         json{{"invite", entry.invite ? entry.invite->token : std::string()}}.dump()};
+  json body = invite_body(entry);
+  if (entry.takeover) body["takeover"] = true;
+  HttpRequestSpec redeem{"POST", api_base_ + "/api/v1/invites/redeem", {{"Content-Type", "application/json"}}, body.dump()};
   return std::make_unique<SingleRequestFlow>(entry, std::move(redeem), &SelfhostedProfile::parse_admission);
+}
+
+std::optional<HttpRequestSpec> SelfhostedProfile::lookup(const Entry& entry) const {
+  if (!entry.invite) return std::nullopt;
+  return HttpRequestSpec{"POST", api_base_ + "/api/v1/invites/inspect", {{"Content-Type", "application/json"}},
+                         invite_body(entry).dump()};
+}
+
+// The pre-join's look at the invite. A seed-004 server without the route (404 route.not_found) just
+// shows nothing more: Join redeems as it always did.
+Result<Lookup> SelfhostedProfile::parse_lookup(const Entry& entry, int status, std::string_view body, Instant now) const {
+  json j = parse_json_text(body);
+  const bool object = !j.is_discarded() && j.is_object();
+  if (status == 404 && object && str_field(j, "code") == "route.not_found") return Lookup{};
+  if (status != 200) return parse_admission(entry, status, body, now).failure();
+  if (!object) return make_failure("backend.bad_response");
+  Lookup l;
+  l.room_title = utf8_prefix(str_field(j, "title"), 200);
+  l.seat = str_field(j, "state");
+  if (l.seat != "unused" && l.seat != "yours" && l.seat != "elsewhere") l.seat = "unused";
+  l.in_call = flag(j, "inCall");
+  if (auto r = j.find("inRoom"); r != j.end() && r->is_array())
+    for (const auto& pj : *r)
+      if (auto p = participant_from(pj); p && l.in_room.size() < 64) l.in_room.push_back(*p);
+  return l;
 }
 
 Failure SelfhostedProfile::failure_for(std::string_view code, std::string_view server_message, const Invite* invite,

@@ -75,7 +75,10 @@ struct Snapshot {
   std::optional<Failure> failure;
   bool failure_retryable = false;
   std::string notice;                      // last human announcement ("Bob left the call.")
-  std::string ended_reason;                // "left" | "room-closed" | "" while not ended
+  std::string ended_reason;                // "left" | "room-closed" | "moved" | "replaced" | "" while not ended
+  std::optional<Lookup> lookup;            // what the pre-join learnt about the invite (nothing spent)
+  bool takeover_offered = false;           // the seat is in use elsewhere: Join takes it over (ask first)
+  std::string last_left;                   // who left for good, while we are alone again ("" otherwise)
   std::vector<std::string> warnings;       // the last discarded garbage, newest last (at most 20)
   std::vector<ChatLine> chat;              // text chat, when the room has one (newest last, at most 200)
   std::vector<Participant> join_requests;  // people asking an admin to let them in

@@ -29,7 +29,9 @@ using LinkId = std::uint64_t;  // one signaling WebSocket, chosen by the core
 // ---- [SECTION] Inputs ---------------------------------------------------------------------------
 namespace in {
 // `saved` is what the last SaveSession effect asked this tab to keep (sessionStorage), or "".
-struct PageOpened { std::string url; std::string saved; bool operator==(const PageOpened&) const = default; };
+// `device` is this browser's opaque id (localStorage; the driver makes it once): an invite's seat is
+// bound to the device that joins with it, so the same browser can come back.
+struct PageOpened { std::string url; std::string saved; std::string device; bool operator==(const PageOpened&) const = default; };
 // Entry by name (profiles that admit by username); `room` empty = create or use the page's room.
 struct NameEntered { std::string name; bool operator==(const NameEntered&) const = default; };
 // Entry with an app-issued room token (seed 004's embedding model): nothing to redeem.
@@ -43,7 +45,9 @@ struct MicGranted { std::string device_id; std::string label; bool operator==(co
 struct MicFailed { MicError error = MicError::Other; std::string detail; bool operator==(const MicFailed&) const = default; };
 struct DevicesChanged { std::vector<Device> inputs; std::vector<Device> outputs; bool operator==(const DevicesChanged&) const = default; };
 struct InputDeviceChosen { std::string device_id; bool operator==(const InputDeviceChosen&) const = default; };
-struct JoinClicked { bool operator==(const JoinClicked&) const = default; };
+// Join (from the pre-join), or Rejoin (after leaving). `takeover`: the person agreed to take their
+// seat over from another device or tab that is in the call with it.
+struct JoinClicked { bool takeover = false; bool operator==(const JoinClicked&) const = default; };
 struct LeaveClicked { bool operator==(const LeaveClicked&) const = default; };
 // The page is going away (pagehide): leave the room at once so the others know, but keep the tab's
 // session, so that a reload (or "reopen closed tab") can join again with the same invite.

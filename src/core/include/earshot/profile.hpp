@@ -38,7 +38,19 @@ struct Entry {
   std::string signaling_url;     // Token
   nlohmann::json ice_servers = nlohmann::json::array();  // Token
   Duration ttl = 0;              // Token
+  std::string device;            // Invite: this browser's opaque id (a seat is bound to the device that joins)
+  bool takeover = false;         // Invite: take the seat over from another device that holds it
   bool operator==(const Entry&) const = default;
+};
+
+// What the page may learn about an invite before anyone joins (nothing is spent): the room, the seat
+// and who is in the room now. Profiles without such a lookup leave it empty.
+struct Lookup {
+  std::string room_title;
+  std::string seat;               // "unused" | "yours" (bound to this device) | "elsewhere"
+  bool in_call = false;           // the seat's holder is in the call right now (join = take it over)
+  std::vector<Participant> in_room;
+  bool operator==(const Lookup&) const = default;
 };
 
 // What a successful admission yields.
@@ -79,8 +91,12 @@ struct ChatMessage { std::string from, text; Instant at = 0; bool operator==(con
 struct JoinRequest { Participant who; bool operator==(const JoinRequest&) const = default; };   // for an admin to decide
 struct JoinDecision { bool approved = false; std::string reason; bool operator==(const JoinDecision&) const = default; };
 struct GoAway { bool operator==(const GoAway&) const = default; };  // the server will close soon: reconnect
+// Our place was given to someone else: `moved` (we joined on another device) or `replaced` (the host
+// gave the seat a new link). The end of this call, not a link to repair.
+struct Replaced { std::string reason; bool operator==(const Replaced&) const = default; };
+struct MediaState { std::string from; bool muted = false; bool operator==(const MediaState&) const = default; };
 using Event = std::variant<Welcome, PeerJoined, PeerLeft, Description, Candidate, Refused, Lost, Warning, RoomClosed,
-                           ChatMessage, JoinRequest, JoinDecision, GoAway>;
+                           ChatMessage, JoinRequest, JoinDecision, GoAway, Replaced, MediaState>;
 }  // namespace signal
 
 // One signaling link's worth of protocol. Same driving pattern as the call: handle_*, then drain
@@ -96,6 +112,7 @@ class SignalingChannel {
   virtual void send_description(std::string_view to, std::string_view type, std::string_view sdp) = 0;
   virtual void send_candidate(std::string_view to, const nlohmann::json& candidate) = 0;  // null = end of candidates
   virtual void leave() = 0;
+  virtual void send_media_state(bool /*muted*/) {}  // tell the others whether we are muted, if the backend relays it
   virtual std::optional<std::string> poll_transmit() = 0;
   virtual std::optional<signal::Event> poll_event() = 0;
   virtual std::optional<Instant> poll_timeout() const = 0;
@@ -131,6 +148,11 @@ class Profile {
   // Whether an invite is redeemed as the page opens (true) or only when the person presses Join.
   virtual bool admits_on_open() const { return true; }
   virtual std::unique_ptr<AdmissionFlow> admission(const Entry&) const = 0;
+  // A request that looks at an invite without spending it (for the pre-join), and its answer.
+  virtual std::optional<HttpRequestSpec> lookup(const Entry&) const { return std::nullopt; }
+  virtual Result<Lookup> parse_lookup(const Entry&, int /*status*/, std::string_view /*body*/, Instant /*now*/) const {
+    return Lookup{};
+  }
   // The WebSocket URL to open for this admission (unused by vendor profiles).
   virtual Result<std::string> signaling_url(const Admission&) const = 0;
   virtual std::unique_ptr<SignalingChannel> open_channel(const Admission&) const = 0;  // nullptr: none

@@ -12,7 +12,10 @@ class SelfhostedProfile final : public Profile {
   SelfhostedProfile(std::string api_base, Topology topology) : api_base_(std::move(api_base)), topology_(topology) {}
   std::string_view name() const override { return "selfhosted"; }
   Topology topology() const override { return topology_; }
+  bool admits_on_open() const override { return false; }  // the pre-join looks; Join redeems
   std::unique_ptr<AdmissionFlow> admission(const Entry&) const override;
+  std::optional<HttpRequestSpec> lookup(const Entry&) const override;
+  Result<Lookup> parse_lookup(const Entry&, int status, std::string_view body, Instant now) const override;
   Result<std::string> signaling_url(const Admission&) const override;
   std::unique_ptr<SignalingChannel> open_channel(const Admission&) const override;
 

@@ -31,6 +31,9 @@ enum class Trigger {
   SignalingLost,    // the signaling link died while we needed it
   AloneAgain,       // the last other participant left or vanished
   RoomClosed,       // the host closed the room / the meeting ended
+  Replaced,         // our seat went to another device or a new link: this page's call is over
+  SeatTaken,        // Join found our seat in use on another device: ask before taking it over
+  Rejoin,           // the person pressed Rejoin after leaving
   LeaveRequested,   // the user pressed Leave
   Fatal,            // an unrecoverable failure (carries a Failure)
   Retry,            // the user retried after a retryable failure
