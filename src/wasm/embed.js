@@ -54,8 +54,11 @@ export function mount(element, target, options) {
   let port = null;
   let nextId = 1;
   let markReady;
+  let markGone;
   let gone = false;
   const ready = new Promise((r) => { markReady = r; });
+  const unmounted = new Promise((_, reject) => { markGone = () => reject(new Error('unmounted')); });
+  unmounted.catch(() => {});
 
   const emit = (event) => {
     if (options.onEvent) options.onEvent(event);
@@ -89,7 +92,7 @@ export function mount(element, target, options) {
 
   const command = async (cmd, extra = {}) => {
     if (gone) throw new Error('unmounted');
-    await ready;
+    await Promise.race([ready, unmounted]);  // commands wait for the handshake, not past unmount()
     const id = nextId++;
     return new Promise((resolve, reject) => {
       pending.set(id, { resolve, reject });
@@ -112,6 +115,7 @@ export function mount(element, target, options) {
     unmount() {
       if (gone) return;
       gone = true;
+      markGone();
       window.removeEventListener('message', onHello);
       if (port) port.close();
       for (const p of pending.values()) p.reject(new Error('unmounted'));

@@ -304,6 +304,15 @@ function suite() {
     ev = await events(fine.page);
     assert.ok(ev.some((e) => e.type === 'state' && e.state === 'ended'), `state event for leave: ${JSON.stringify(ev.slice(-3))}`);
     assert.deepEqual(await events(bad.page), [], 'still nothing for the wrong origin');
+    // The helper's own commands there wait for a handshake that never comes, and fail on unmount().
+    const pending = await bad.page.evaluate(async () => {
+      const p = window.__call.mute().then(() => 'done', (e) => e.message);
+      await new Promise((r) => setTimeout(r, 300));
+      window.__call.unmount();
+      return p;
+    });
+    assert.equal(pending, 'unmounted');
+    assert.equal(await bad.page.locator('iframe').count(), 0, 'unmount() removed the iframe');
     await bad.context.close();
     await fine.context.close();
   });
