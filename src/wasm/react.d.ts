@@ -7,8 +7,8 @@ export interface EarshotFailure { code: FailureCode | 'page.failed'; message: st
 interface CallbackOptions {
   /** Once per call, when you are in the room (the snapshot of that moment). */
   onJoined?: (snapshot: Snapshot) => void;
-  /** When the call ends: you left, or the room was closed. */
-  onLeft?: (event: { reason: 'left' | 'room-closed' }) => void;
+  /** When the call ends, and why (Snapshot.endedReason: you left, the room was closed, …). */
+  onLeft?: (event: { reason: Exclude<Snapshot['endedReason'], ''> }) => void;
   onError?: (failure: EarshotFailure) => void;
   config?: RuntimeConfig;
   locateFile?: StartOptions['locateFile'];
