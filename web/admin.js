@@ -289,7 +289,7 @@ function roomCard(r) {
       el('h3', { textContent: name }),
       el('span', { className: `pill status status-${r.status}`, textContent: STATUS[r.status] || r.status })),
     open ? (() => {
-      const b = el('button', { type: 'button', className: 'small danger', textContent: 'Close room', 'aria-label': `Close room ${name}` });
+      const b = el('button', { type: 'button', className: 'small danger', textContent: 'Close room', id: `close-${r.roomId}`, 'aria-label': `Close room ${name}` });
       b.onclick = () => closeRoom(r, b);
       return b;
     })() : null);
