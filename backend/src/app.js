@@ -46,13 +46,15 @@ function createApp(ctx) {
   async function handleApi(req, res, url) {
     const origin = req.headers.origin;
     const allowed = originAllowed(req);
-    if (allowed === true && !isSameOrigin(req, origin)) {
+    // A foreign origin may read only its refusal: its preflight passes and every real request is
+    // answered 403 cors.forbidden before any handler runs, with the origin reflected so the page sees
+    // the code instead of an opaque network error. No credentials are ever allowed.
+    if (allowed !== null && !isSameOrigin(req, origin)) {
       res.setHeader('Access-Control-Allow-Origin', origin);
       res.setHeader('Access-Control-Expose-Headers', 'Retry-After');
     }
     res.setHeader('Vary', 'Origin');
     if (req.method === 'OPTIONS') {
-      if (allowed === false) throw new ApiError(403, 'cors.forbidden', 'This origin is not allowed to call the API.');
       res.writeHead(204, {
         'Access-Control-Allow-Methods': 'GET, POST, DELETE, OPTIONS',
         'Access-Control-Allow-Headers': ALLOWED_HEADERS,

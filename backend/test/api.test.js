@@ -251,12 +251,21 @@ test('CORS: configured origin allowed, others refused, same origin always OK', a
   const ok = await A('POST', '/api/v1/invites/redeem', { headers: { origin: 'https://app.example.com' }, body: { invite: 'x.y.z' } });
   assert.equal(ok.status, 401);
   assert.equal(ok.headers.get('access-control-allow-origin'), 'https://app.example.com');
+  // a foreign origin's preflight passes so that its real request gets a refusal the page can read
   const evilPre = await A('OPTIONS', '/api/v1/invites/redeem', { headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
-  assert.equal(evilPre.status, 403);
-  assert.equal(evilPre.headers.get('access-control-allow-origin'), null);
+  assert.equal(evilPre.status, 204);
+  assert.equal(evilPre.headers.get('access-control-allow-origin'), 'https://evil.example');
+  assert.equal(evilPre.headers.get('access-control-allow-credentials'), null);
   const evil = await A('POST', '/api/v1/invites/redeem', { headers: { origin: 'https://evil.example' }, body: { invite: 'x' } });
   assert.equal(evil.status, 403);
   assert.equal(evil.json.code, 'cors.forbidden');
+  assert.equal(evil.headers.get('access-control-allow-origin'), 'https://evil.example');
+  // refused before any handler: an admin call with the right key does nothing
+  const evilAdmin = await A('POST', '/api/v1/admin/rooms', { headers: { origin: 'https://evil.example', ...H.adminHeaders() }, body: { title: 'evil' } });
+  assert.equal(evilAdmin.status, 403);
+  assert.equal(evilAdmin.json.code, 'cors.forbidden');
+  const listed = await A('GET', '/api/v1/admin/rooms', { headers: H.adminHeaders() });
+  assert.equal(listed.json.rooms.some((r) => r.title === 'evil'), false);
   const same = await A('GET', '/health', { headers: { origin: srv.url } });
   assert.equal(same.status, 200);
   assert.equal(same.headers.get('access-control-allow-origin'), null); // same origin needs no CORS header

@@ -402,6 +402,7 @@ test('a foreign origin gets cors.forbidden: REST JSON, and socket.io connect_err
     const r = await A(m, p, { headers: { origin: 'https://evil.example' }, body });
     expect(r, 403, 'cors.forbidden', 'This origin is not allowed to call the API.');
     assert.match(r.headers.get('content-type'), /^application\/json/);
+    assert.equal(r.headers.get('access-control-allow-origin'), 'https://evil.example', 'the page can read its refusal');
   }
   const variants = [
     [srv.url, { path: '/ws' }],

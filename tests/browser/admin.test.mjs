@@ -7,6 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:http';
 import { inNamespace, startBackend, launch, artifact, waitFor, ADMIN_KEY } from './harness.mjs';
 
 const outside = inNamespace(fileURLToPath(import.meta.url));
@@ -180,5 +181,22 @@ function suite() {
     await page.screenshot({ path: artifact('admin-404-390.png'), fullPage: true });
     await page.click('a[href="/"]');
     await page.locator('#admin-key').waitFor();
+  });
+
+  test('a page on a foreign origin reads the cors.forbidden refusal instead of an opaque failure', async () => {
+    const third = createServer((req, res) => { res.writeHead(200, { 'Content-Type': 'text/html' }); res.end('<!doctype html><title>Third party</title>'); });
+    await new Promise((r) => third.listen(0, '127.0.0.1', r));
+    const other = await ctx.newPage();
+    try {
+      await other.goto(`http://127.0.0.1:${third.address().port}/`);
+      const got = await other.evaluate(async (base) => {
+        const r = await fetch(`${base}/api/v1/invites/inspect`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ invite: 'x' }) });
+        return { status: r.status, body: await r.json() };
+      }, backend.base);
+      assert.deepEqual(got, { status: 403, body: { code: 'cors.forbidden', message: 'This origin is not allowed to call the API.' } });
+    } finally {
+      await other.close();
+      await new Promise((r) => third.close(r));
+    }
   });
 }
