@@ -299,6 +299,10 @@ function suite() {
     await waitFor(async () => (await events(fine.page)).some((e) => e.type === 'muted' && e.muted), { timeout: 3000, what: 'muted event' });
     await waitFor(async () => (await events(fine.page)).some((e) => e.type === 'announce' && /muted/i.test(e.text)), { timeout: 3000, what: 'the page\'s announcement of the mute' });
     await fine.page.evaluate(() => window.__call.unmute());
+    const routed = await fine.page.evaluate(() => window.__call.setOutput('default').then(() => 'ok', (e) => `error: ${e.message}`));
+    assert.equal(routed, 'ok', 'setOutput goes over the port and the page answers');
+    const unknown = await fine.page.evaluate(() => window.__call.setOutput('no-such-device').then(() => 'ok', (e) => `error: ${e.message}`));
+    assert.match(unknown, /^error: ./, 'a refused setOutput rejects with the page\'s reason');
     await waitFor(async () => (await frameSnapshot(fine.page))?.muted === false, { timeout: 3000, what: 'unmuted by the app' });
     await fine.page.click('#leave');
     await waitFor(async () => (await frameSnapshot(fine.page))?.state === 'ended', { timeout: 5000, what: 'left by the app' });
