@@ -110,7 +110,7 @@ export function mount(element, target, options) {
     on(type, fn) {
       if (!listeners.has(type)) listeners.set(type, new Set());
       listeners.get(type).add(fn);
-      return () => listeners.get(type).delete(fn);
+      return () => { const set = listeners.get(type); if (set) set.delete(fn); };
     },
     unmount() {
       if (gone) return;
