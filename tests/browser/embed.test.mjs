@@ -197,6 +197,22 @@ function suite() {
     await plain.context.close();
   });
 
+  test('a room token the backend refuses reaches the app as a failure event with a code on Join, and the page says so', async (t) => {
+    const { roomId, joined } = await appRoom('eve', 'Eve');
+    const { context, page } = await embedder(good, { config: { embedOrigins: [good] } });
+    await mount(page, { roomId, token: `${joined.token.slice(0, -4)}AAAA`, signalingUrl: joined.signalingUrl, backendUrl: backend.base }, backend.base);
+    await joinInFrame(page);  // the token is first shown to the backend when joining the room
+    const failure = await waitFor(async () => (await events(page)).find((e) => e.type === 'failure'), { timeout: 20000, what: 'a failure event' })
+      .catch(async (e) => { throw new Error(`${e.message}: ${JSON.stringify(await frameSnapshot(page))} events ${JSON.stringify(await events(page))}`); });
+    t.diagnostic(`failure event: ${JSON.stringify(failure)}`);
+    assert.match(failure.code, /^[a-z]+\.[a-z_.]+$/, `a stable code: ${JSON.stringify(failure)}`);
+    assert.ok(failure.message.length > 10, 'and a sentence');
+    const f = roomFrame(page);
+    await f.waitForSelector('#problem:not([hidden])', { timeout: 5000 });
+    assert.match(await f.textContent('#problem-code'), new RegExp(failure.code.replace(/\./g, '\\.')));
+    await context.close();
+  });
+
   // Counts the WebSockets a page constructs (StrictMode must leave exactly one call's socket open).
   function socketProbe() {
     const Native = window.WebSocket;
