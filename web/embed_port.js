@@ -82,6 +82,10 @@ export function open(config, wait = 10000) {
   }
   return {
     entry,
+    // The call could not start (e.g. the handed-over entry was refused): tell the parent why.
+    failed(err) {
+      send({ type: 'failure', code: String((err && err.code) || 'page.failed'), message: String((err && err.message) || err), retryable: false });
+    },
     attach(c) {
       call = c;
       c.on('state', (p) => send({ type: 'state', state: p.to, from: p.from }));

@@ -264,7 +264,8 @@ async function boot() {
   const embed = embedded ? (await import('./embed_port.js')).open(config) : null;
   const { embedOrigins, ...core } = config;  // embed_port.js alone judges embedOrigins
   const entry = embed && !new URLSearchParams(location.search).has('t') ? await embed.entry : null;
-  call = await client.startCall({ config: core, ...(entry ? { entry } : {}), onUpdate: render, onEffect });
+  call = await client.startCall({ config: core, ...(entry ? { entry } : {}), onUpdate: render, onEffect })
+    .catch((e) => { if (embed) embed.failed(e); throw e; });
   if (embed) embed.attach(call);
   wire();
   render(call.getSnapshot());

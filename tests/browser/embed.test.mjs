@@ -213,6 +213,18 @@ function suite() {
     await context.close();
   });
 
+  test('an entry the page cannot use (a bad ttl) reaches the app as a failure event instead of silence', async (t) => {
+    const { roomId, joined } = await appRoom('fay', 'Fay');
+    const { context, page } = await embedder(good, { config: { embedOrigins: [good] } });
+    await mount(page, { roomId, token: joined.token, signalingUrl: joined.signalingUrl, backendUrl: backend.base, ttl: -1 }, backend.base);
+    const failure = await waitFor(async () => (await events(page)).find((e) => e.type === 'failure'), { timeout: 15000, what: 'a failure event' });
+    t.diagnostic(`failure event: ${JSON.stringify(failure)}`);
+    assert.match(failure.code, /^[a-z]+\.[a-z_.]+$/, `a stable code: ${JSON.stringify(failure)}`);
+    assert.equal(failure.retryable, false);
+    await roomFrame(page).waitForSelector('#problem:not([hidden])', { timeout: 5000 });
+    await context.close();
+  });
+
   // Counts the WebSockets a page constructs (StrictMode must leave exactly one call's socket open).
   function socketProbe() {
     const Native = window.WebSocket;
