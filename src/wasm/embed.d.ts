@@ -28,7 +28,8 @@ export type EmbedEvent =
   | { type: 'ready'; state: CallState; muted: boolean }
   | { type: 'state'; state: CallState; from: CallState }
   | { type: 'participants'; participants: EmbedParticipant[] }
-  | { type: 'failure'; code: FailureCode; message: string; retryable: boolean }
+  /** 'page.failed': the page could not start the call for a reason outside the failure catalog. */
+  | { type: 'failure'; code: FailureCode | 'page.failed'; message: string; retryable: boolean }
   | { type: 'announce'; text: string }
   | { type: 'muted'; muted: boolean };
 export type EmbedEventType = EmbedEvent['type'];
