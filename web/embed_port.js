@@ -18,8 +18,8 @@ export function allowedOrigins(list) {
 
 const ENTRY_KEYS = ['room', 'token', 'signalingUrl', 'userId', 'userName', 'iceServers', 'ttl'];
 
-// Returns { entry: Promise<TokenEntry|null>, attach(call) }. `entry` settles with the token entry the
-// parent handed over (null if none, or nobody shook hands within `wait` ms).
+// Returns { entry: Promise<TokenEntry|null>, attach(call), failed(error) }. `entry` settles with the
+// token entry the parent handed over (null if none, or nobody shook hands within `wait` ms).
 export function open(config, wait = 10000) {
   const origins = allowedOrigins(config.embedOrigins);
   let port = null;
@@ -74,7 +74,10 @@ export function open(config, wait = 10000) {
   };
   if (origins.length) {
     window.addEventListener('message', onMessage);
-    for (const o of origins) {
+    // Where the browser tells the parent's origin (ancestorOrigins: Chromium, Safari), only to that one:
+    // a hello to another origin is dropped anyway, but with a console error.
+    const parent = location.ancestorOrigins && location.ancestorOrigins[0];
+    for (const o of parent ? origins.filter((x) => x === parent) : origins) {
       try { window.parent.postMessage({ type: 'earshot:hello', v: 1 }, o); } catch { /* not that origin */ }
     }
   } else {
