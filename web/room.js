@@ -44,17 +44,19 @@ function fillDevices(select, devices, current, emptyText) {
 function render(s) {
   snap = s;
   const inv = s.invite;
+  $('title').textContent = s.room.title || '';
   if (inv) {
-    $('title').textContent = inv.title || '';
     $('who').textContent = inv.name || (inv.role === 'host' ? 'Host' : 'Guest');
     $('role').textContent = inv.role;
-    $('room').textContent = inv.title ? `${inv.title} (${inv.room})` : inv.room;
+    $('room').textContent = s.room.title || inv.room;
     $('expires').textContent = clock(inv.expiresAt);
     $('expires').dateTime = new Date(inv.expiresAt).toISOString();
     $('expires-in').textContent = until(inv.expiresAt);
   }
   const state = s.state;
-  if (s.failure && (state === 'failed' || state === 'idle' || state === 'prejoin')) return renderProblem(s);
+  // A seat in use elsewhere is a question on the pre-join, not a problem page.
+  const asking = s.failure && s.failure.code === 'invite.in_use';
+  if (s.failure && !asking && (state === 'failed' || state === 'idle' || state === 'prejoin')) return renderProblem(s);
   if (state === 'ended') return renderEnded(s);
   if (state === 'idle') return show('loading');
   if (state === 'prejoin') return renderPrejoin(s);
@@ -73,7 +75,14 @@ function renderPrejoin(s) {
   $('level').value = Math.min(1, s.localLevel * 4);
   $('test-btn').disabled = s.mic !== 'granted' || testing;
   $('join-btn').disabled = !s.joinReady;
+  $('join-btn').textContent = s.takeoverOffered ? 'Join here instead' : 'Join call';
+  $('takeover').hidden = !s.takeoverOffered;
   $('join-hint').textContent = s.joinReady ? '' : (s.mic === 'granted' ? 'Connecting to the call server…' : 'Allow the microphone to join.');
+  if (s.lookup) {
+    const names = s.lookup.inRoom.map((p) => p.name).join(', ');
+    $('inroom').textContent = names || 'Nobody yet';
+  }
+  $('inroom').hidden = $('inroom').previousElementSibling.hidden = !s.lookup;
 }
 
 function person(li, p, speaking, extra) {
@@ -106,7 +115,9 @@ function renderPeople(s) {
 
 function renderCall(s) {
   show('incall');
-  $('conn-text').textContent = words(s.state);
+  // Alone again after someone left for good: say who, and (once, in the notice) that waiting is fine.
+  const alone = s.lastLeft && s.state === 'waiting-for-peer';
+  $('conn-text').textContent = alone ? `${s.lastLeft} left the call` : words(s.state);
   $('conn').dataset.state = s.state;
   person($('p-self'), s.self || { name: '' }, s.selfSpeaking && !s.muted, s.muted ? 'You · muted' : 'You');
   renderPeople(s);
@@ -115,16 +126,24 @@ function renderCall(s) {
   m.firstChild.textContent = s.muted ? 'Unmute ' : 'Mute ';
   m.classList.toggle('on', s.muted);
   $('muted-hint').hidden = !s.speakingWhileMuted;
-  $('notice').hidden = !s.notice;
-  $('notice').textContent = s.notice;
+  const notice = alone ? `You can wait here for ${s.lastLeft} to come back, or leave.` : s.notice;
+  $('notice').hidden = !notice;
+  $('notice').textContent = notice;
   fillDevices($('call-device'), s.inputs, s.micDeviceId, 'Default microphone');
 }
 
+const ENDED = {
+  left: ['You left the call', 'You can rejoin, or close this tab.'],
+  moved: ['You joined this call on another device', 'The call moved to your other device or tab. Rejoin here to take it back.'],
+  replaced: ['The host gave your seat a new link', 'Ask the host for the new link to join again.'],
+  'room-closed': ['The host closed this room', 'Ask the host to create a new room to talk again.'],
+};
 function renderEnded(s) {
   show('ended');
-  const closed = s.endedReason === 'room-closed';
-  $('ended-h').textContent = closed ? (s.notice || 'This room has closed').replace(/\.$/, '') : 'You left the call';
-  $('ended-text').textContent = closed ? 'Ask the host to create a new room to talk again.' : 'You can close this tab. To talk again, ask the host for a new link.';
+  const [h, text] = ENDED[s.endedReason] || ENDED.left;
+  $('ended-h').textContent = s.endedReason === 'room-closed' && s.notice ? s.notice.replace(/\.$/, '') : h;
+  $('ended-text').textContent = text;
+  $('rejoin-btn').hidden = s.endedReason !== 'left' && s.endedReason !== 'moved';
 }
 
 function renderProblem(s) {
@@ -190,7 +209,8 @@ async function micTest() {
 // ---- wiring ---------------------------------------------------------------------------------------
 function wire() {
   const act = (fn) => () => { try { fn(); } catch (e) { say(e.message); } };
-  $('join-btn').onclick = act(() => call.join());
+  $('join-btn').onclick = act(() => call.join({ takeover: snap.takeoverOffered }));
+  $('rejoin-btn').onclick = act(() => call.join());
   $('leave-btn').onclick = act(() => call.leave());
   $('retry-btn').onclick = act(() => call.retry());
   $('mute-btn').onclick = act(() => call.setMuted(!snap.muted));

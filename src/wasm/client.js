@@ -16,6 +16,17 @@ export class EarshotError extends Error {
 
 // The core's per-tab session (a redeemed single-use invite survives a reload of this tab only).
 const SESSION_KEY = 'earshot.session';
+const DEVICE_KEY = 'earshot.device';
+// This browser's opaque id (localStorage, made once): an invite's seat belongs to the device that
+// joined with it, so the same browser can come back. Without storage, one id per page load.
+function deviceId() {
+  let id = '';
+  try { id = localStorage.getItem(DEVICE_KEY) || ''; } catch { /* sandboxed */ }
+  if (/^[A-Za-z0-9_-]{16,128}$/.test(id)) return id;
+  id = Array.from(crypto.getRandomValues(new Uint8Array(18)), (b) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'[b & 63]).join('');
+  try { localStorage.setItem(DEVICE_KEY, id); } catch { /* kept for this page only */ }
+  return id;
+}
 function storage() {
   try { return typeof sessionStorage !== 'undefined' ? sessionStorage : null; } catch { return null; }  // sandboxed iframe
 }
@@ -115,6 +126,7 @@ export async function startCall(options = {}) {
     url: options.url || (typeof location !== 'undefined' ? location.href : ''),
     seed: seed[0] * 2 ** 21 + (seed[1] >>> 11),
     saved,
+    device: options.device || deviceId(),
     ...(options.entry ? { entry: options.entry } : {}),
   }), hooks));
   if (started.failure) throw new EarshotError(started.failure);
@@ -130,7 +142,7 @@ export async function startCall(options = {}) {
       return () => this.off(event, fn);
     },
     off(event, fn) { const set = listeners.get(event); if (set) set.delete(fn); },
-    join() { m.resumeAudio(id); send({ type: 'join-clicked' }); },
+    join(opts = {}) { m.resumeAudio(id); send({ type: 'join-clicked', takeover: !!opts.takeover }); },
     leave() { send({ type: 'leave-clicked' }); },
     retry() { m.resumeAudio(id); send({ type: 'retry-clicked' }); },
     pageClosing() { send({ type: 'page-closing' }); },

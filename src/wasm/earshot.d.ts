@@ -62,11 +62,29 @@ export interface Snapshot {
   failure: Failure | null;
   failureRetryable: boolean;
   notice: string;
-  /** Why the call ended: you left, or the room was closed under you. */
-  endedReason: '' | 'left' | 'room-closed';
+  /** Why the call ended: you left, the room was closed under you, you joined on another device
+   *  (`moved`), or the host gave your seat a new link (`replaced`). */
+  endedReason: '' | 'left' | 'room-closed' | 'moved' | 'replaced';
+  /** What the pre-join learnt about the invite without spending it (null until it answers, or for
+   *  entries that have no such look). */
+  lookup: Lookup | null;
+  /** Your seat is in use on another device or tab: Join takes it over (ask first; join({takeover: true})). */
+  takeoverOffered: boolean;
+  /** Who left for good while you are alone in the room ("" otherwise): you may wait or leave. */
+  lastLeft: string;
   warnings: string[];
   chat: ChatLine[];
   joinRequests: Self[];
+}
+
+/** The invite's seat, looked at before joining. */
+export interface Lookup {
+  /** unused: nobody joined with it yet; yours: this browser did; elsewhere: another device did. */
+  seat: 'unused' | 'yours' | 'elsewhere';
+  /** The seat's holder is in the call right now. */
+  inCall: boolean;
+  /** Who is in the room now. */
+  inRoom: Self[];
 }
 
 /** Events of a Call, by name (Call.on). */
@@ -128,6 +146,8 @@ export interface StartOptions {
   /** Where the tab keeps its redeemed session so a reload keeps its place; defaults to
    *  sessionStorage, null to keep nothing. */
   storage?: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null;
+  /** This browser's id for invite seats; defaults to one kept in localStorage ("earshot.device"). */
+  device?: string;
 }
 
 /** One peer link's getStats() report and whom it is with. */
@@ -144,8 +164,9 @@ export interface Call {
   /** Returns a function that removes the listener. */
   on<E extends keyof CallEvents>(event: E, fn: (payload: CallEvents[E]) => void): () => void;
   off<E extends keyof CallEvents>(event: E, fn: (payload: CallEvents[E]) => void): void;
-  /** Join (call from a click: it also unlocks audio playback). */
-  join(): void;
+  /** Join, or Rejoin after leaving (call from a click: it also unlocks audio playback).
+   *  `takeover`: the person agreed to move their seat here from another device or tab. */
+  join(options?: { takeover?: boolean }): void;
   leave(): void;
   retry(): void;
   /** The page is going away (pagehide): leave now, but keep the tab's place for a reload. */
