@@ -119,7 +119,7 @@ struct Call::Impl {
   PeerLink* link_from(const std::string& from, const std::string& to, const char* what);
 
   // peer links
-  void on(const in::LocalDescriptionReady& e) { links.handle(e); }
+  void on(const in::LocalDescriptionReady& e) { links.handle(e, clock.mono); }
   void on(const in::RemoteDescriptionApplied& e) { links.handle(e); }
   void on(const in::NegotiationFailed& e) { links.handle(e); }
   void on(const in::LocalCandidate& e) { links.handle(e); }

@@ -133,6 +133,7 @@ void PeerLinks::on_description(PeerId id, const std::string& type, const std::st
     out_.push(fx::ApplyRemoteDescription{l->id_, l->generation_, "offer", sdp});
   } else if (type == "answer") {
     if (l->neg_ != N::HaveLocalOffer) return;  // stale or unsolicited answer
+    l->answer_at_.reset();
     l->neg_ = N::ApplyingRemoteAnswer;
     l->remote_set_ = false;
     out_.push(fx::ApplyRemoteDescription{l->id_, l->generation_, "answer", sdp});
@@ -149,15 +150,24 @@ void PeerLinks::on_candidate(PeerId id, const json& candidate) {
   out_.push(fx::AddRemoteCandidate{id, candidate});
 }
 
-void PeerLinks::handle(const in::LocalDescriptionReady& e) {
+void PeerLinks::handle(const in::LocalDescriptionReady& e, Instant now) {
   PeerLink* l = live(e.peer, e.generation);
   if (!l) return;
   using N = PeerLink::Neg;
   std::string type = e.type;
   if (type.empty()) type = l->neg_ == N::MakingOffer ? "offer" : "answer";
-  if (type == "offer" && l->neg_ == N::MakingOffer) l->neg_ = N::HaveLocalOffer;
-  else if (type == "answer" && l->neg_ == N::MakingAnswer) l->neg_ = N::Stable;
-  else return;
+  if (type == "offer" && l->neg_ == N::MakingOffer) {
+    l->neg_ = N::HaveLocalOffer;
+    // An offer lost on the way (the server dropped it, their page was reloading) would leave this
+    // link "connecting" until the deadline; unanswered, it is sent again.
+    l->local_offer_ = e.sdp;
+    l->offer_resends_ = 0;
+    l->answer_at_ = now + timings_.answer_timeout;
+  } else if (type == "answer" && l->neg_ == N::MakingAnswer) {
+    l->neg_ = N::Stable;
+  } else {
+    return;
+  }
   outgoing_.push_back(Outgoing{l->participant_, type, e.sdp, nullptr});
 }
 
@@ -252,6 +262,7 @@ std::optional<Instant> PeerLinks::poll_timeout() const {
     take_min(best, l.connect_at_);
     take_min(best, l.restart_at_);
     take_min(best, l.give_up_at_);
+    take_min(best, l.answer_at_);
   }
   return best;
 }
@@ -266,6 +277,10 @@ void PeerLinks::handle_timeout(Instant now) {
     if (due(l.connect_at_)) events_.push_back(linkev::ConnectTimedOut{l.id_, l.participant_});
     if (due(l.restart_at_)) events_.push_back(linkev::RestartDue{l.id_, l.participant_});
     if (due(l.give_up_at_)) events_.push_back(linkev::GaveUp{l.id_, l.participant_});
+    if (due(l.answer_at_) && l.neg_ == PeerLink::Neg::HaveLocalOffer && !l.connected()) {
+      outgoing_.push_back(Outgoing{l.participant_, "offer", l.local_offer_, nullptr});
+      if (++l.offer_resends_ < 3) l.answer_at_ = now + (timings_.answer_timeout << l.offer_resends_);
+    }
   }
 }
 

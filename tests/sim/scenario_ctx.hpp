@@ -98,6 +98,7 @@ void name_entry_without_invite(Ctx& x);
 void misaddressed_signals_are_discarded(Ctx& x);
 void room_of_three_one_leaves(Ctx& x);
 void host_closes_the_room(Ctx& x);
+void an_unanswered_offer_is_sent_again(Ctx& x);
 void a_look_spends_nothing(Ctx& x);
 void seat_moves_between_tabs(Ctx& x);
 void leave_then_rejoin(Ctx& x);

@@ -431,6 +431,7 @@ const std::vector<std::pair<std::string, Fn>>& registry() {
       {"misaddressed-signals-are-discarded", misaddressed_signals_are_discarded},
       {"room-of-three-one-leaves", room_of_three_one_leaves},
       {"host-closes-the-room", host_closes_the_room},
+      {"an-unanswered-offer-is-sent-again", an_unanswered_offer_is_sent_again},
       {"a-look-spends-nothing", a_look_spends_nothing},
       {"seat-moves-between-tabs", seat_moves_between_tabs},
       {"leave-then-rejoin", leave_then_rejoin},

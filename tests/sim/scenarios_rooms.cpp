@@ -207,6 +207,22 @@ void room_of_three_one_leaves(Ctx& x) {
   x.expect_failure(e, "room.full", "This call is full: it holds 3 people.");
 }
 
+void an_unanswered_offer_is_sent_again(Ctx& x) {
+  Client& host = x.open("Hana", "host");
+  Client& guest = x.open("Gus", "guest");
+  x.join(host);
+  if (!x.wait(host, S::WaitingForPeer)) return;
+  x.w.backend().drop_offers = 1;  // the server loses the host's first offer
+  x.join(guest);
+  x.wait(guest, S::Connected, 12000) && x.wait(host, S::Connected, 12000);
+  int offers = 0;
+  for (auto& e : host.effects)
+    if (auto* s = std::get_if<fx::SendOnLink>(&e); s && s->text.find("webrtc-offer") != std::string::npos) ++offers;
+  x.check(offers == 2, "the unanswered offer was sent once more (sent " + std::to_string(offers) + ")");
+  x.check(x.count<fx::CreateOffer>(host) == 1, "the same offer, not a new negotiation");
+  x.check(!x.announced(guest, "Could not connect") && !x.announced(host, "Could not connect"), "nobody is told to check a firewall");
+}
+
 void host_closes_the_room(Ctx& x) {
   Client& host = x.open("Hana", "host");
   Client& guest = x.open("Gus", "guest");

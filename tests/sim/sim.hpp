@@ -45,6 +45,7 @@ struct FakeBackend {
   std::string redeem_code;            // forced error code
   std::string redeem_body;            // forced raw body
   std::string connect_error;          // forced connect_error message code
+  int drop_offers = 0;                // the next N webrtc-offer frames are lost in the server
   std::map<std::string, InviteRec> invites;          // jti -> record
   std::map<std::string, std::vector<Member>> rooms;  // room -> members
   std::map<std::string, Instant> token_expiry;       // room token -> expiry

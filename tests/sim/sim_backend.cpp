@@ -223,6 +223,7 @@ void World::ws_frame(Client& c, std::uint64_t link, const std::string& text) {
     return;
   }
   if (name == "webrtc-offer" || name == "webrtc-answer" || name == "ice-candidate") {
+    if (name == "webrtc-offer" && backend_.drop_offers > 0 && backend_.drop_offers--) return;
     payload["from"] = conn.user_id;
     const std::string to = payload.contains("to") && payload["to"].is_string() ? payload["to"].get<std::string>() : "";
     bool delivered = false;

@@ -20,6 +20,7 @@ struct LinkTimings {
   Duration connect_timeout = 30000;    // a new link must carry media within this
   Duration reconnect_give_up = 45000;  // a broken link is given up after this
   Duration ice_restart_grace = 2000;   // "disconnected" tolerated this long before an ICE restart
+  Duration answer_timeout = 4000;      // an offer unanswered this long is sent again (then 2x, 4x; 3 times)
 };
 
 // A description or candidate to send to `to` over signaling (candidate: type == "candidate").
@@ -68,6 +69,9 @@ class PeerLink {
   bool relay_refused_ = false;
   int relay_error_ = 0;
   std::optional<Instant> connect_at_, restart_at_, give_up_at_;
+  std::string local_offer_;             // the offer we sent, while it waits for an answer
+  std::optional<Instant> answer_at_;    // when to send it again
+  int offer_resends_ = 0;
 };
 
 class PeerLinks {
@@ -94,7 +98,7 @@ class PeerLinks {
   void on_description(PeerId, const std::string& type, const std::string& sdp, Instant now);
   void on_candidate(PeerId, const nlohmann::json& candidate);
   // Driver results.
-  void handle(const in::LocalDescriptionReady&);
+  void handle(const in::LocalDescriptionReady&, Instant now);
   void handle(const in::RemoteDescriptionApplied&);
   void handle(const in::NegotiationFailed&);
   void handle(const in::LocalCandidate&);
