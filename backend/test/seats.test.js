@@ -97,6 +97,11 @@ test('redeem with a device: spent on join, the same device comes back as the sam
   try {
     assert.equal((await inspect(inv, DEV2)).json.inCall, true);
     assert.equal((await redeem(inv, DEV2)).json.inCall, true);
+    // another tab of the same browser is asked too while the seat is in the call; takeover answers
+    const tab = await redeem(inv, DEV1);
+    expect(tab, 409, 'invite.in_use', IN_USE);
+    assert.equal(tab.json.inCall, true);
+    assert.equal((await redeem(inv, DEV1, true)).json.user.userId, first.json.user.userId, 'the same browser takes it over as the same user');
     const seat = (await listRoom(room.roomId)).seats[1];
     assert.deepEqual({ ...seat, expiresAt: undefined }, { seatId: room.seats[1].seatId, role: 'guest', name: 'Ben', state: 'joined', inCall: true, expiresAt: undefined });
     assert.match(seat.expiresAt, ISO);

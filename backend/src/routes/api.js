@@ -350,6 +350,9 @@ function createApi(ctx) {
     const deviceHash = hashDevice(b.device);
     const pre = store.inspectSeat(claims.jti, deviceHash, { jwtExpired });
     if (pre.seat && pre.seat.room_id !== row.room_id) throw inviteRefusal('unknown');
+    // This browser's seat, but in the call right now (another tab of it): ask before moving it, as
+    // for another device; a takeover from the same browser is a plain rejoin that replaces the socket.
+    if (pre.result === 'yours' && b.takeover !== true && isLive(row.room_id, pre.seat.user_id)) throw inviteRefusal('in_use', pre.seat, row.room_id);
     const r = store.claimSeat(claims.jti, deviceHash, { newUserId: 'u_' + randomId(9), takeover: b.takeover === true, jwtExpired });
     const err = inviteRefusal(r.result, r.seat, row.room_id);
     if (err) throw err;
