@@ -41,7 +41,7 @@ cp "$ROOT/src/wasm/client.js" "$WASM_DIR/earshot.js" "$WASM_DIR/earshot.wasm" "$
 # The page's own scripts and styles, minified (esbuild from tools/js; module imports kept as they are).
 ESBUILD="$ROOT/tools/js/node_modules/.bin/esbuild"
 [ -x "$ESBUILD" ] || { echo "build_web: $ESBUILD missing (tools/setup.sh installs it)" >&2; exit 1; }
-for f in room.js admin.js client.js earshot.css; do
+for f in room.js admin.js client.js embed_port.js earshot.css admin.css; do
   "$ESBUILD" "$OUT.tmp/$f" --minify --log-level=warning --allow-overwrite --outfile="$OUT.tmp/$f"
 done
 rm -rf "$OUT"
