@@ -3,6 +3,8 @@
 #include "earshot/wire.hpp"
 #include "earshot/json.hpp"
 
+#include <algorithm>
+
 #include <cctype>
 
 #include "earshot/failures.hpp"
@@ -406,8 +408,16 @@ json to_json(const Snapshot& s) {
 namespace {
 bool is_origin(std::string_view o) {
   const bool https = o.rfind("https://", 0) == 0;
-  const bool local = o.rfind("http://127.0.0.1", 0) == 0 || o.rfind("http://localhost", 0) == 0;
-  if (!https && !local) return false;
+  if (!https) {  // plain http only for this machine (local development), host exact, port optional
+    if (o.rfind("http://", 0) != 0) return false;
+    std::string_view h = o.substr(7);
+    const std::string_view name = h.substr(0, h.find(':'));
+    if (name != "127.0.0.1" && name != "localhost") return false;
+    const std::string_view port = h.substr(name.size());
+    if (!port.empty() && (port.size() < 2 || port.size() > 6 ||
+                          !std::all_of(port.begin() + 1, port.end(), [](char c) { return c >= '0' && c <= '9'; })))
+      return false;
+  }
   std::string_view host = o.substr(o.find("://") + 3);
   if (host.empty() || host.size() > 253) return false;
   for (char c : host)

@@ -111,6 +111,12 @@ TEST(Wire, RuntimeConfigIsCheckedAndNamesWhatIsWrong) {
   fails(R"({"embedOrigins":"*"})", "The page configuration is not valid: \"embedOrigins\" must be an array of https:// origins.");
   fails(R"({"embedOrigins":["*"]})", "The page configuration is not valid: \"embedOrigins\" holds '*', which is not an exact https:// origin (\"*\" and \"null\" are refused).");
   fails(R"({"embedOrigins":["null"]})", "The page configuration is not valid: \"embedOrigins\" holds 'null', which is not an exact https:// origin (\"*\" and \"null\" are refused).");
+  // plain http only for this machine, and the host exactly so: not a lookalike that starts the same
+  fails(R"({"embedOrigins":["http://127.0.0.1.evil.example"]})",
+        "The page configuration is not valid: \"embedOrigins\" holds 'http://127.0.0.1.evil.example', which is not an exact https:// origin (\"*\" and \"null\" are refused).");
+  fails(R"({"embedOrigins":["http://localhost:80x"]})",
+        "The page configuration is not valid: \"embedOrigins\" holds 'http://localhost:80x', which is not an exact https:// origin (\"*\" and \"null\" are refused).");
+  EXPECT_TRUE(wire::config_from_json(R"({"embedOrigins":["http://127.0.0.1:8080","http://localhost"]})"));
   fails(R"({"roomSize":40})", "The page configuration is not valid: \"roomSize\" must be 2 to 11.");
   fails(R"({"profile":7})", "The page configuration is not valid: \"profile\" has the wrong type.");
   fails(R"({"topology":"pair","roomSize":3})", "The page configuration is not valid: \"topology\" pair holds two people, but \"roomSize\" is larger.");
