@@ -72,4 +72,5 @@ npm_install() { # npm_install <dir>
 }
 npm_install "$ROOT/tools/js"
 npm_install "$ROOT/backend"
+npm_install "$ROOT/tests/packages"  # the React embed test and the Vite/esbuild consumer apps
 say "ready"

@@ -26,6 +26,8 @@ suite "wasm core under node" node --test tests/wasm/
 suite "backend (real server, coturn, SQLite)" npm --prefix backend test --silent
 suite "types (tsc)" node --test tests/types/
 suite "page size budget" node --test tests/size/
+suite "SDK package (exports, publint, size, tsc as a consumer)" node --test tests/packages/package.test.mjs
+suite "consumer apps (Vite, esbuild; Chromium)" node --test tests/packages/consumers.test.mjs
 if [ -x tests/browser/run.sh ]; then
   suite "browser (Chromium, fake audio)" tests/browser/run.sh
 fi

@@ -103,7 +103,8 @@ export async function startBackend({ turn = true, turnPort, turnSecret = 'browse
     async createRoom(body = {}) {
       const r = await fetch(`${base}/api/v1/admin/rooms`, {
         method: 'POST', headers: { 'X-Admin-Key': ADMIN_KEY, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ title: 'Test call', hostName: 'Alice', guestName: 'Bob', ...body }),
+        // guestNames (several guests) replaces the default single guestName; the API takes one or the other
+        body: JSON.stringify({ title: 'Test call', hostName: 'Alice', ...(body.guestNames ? {} : { guestName: 'Bob' }), ...body }),
       });
       if (r.status !== 201) throw new Error(`create room: HTTP ${r.status} ${await r.text()}`);
       return r.json();
