@@ -21,10 +21,15 @@ function words(state) {
 }
 function show(view) { for (const v of views) $(v).hidden = v !== view; }
 function say(text) { if (!text) return; $('live').textContent = ''; setTimeout(() => { $('live').textContent = text; }, 30); }
+// Local time as the core writes it in sentences ("14:05", or "2026-11-22 14:05" on another day), so
+// the page never shows one time as "2:05 PM" and another as "14:05 (UTC)".
 function clock(ms) {
+  const p = (n) => String(n).padStart(2, '0');
   const d = new Date(ms);
-  const same = d.toDateString() === new Date().toDateString();
-  return (same ? '' : d.toLocaleDateString() + ' ') + d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  const day = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+  const now = new Date();
+  const same = day === `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}`;
+  return `${same ? '' : day + ' '}${p(d.getHours())}:${p(d.getMinutes())}`;
 }
 function until(ms) {
   const min = Math.round((ms - Date.now()) / 60000);

@@ -28,13 +28,16 @@ Civil to_civil(Instant ms) {
 }
 }  // namespace
 
-std::string format_utc_clock(Instant at, Instant now) {
-  const Civil a = to_civil(at), n = to_civil(now);
+std::string format_utc_clock(Instant at, Instant now, int utc_offset_min) {
+  const bool local = utc_offset_min != kUtcOffsetUnknown && utc_offset_min >= -16 * 60 && utc_offset_min <= 16 * 60;
+  const Instant shift = local ? static_cast<Instant>(utc_offset_min) * 60000 : 0;
+  const Civil a = to_civil(at + shift), n = to_civil(now + shift);
+  const char* zone = local ? "" : " (UTC)";
   char buf[48];
   if (a.year == n.year && a.month == n.month && a.day == n.day) {
-    std::snprintf(buf, sizeof buf, "%02d:%02d (UTC)", a.hour, a.minute);
+    std::snprintf(buf, sizeof buf, "%02d:%02d%s", a.hour, a.minute, zone);
   } else {
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d (UTC)", a.year, a.month, a.day, a.hour, a.minute);
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d%s", a.year, a.month, a.day, a.hour, a.minute, zone);
   }
   return buf;
 }

@@ -21,7 +21,7 @@ Call::Impl::Impl(Call& c, CallConfig config, Clock now, std::uint64_t seed)
   if (p) profile = *p;
   else profile_failure = p.failure();
   if (profile) {
-    gate = std::make_unique<Gate>(out, profile);
+    gate = std::make_unique<Gate>(out, profile, cfg.profile.utc_offset_min);
     snap.media = profile->media_plane();
     snap.topology = profile->topology();
     if (snap.media == MediaPlane::Vendor) vendor = std::make_unique<VendorSession>(out, std::string(profile->vendor()));
@@ -195,7 +195,7 @@ void Call::Impl::on_backoff_done(const std::string& purpose) {
 
 Failure Call::Impl::session_expired() const {
   const Instant at = gate && gate->admitted() ? gate->admitted()->expires_at : clock.wall;
-  return make_failure("session.expired", {{"time", format_utc_clock(at, clock.wall)}});
+  return make_failure("session.expired", {{"time", format_utc_clock(at, clock.wall, cfg.profile.utc_offset_min)}});
 }
 
 void Call::Impl::show_recoverable(Failure f) {

@@ -43,8 +43,9 @@ std::optional<Failure> Gate::read_page(const std::string& url, const std::string
   entry_ = Entry{};
   entry_.kind = profile_->page_entry();
   entry_.device = device;
+  entry_.utc_offset_min = utc_offset_min_;
   if (entry_.kind == EntryKind::Invite) {
-    auto invite = parse_invite_link(url, wall);
+    auto invite = parse_invite_link(url, wall, utc_offset_min_);
     if (!invite) return invite.failure();
     entry_.invite = *invite;
     entry_.name = invite->name;

@@ -123,7 +123,7 @@ bool signature_cut_short(std::string_view token) {
 
 std::string_view to_string(Role role) { return role == Role::Host ? "host" : "guest"; }
 
-Result<Invite> parse_invite_link(std::string_view url_or_query, Instant now) {
+Result<Invite> parse_invite_link(std::string_view url_or_query, Instant now, int utc_offset_min) {
   if (url_or_query.size() > kMaxLinkBytes) {
     return malformed("This invite link is too long to be genuine (over 8 KB). Ask the host to send it again.");
   }
@@ -193,7 +193,7 @@ Result<Invite> parse_invite_link(std::string_view url_or_query, Instant now) {
                    "This invite was made for a different room than the link names. Ask the host to send it again."};
   }
   if (now >= *expires_at) {
-    return Failure{"invite.expired", "This invite expired at " + format_utc_clock(*expires_at, now) +
+    return Failure{"invite.expired", "This invite expired at " + format_utc_clock(*expires_at, now, utc_offset_min) +
                                          ". Ask the host for a new link."};
   }
 

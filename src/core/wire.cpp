@@ -438,6 +438,10 @@ Result<RuntimeConfig> config_from_json(std::string_view text) {
   if (j.contains("iceTransportPolicy")) c.call.ice_transport_policy = r.str("iceTransportPolicy");
   if (j.contains("topology")) c.call.profile.topology = r.str("topology");
   if (j.contains("roomSize")) c.call.profile.room_size = r.integer("roomSize");
+  if (j.contains("utcOffsetMinutes")) {  // the page's time zone (minutes east of UTC), for times in sentences
+    c.call.profile.utc_offset_min = r.integer("utcOffsetMinutes");
+    if (c.call.profile.utc_offset_min < -16 * 60 || c.call.profile.utc_offset_min > 16 * 60) return bad("\"utcOffsetMinutes\" must be -960 to 960");
+  }
   if (!r.bad.empty()) return bad("\"" + r.bad + "\" has the wrong type");
   if (c.call.ice_transport_policy != "all" && c.call.ice_transport_policy != "relay") return bad("\"iceTransportPolicy\" must be \"all\" or \"relay\"");
   if (c.call.profile.room_size < 2 || c.call.profile.room_size > 11) return bad("\"roomSize\" must be 2 to 11");

@@ -127,6 +127,7 @@ export async function startCall(options = {}) {
     seed: seed[0] * 2 ** 21 + (seed[1] >>> 11),
     saved,
     device: options.device || deviceId(),
+    utcOffsetMinutes: -new Date().getTimezoneOffset(),  // times in sentences read as the page's own
     ...(options.entry ? { entry: options.entry } : {}),
   }), hooks));
   if (started.failure) throw new EarshotError(started.failure);

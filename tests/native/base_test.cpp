@@ -21,3 +21,12 @@ TEST(ResultType, HoldsValueOrFailure) {
   EXPECT_FALSE(bad.ok());
   EXPECT_EQ(bad.failure().code, "x.y");
 }
+
+TEST(Time, FormatsInThePagesTimeZoneWhenItIsKnown) {
+  // 2023-11-14T22:13:20Z is 23:13 in Berlin (UTC+60) and already the 15th in Tokyo (UTC+540)
+  EXPECT_EQ(format_utc_clock(1700000000000, 1700000000000 - 3600000, 60), "23:13");
+  EXPECT_EQ(format_utc_clock(1700000000000, 1700000000000 - 3600000, 540), "07:13");
+  EXPECT_EQ(format_utc_clock(1700000000000, 1700000000000 - 23 * 3600000, 540), "2023-11-15 07:13") << "the day is the local day";
+  EXPECT_EQ(format_utc_clock(1700000000000, 1700000000000, -300), "17:13");
+  EXPECT_EQ(format_utc_clock(1700000000000, 1700000000000, 99999), "22:13 (UTC)") << "a nonsense offset is not trusted";
+}

@@ -66,6 +66,15 @@ TEST(CallMachine, GuestWithExpiredInviteSeesExpiryTimeBeforeAnyRequest) {
   EXPECT_FALSE(call.poll_timeout().has_value());
 }
 
+TEST(CallMachine, AnExpiredInviteSaysItsTimeInThePagesTimeZone) {
+  CallConfig c = config();
+  c.profile.utc_offset_min = 120;  // the page said: UTC+2
+  Call call(c, kNow, 1);
+  call.handle(in::PageOpened{link("guest", kNow - 60000)}, kNow);
+  ASSERT_TRUE(call.snapshot().failure);
+  EXPECT_EQ(call.snapshot().failure->message, "This invite expired at 09:59. Ask the host for a new link.");
+}
+
 TEST(CallMachine, ValidInviteAsksForTheMicAndLooksAtTheInviteWithoutSpendingIt) {
   Call call(config(), kNow, 1);
   call.handle(in::PageOpened{link(), "", "dev-1"}, kNow);

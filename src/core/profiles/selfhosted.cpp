@@ -235,9 +235,9 @@ Result<Lookup> SelfhostedProfile::parse_lookup(const Entry& entry, int status, s
 }
 
 Failure SelfhostedProfile::failure_for(std::string_view code, std::string_view server_message, const Invite* invite,
-                                       Instant now, int capacity) {
+                                       Instant now, int capacity, int utc_offset_min) {
   if (code == "invite.expired") {
-    if (invite) return make_failure(code, {{"time", format_utc_clock(invite->expires_at, now)}});
+    if (invite) return make_failure(code, {{"time", format_utc_clock(invite->expires_at, now, utc_offset_min)}});
     return Failure{"invite.expired", "This invite has expired. Ask the host for a new link."};
   }
   if (code == "room.full")
@@ -264,7 +264,7 @@ Result<Admission> SelfhostedProfile::parse_admission(const Entry& entry, int sta
       if (status >= 500) return make_failure("backend.error", {{"status", std::to_string(status)}});
       return make_failure("backend.unexpected", {{"status", std::to_string(status)}});
     }
-    return failure_for(code, message, invite, now);
+    return failure_for(code, message, invite, now, 0, entry.utc_offset_min);
   }
   const Failure bad = make_failure("backend.bad_response");
   if (j.is_discarded() || !j.is_object()) return bad;

@@ -51,7 +51,7 @@ Result<Admission> ChimeProfile::parse_join(const Entry& entry, int status, std::
   if (status < 200 || status > 299) {
     Failure f = http_failure(status, j);
     if (f.code == "invite.expired" && entry.invite)
-      return make_failure("invite.expired", {{"time", format_utc_clock(entry.invite->expires_at, now)}});
+      return make_failure("invite.expired", {{"time", format_utc_clock(entry.invite->expires_at, now, entry.utc_offset_min)}});
     return f;
   }
   const json* root = obj(j, "JoinInfo") ? obj(j, "JoinInfo") : &j;

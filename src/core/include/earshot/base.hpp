@@ -58,8 +58,13 @@ class Result {
   std::variant<T, Failure> v_;
 };
 
-// "14:05 (UTC)" for the same day as `now`, else "2026-11-22 14:05 (UTC)". Used in failure sentences.
-std::string format_utc_clock(Instant at, Instant now);
+// The person's local time is UTC plus this many minutes (the page says; it moves with daylight
+// saving). kUtcOffsetUnknown: not said, so times are given in UTC and say so.
+constexpr int kUtcOffsetUnknown = -100000;
+// "14:05" for the same (local) day as `now`, else "2026-11-22 14:05", in local time when the offset
+// is known, else with " (UTC)" after it. Used in failure sentences; the room page prints its own
+// times the same way, so a page never mixes local and UTC.
+std::string format_utc_clock(Instant at, Instant now, int utc_offset_min = kUtcOffsetUnknown);
 // "2026-11-22T14:05:00Z"
 std::string format_iso8601(Instant at);
 

@@ -12,7 +12,8 @@ namespace earshot {
 
 class Gate {
  public:
-  Gate(Outbox& out, std::shared_ptr<const Profile> profile) : out_(out), profile_(std::move(profile)) {}
+  Gate(Outbox& out, std::shared_ptr<const Profile> profile, int utc_offset_min = kUtcOffsetUnknown)
+      : out_(out), profile_(std::move(profile)), utc_offset_min_(utc_offset_min) {}
 
   // Reads the page URL into an entry (a refused invite is a Failure) and restores a saved session.
   std::optional<Failure> read_page(const std::string& url, const std::string& saved, const std::string& device,
@@ -51,6 +52,7 @@ class Gate {
 
   Outbox& out_;
   std::shared_ptr<const Profile> profile_;
+  int utc_offset_min_;
   Entry entry_;
   std::unique_ptr<AdmissionFlow> flow_;
   std::optional<std::uint64_t> request_;

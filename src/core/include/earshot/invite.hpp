@@ -28,6 +28,6 @@ struct Invite {
 //                    role not host|guest, room id not [A-Za-z0-9_-]{1,64}, oversized input (> 8 KB)
 //   invite.mismatch  the token's room claim differs from the URL's room
 //   invite.expired   now >= exp: "This invite expired at 14:05 (UTC). Ask the host for a new link."
-Result<Invite> parse_invite_link(std::string_view url_or_query, Instant now);
+Result<Invite> parse_invite_link(std::string_view url_or_query, Instant now, int utc_offset_min = kUtcOffsetUnknown);
 
 }  // namespace earshot

@@ -40,6 +40,7 @@ struct Entry {
   Duration ttl = 0;              // Token
   std::string device;            // Invite: this browser's opaque id (a seat is bound to the device that joins)
   bool takeover = false;         // Invite: take the seat over from another device that holds it
+  int utc_offset_min = kUtcOffsetUnknown;  // for the times in failure sentences (see format_utc_clock)
   bool operator==(const Entry&) const = default;
 };
 
@@ -180,6 +181,7 @@ struct ProfileConfig {
   std::string api_base;             // "http://127.0.0.1:8080" (no trailing slash); empty = page origin
   int room_size = 2;                // selfhosted: 2 = a pair; 3..6 = a mesh
   std::string topology;             // "" = the profile's own; selfhosted may say "star" (a hub relays)
+  int utc_offset_min = kUtcOffsetUnknown;  // the person's local time zone, for times in sentences
 };
 // Failure profile.unknown for unknown names, profile.unavailable for profiles not built yet.
 Result<std::shared_ptr<const Profile>> make_profile(const ProfileConfig&);

@@ -22,7 +22,7 @@ class SelfhostedProfile final : public Profile {
   static Result<Admission> parse_admission(const Entry&, int status, std::string_view body, Instant now);
   // The sentence for a refusal code the server sent (HTTP error body or connect_error message).
   static Failure failure_for(std::string_view code, std::string_view server_message, const Invite* invite, Instant now,
-                             int capacity = 0);
+                             int capacity = 0, int utc_offset_min = kUtcOffsetUnknown);
 
  private:
   std::string api_base_;
