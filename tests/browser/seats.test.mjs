@@ -62,6 +62,18 @@ function suite() {
     });
     return { status: r.status, body: await r.json() };
   }
+  // A new room with Alice (host, 440 Hz) waiting first and Bob (guest, 660 Hz) joining: both connected.
+  async function connectedPair(title) {
+    const room = await backend.createRoom({ title, hostName: 'Alice', guestName: 'Bob' });
+    const aliceCtx = await context(aliceBrowser);
+    const bobCtx = await context(bobBrowser);
+    const alice = await openRoom(aliceCtx, room.links.host.url);
+    await waitState(alice, 'waiting-for-peer');
+    const bob = await openRoom(bobCtx, room.links.guest.url);
+    await waitState(bob, 'connected');
+    await waitState(alice, 'connected');
+    return { room, aliceCtx, bobCtx, alice, bob };
+  }
   const view = async (page) => (await page.isVisible('#problem')) ? `problem: ${await page.textContent('#problem-text')}` : '';
 
   test('a link opened, closed unjoined and opened again still lets its person in; a second tab is offered the seat and taking it moves the call', async () => {
@@ -108,14 +120,7 @@ function suite() {
   });
 
   test('Leave then Rejoin; the one left alone is told who left; the other person\'s mute shows', async () => {
-    const room = await backend.createRoom({ title: 'Rejoin test', hostName: 'Alice', guestName: 'Bob' });
-    const aliceCtx = await context(aliceBrowser);
-    const bobCtx = await context(bobBrowser);
-    const alice = await openRoom(aliceCtx, room.links.host.url);
-    await waitState(alice, 'waiting-for-peer');
-    const bob = await openRoom(bobCtx, room.links.guest.url);
-    await waitState(bob, 'connected');
-    await waitState(alice, 'connected');
+    const { aliceCtx, bobCtx, alice, bob } = await connectedPair('Rejoin test');
 
     await alice.click('#mute-btn');
     await bob.waitForSelector('#people li.peer .state:has-text("muted")', { timeout: 3000 });
@@ -141,13 +146,7 @@ function suite() {
   });
 
   test('the admin closes the room: both sides see it, and its links then refuse with "room closed"', async () => {
-    const room = await backend.createRoom({ title: 'Close test', hostName: 'Alice', guestName: 'Bob' });
-    const aliceCtx = await context(aliceBrowser);
-    const bobCtx = await context(bobBrowser);
-    const alice = await openRoom(aliceCtx, room.links.host.url);
-    await waitState(alice, 'waiting-for-peer');
-    const bob = await openRoom(bobCtx, room.links.guest.url);
-    await waitState(bob, 'connected');
+    const { room, aliceCtx, bobCtx, alice, bob } = await connectedPair('Close test');
     const r = await fetch(`${backend.base}/api/v1/admin/rooms/${room.roomId}`, { method: 'DELETE', headers: { 'X-Admin-Key': ADMIN_KEY } });
     assert.equal(r.status, 200);
     for (const page of [alice, bob]) {
