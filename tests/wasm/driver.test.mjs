@@ -97,6 +97,10 @@ beforeEach(() => {
   globalThis.document = { createElement: () => fakeAudio() };  // one remote <audio> per peer link
   globalThis.fetch = async (url, init) => {
     world.fetches.push({ url, init });
+    // The pre-join's look at the invite (spends nothing), then the redemption at Join.
+    if (url.endsWith('/invites/inspect')) {
+      return { status: 200, text: async () => JSON.stringify({ roomId: 'r1', title: 'Weekly', state: 'unused', inCall: false, inRoom: [{ userId: 'u-al', name: 'Al', role: 'host' }] }) };
+    }
     const body = world.redeem || { roomId: 'r1', token: 'room-token', signalingUrl: 'https://earshot.test', iceServers: [{ urls: 'stun:x' }], ttl: 3600, user: { userId: 'u-bea', name: 'Bea', role: 'guest' } };
     return { status: 200, text: async () => JSON.stringify(body) };
   };
@@ -124,26 +128,30 @@ test('an expired invite fails with its expiry time and makes no request', async 
   c.call.destroy();
 });
 
-test('a valid invite: mic, redemption and signaling are readied before Join; Join connects to the room', async () => {
+test('a valid invite: mic and a look at the invite before Join; Join redeems it and connects to the room', async () => {
   const c = await open(invite());
   assert.equal(c.snap.invite.name, 'Bea');
   assert.equal(c.snap.invite.role, 'guest');
   await until(() => world.gum.length === 1, 2000, 'getUserMedia');
-  await until(() => world.fetches.length === 1, 2000, 'redeem fetch');
-  const f = world.fetches[0];
-  assert.equal(f.init.method, 'POST');
-  assert.match(f.url, /^https:\/\/earshot\.test\/api\/v1\/invites\/redeem$/);
-  assert.equal(JSON.parse(f.init.body).invite.length > 20, true);
+  await until(() => world.fetches.length === 1, 2000, 'inspect fetch');
+  const look = world.fetches[0];
+  assert.equal(look.init.method, 'POST');
+  assert.match(look.url, /^https:\/\/earshot\.test\/api\/v1\/invites\/inspect$/);
+  assert.equal(JSON.parse(look.init.body).invite.length > 20, true);
+  assert.match(JSON.parse(look.init.body).device, /^[A-Za-z0-9_-]{16,128}$/, 'the browser names itself');
+  await until(() => c.snap.mic === 'granted' && c.snap.joinReady && c.snap.lookup, 2000, 'join ready');
+  assert.deepEqual(c.snap.lookup.inRoom.map((p) => p.name), ['Al']);
+  assert.deepEqual(c.snap.inputs.map((d) => d.id), ['default', 'usb']);
+  assert.equal(world.sockets.length, 0, 'nothing opened before Join');
+
+  c.call.join();
+  await until(() => world.fetches.length === 2, 2000, 'redeem fetch');
+  assert.match(world.fetches[1].url, /^https:\/\/earshot\.test\/api\/v1\/invites\/redeem$/);
   await until(() => world.sockets.length === 1, 2000, 'WebSocket');
   const ws = world.sockets[0];
   assert.match(ws.url, /^wss:\/\/earshot\.test\/ws\/\?EIO=4&transport=websocket/);
   ws.serverOpen();
   ws.serverSend('0{"sid":"s1","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}');
-  await until(() => c.snap.mic === 'granted' && c.snap.joinReady, 2000, 'join ready');
-  assert.deepEqual(c.snap.inputs.map((d) => d.id), ['default', 'usb']);
-  assert.equal(ws.sent.length, 0, 'no Socket.IO CONNECT before Join');
-
-  c.call.join();
   await until(() => ws.sent.some((t) => t.startsWith('40')), 2000, 'CONNECT');
   assert.match(ws.sent.find((t) => t.startsWith('40')), /room-token/);
   ws.serverSend('40{"sid":"x"}');
