@@ -376,12 +376,14 @@ test('socket.io also at the default path /socket.io/ with namespace /ws (websock
   const wsUrl = host.signalingUrl;
   assert.equal(new URL(wsUrl).pathname, '/ws');
   const a = ioClient(wsUrl.replace(/^ws/, 'http'), { transports: ['websocket'], auth: { token: host.token }, reconnection: false, forceNew: true });
-  const b = ioClient(srv.url, { path: guest.signalingPath, transports: ['websocket'], auth: { token: guest.token }, reconnection: false, forceNew: true });
-  const socks = [a, b];
+  const socks = [a];
   try {
     const aState = await H.once(a, 'room-state');
     assert.equal(aState.self.userId, host.user.userId);
+    // b connects only once a is in the room, so a is told of b (user-joined) rather than b of a
     const joined = H.once(a, 'user-joined');
+    const b = ioClient(srv.url, { path: guest.signalingPath, transports: ['websocket'], auth: { token: guest.token }, reconnection: false, forceNew: true });
+    socks.push(b);
     await H.once(b, 'room-state');
     assert.equal((await joined).userId, guest.user.userId);
     const offer = H.once(b, 'webrtc-offer');
