@@ -86,10 +86,15 @@ function loadSecrets(dataDir, env) {
   return { secrets: out, secretsFile: file };
 }
 
+/** The data dir the configuration names (absolute). */
+function dataDirOf(env = process.env) {
+  return path.resolve(env.EARSHOT_DATA_DIR || path.join(BACKEND_ROOT, 'data'));
+}
+
 function loadConfig(env = process.env) {
   const host = env.EARSHOT_HOST || '127.0.0.1';
   const port = intEnv(env, 'EARSHOT_PORT', 8080, 0, 65535);
-  const dataDir = path.resolve(env.EARSHOT_DATA_DIR || path.join(BACKEND_ROOT, 'data'));
+  const dataDir = dataDirOf(env);
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const dbPath = path.resolve(env.EARSHOT_DB || path.join(dataDir, 'earshot.sqlite'));
   const webDir = path.resolve(env.EARSHOT_WEB_DIR || path.join(REPO_ROOT, 'dist', 'web'));
@@ -155,4 +160,4 @@ function loadConfig(env = process.env) {
   return cfg;
 }
 
-module.exports = { loadConfig, ConfigError, REPO_ROOT, BACKEND_ROOT };
+module.exports = { loadConfig, dataDirOf, ConfigError, REPO_ROOT, BACKEND_ROOT };

@@ -4,7 +4,8 @@
 // webhook worker and expiry sweeper. Prints `EARSHOT_READY port=<port>` when listening.
 const http = require('node:http');
 const { Server } = require('socket.io');
-const { loadConfig, ConfigError } = require('./config');
+const { loadConfig, dataDirOf, ConfigError } = require('./config');
+const { lockDataDir, DataDirBusyError } = require('./data/lock');
 const { openDb } = require('./data/db');
 const { createAuth } = require('./services/auth');
 const { createDispatcher } = require('./webhooks/dispatcher');
@@ -15,12 +16,18 @@ const { createLogger } = require('./utils/log');
 
 const SOCKET_MAX_BYTES = 128 * 1024;
 
+/** A refusal to start that one sentence explains (printed without a stack). */
+class StartupError extends Error {}
+
 async function main(env = process.env) {
   // A signal during startup is remembered and acted on once everything (coturn included) is up,
   // so nothing is left orphaned.
   let pendingSignal = null;
   const early = (sig) => { pendingSignal = sig; };
   for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(sig, early);
+  // Own the data dir before reading or changing anything in it: a second server on the same dir
+  // stops here, before it could stop the first one's coturn or end its calls.
+  const dataDirLock = lockDataDir(dataDirOf(env)); // held until this process exits (kept referenced)
   const cfg = loadConfig(env);
   const log = createLogger(cfg.logLevel);
   const store = openDb(cfg.dbPath);
@@ -55,6 +62,22 @@ async function main(env = process.env) {
   const ioDefault = new Server(server, { ...ioOptions, path: '/socket.io' });
   ctx.signaling = attachSignaling([io.of('/'), ioDefault.of('/ws'), ioDefault.of('/')], ctx);
 
+  try {
+    await new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(cfg.port, cfg.host, () => { server.off('error', reject); resolve(); });
+    });
+  } catch (e) {
+    if (e && e.code === 'EADDRINUSE') throw new StartupError(`${cfg.host}:${cfg.port} is already in use; stop what listens there or set EARSHOT_PORT`);
+    if (e && e.code === 'EACCES') throw new StartupError(`no permission to listen on ${cfg.host}:${cfg.port}; use a port above 1023 (EARSHOT_PORT)`);
+    throw e;
+  }
+  // Bound: only now touch shared state (a failed start above changed nothing).
+  const port = server.address().port;
+  if (!cfg.publicUrl) {
+    const h = cfg.host.includes(':') ? `[${cfg.host}]` : (cfg.host === '0.0.0.0' ? '127.0.0.1' : cfg.host);
+    cfg.publicUrl = `http://${h}:${port}`;
+  }
   // Rooms that were mid-call when the previous process stopped: their sockets are gone.
   for (const row of store.activeRooms()) {
     if (store.endRoom(row.room_id)) {
@@ -74,21 +97,6 @@ async function main(env = process.env) {
     });
     turn.exited.then((e) => { if (turn) { log.error('coturn exited unexpectedly', e); turn = null; } });
     log.info('coturn started', { pid: turn.pid, port: cfg.turn.port, allowLoopbackPeers: cfg.turn.allowLoopbackPeers });
-  }
-
-  try {
-    await new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(cfg.port, cfg.host, () => { server.off('error', reject); resolve(); });
-    });
-  } catch (e) {
-    if (turn) { turn = null; await stopTurn(cfg.dataDir); }
-    throw e;
-  }
-  const port = server.address().port;
-  if (!cfg.publicUrl) {
-    const h = cfg.host.includes(':') ? `[${cfg.host}]` : (cfg.host === '0.0.0.0' ? '127.0.0.1' : cfg.host);
-    cfg.publicUrl = `http://${h}:${port}`;
   }
 
   webhooks.start();
@@ -124,6 +132,7 @@ async function main(env = process.env) {
         await Promise.race([t.exited, new Promise((r) => setTimeout(r, 2000))]); // reap it
       }
       try { store.close(); } catch { /* already closed */ }
+      dataDirLock.release();
       process.exit(0);
     })();
     return stopping;
@@ -140,6 +149,7 @@ async function main(env = process.env) {
 if (require.main === module) {
   main().catch((e) => {
     if (e instanceof ConfigError) process.stderr.write(`earshot: configuration error: ${e.message}\n`);
+    else if (e instanceof DataDirBusyError || e instanceof StartupError) process.stderr.write(`earshot: ${e.message}\n`);
     else process.stderr.write(`earshot: failed to start: ${e && e.stack || e}\n`);
     process.exit(1);
   });

@@ -63,13 +63,9 @@ const SECRETS = {
   EARSHOT_TURN_SECRET: 'test-turn-secret-0123456789',
 };
 
-/**
- * Starts the server. opts.env overrides; opts.dataDir reuses a data dir (restart tests);
- * opts.secrets=false lets the server generate its own secrets.
- */
-async function startServer(opts = {}) {
-  const dataDir = opts.dataDir || tempDir();
-  const env = {
+/** The server's environment for opts (see startServer). */
+function serverEnv(opts, dataDir) {
+  return {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     EARSHOT_HOST: '127.0.0.1',
@@ -81,9 +77,41 @@ async function startServer(opts = {}) {
     EARSHOT_WEBHOOK_POLL_MS: '50',
     EARSHOT_WEBHOOK_TIMEOUT_MS: '2000',
     EARSHOT_LOG_LEVEL: process.env.EARSHOT_TEST_LOG || 'warn',
+    // the tests' webhook receivers listen on 127.0.0.1 (the SSRF tests turn this off again)
+    EARSHOT_WEBHOOK_ALLOW_PRIVATE: '1',
     ...(opts.secrets === false ? {} : SECRETS),
     ...opts.env,
   };
+}
+
+/**
+ * Runs the server expecting it to refuse to start: resolves { code, signal, stdout, stderr } when it
+ * exits (rejects if it prints EARSHOT_READY, after stopping it). Same opts as startServer.
+ */
+function startServerExpectingFailure(opts = {}) {
+  const dataDir = opts.dataDir || tempDir();
+  const proc = spawn(process.execPath, [SERVER], { env: serverEnv(opts, dataDir), stdio: ['ignore', 'pipe', 'pipe'] });
+  const rec = { proc, dataDir };
+  live.add(rec);
+  let stdout = ''; let stderr = '';
+  proc.stderr.on('data', (d) => { stderr += d; });
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error(`server neither started nor failed in 20 s\n${stdout}\n${stderr}`)); }, 20000);
+    proc.stdout.on('data', (d) => {
+      stdout += d;
+      if (/EARSHOT_READY/.test(stdout)) { clearTimeout(t); proc.kill('SIGTERM'); reject(new Error(`server started but should have refused:\n${stdout}`)); }
+    });
+    proc.once('exit', (code, signal) => { live.delete(rec); clearTimeout(t); resolve({ code, signal, stdout, stderr }); });
+  });
+}
+
+/**
+ * Starts the server. opts.env overrides; opts.dataDir reuses a data dir (restart tests);
+ * opts.secrets=false lets the server generate its own secrets.
+ */
+async function startServer(opts = {}) {
+  const dataDir = opts.dataDir || tempDir();
+  const env = serverEnv(opts, dataDir);
   const proc = spawn(process.execPath, [SERVER], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const rec = { proc, dataDir };
   live.add(rec);
@@ -195,6 +223,6 @@ function hmacJwt(payload, secret = SECRETS.EARSHOT_JWT_SECRET, header = { alg: '
 function hasBinary(bin) { return spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0; }
 
 module.exports = {
-  startServer, api, appHeaders, adminHeaders, connect, connectOk, connectRefused, once, sleep, waitFor,
+  startServer, startServerExpectingFailure, api, appHeaders, adminHeaders, connect, connectOk, connectRefused, once, sleep, waitFor,
   adminRoom, inviteOf, redeem, hmacJwt, SECRETS, tempDir, freePort, hasBinary, killTurnFromPidfile,
 };
