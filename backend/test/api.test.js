@@ -178,8 +178,8 @@ test('join, status, TURN credentials (seed shapes)', async () => {
   const wrongType = await A('POST', `/api/v1/rooms/${roomId}/join`, { headers: H.appHeaders(), body: { userId: 42 } });
   assert.equal(wrongType.json.field, 'userId');
 
-  // user-scoped app token may only join as that user
-  const ut = (await A('POST', '/api/v1/auth/token', { body: { appId: 'testapp', appSecret: H.SECRETS.EARSHOT_APP_SECRET, user: { id: 'carol', name: 'Carol' } } })).json.token;
+  // user-scoped app token may only join as that user (and only the room it is for: security.test.js)
+  const ut = (await A('POST', '/api/v1/auth/token', { body: { appId: 'testapp', appSecret: H.SECRETS.EARSHOT_APP_SECRET, user: { id: 'carol', name: 'Carol' }, roomId } })).json.token;
   assert.equal((await A('POST', `/api/v1/rooms/${roomId}/join`, { headers: { authorization: `Bearer ${ut}` }, body: { userId: 'carol' } })).status, 200);
   const imp = await A('POST', `/api/v1/rooms/${roomId}/join`, { headers: { authorization: `Bearer ${ut}` }, body: { userId: 'mallory' } });
   assert.equal(imp.status, 403);

@@ -46,6 +46,17 @@ function createApi(ctx) {
     if (row.status === 'closed') throw new ApiError(410, 'room.closed', 'The host closed this room.');
   }
 
+  /**
+   * Is the room one a user-scoped app token is for? App credentials (the app's own server) reach every
+   * room of the app; a user's token reaches the room named in it (claim roomId) or, without one, the
+   * rooms that user created, and never an invite room (those are joined through their invites).
+   */
+  function assertTokenForRoom(a, row) {
+    if (!a.user) return;
+    const forIt = row.source !== 'admin' && (a.user.roomId ? a.user.roomId === row.room_id : row.created_by === a.user.id);
+    if (!forIt) throw E.forbidden('This app token is not for this room.');
+  }
+
   /** seat (optional): the invite seat the token is for; its generation goes into the token. */
   function roomSessionPayload(row, user, seat) {
     const t = auth.signRoomToken({
@@ -68,9 +79,15 @@ function createApi(ctx) {
         name: { type: 'string', optional: true, min: 1, max: 40 },
         role: { type: 'string', optional: true, pattern: ROLE_RE, patternHint: '1-20 of A-Z a-z 0-9 _ -' },
       } },
+      roomId: { type: 'string', optional: true, max: 64 },
     });
     if (!(auth.safeEqual(b.appId, cfg.appId) && auth.safeEqual(b.appSecret, cfg.appSecret))) throw E.authInvalid('Unknown appId or wrong appSecret.');
-    const t = auth.signAppToken(cfg.appId, b.user);
+    if (b.roomId !== undefined) {
+      if (!b.user) throw E.invalid('roomId', 'Field "roomId" needs "user": it limits a user-scoped token to one room.');
+      const row = loadRoomForApp(b.roomId, cfg.appId);
+      if (row.source === 'admin') throw E.forbidden('This is an invite room; people join it through its invite links, not with app tokens.');
+    }
+    const t = auth.signAppToken(cfg.appId, b.user, b.roomId);
     return { status: 200, body: { token: t.token, expiresIn: t.expiresIn } };
   }
 
@@ -81,6 +98,7 @@ function createApi(ctx) {
       metadata: { type: 'json', optional: true, maxBytes: 2048 },
       createdBy: { type: 'string', optional: true, pattern: ID_RE, patternHint: '1-64 of A-Z a-z 0-9 _ . @ -' },
     });
+    if (a.user && b.createdBy !== undefined && b.createdBy !== a.user.id) throw E.forbidden('This app token was issued for another user; it cannot create rooms in their name.');
     const now = Date.now();
     const roomId = randomId(12);
     store.createRoom({
@@ -103,10 +121,20 @@ function createApi(ctx) {
     });
     if (a.user && a.user.id !== b.userId) throw E.forbidden('This app token was issued for another user.');
     const row = loadRoomForApp(params.roomId, a.appId);
+    assertTokenForRoom(a, row);
+    let user;
+    if (a.user) {
+      // a user's token carries who they are: the name and role it was issued with, nothing they ask for
+      const name = a.user.name ?? a.user.id; const role = a.user.role ?? 'participant';
+      if (b.name !== undefined && b.name !== name) throw E.forbidden(`This app token was issued for the name "${name}"; it cannot join under another name.`);
+      if (b.role !== undefined && b.role !== role) throw E.forbidden(`This app token was issued for the role "${role}"; it cannot join with another role.`);
+      user = { userId: b.userId, name, role };
+    } else {
+      user = { userId: b.userId, name: b.name ?? b.userId, role: b.role ?? 'participant' };
+    }
     assertJoinable(row);
     const present = signaling.liveParticipants(row.room_id);
     if (present.length >= cfg.roomSize && !present.some((p) => p.userId === b.userId)) throw roomFull(cfg.roomSize);
-    const user = { userId: b.userId, name: b.name ?? a.user?.name ?? b.userId, role: b.role ?? a.user?.role ?? 'participant' };
     return { status: 200, body: roomSessionPayload(row, user) };
   }
 
@@ -119,6 +147,7 @@ function createApi(ctx) {
       row = loadRoomForApp(params.roomId, a.claims.appId);
     } else {
       row = loadRoomForApp(params.roomId, a.appId);
+      assertTokenForRoom(a, row);
     }
     return { status: 200, body: {
       roomId: row.room_id, status: roomStatus(row), participants: signaling.liveParticipants(row.room_id),

@@ -20,11 +20,15 @@ function randomId(bytes = 12) { return crypto.randomBytes(bytes).toString('base6
 function createAuth(cfg) {
   const secret = cfg.jwtSecret;
 
-  function signAppToken(appId, user) {
+  /** roomId (only with a user): the one room this user-scoped token may join / read. */
+  function signAppToken(appId, user, roomId) {
     const iat = nowSec();
     const exp = iat + cfg.tokenTtl;
     const claims = { iss: ISS, typ: 'app', appId, iat, exp };
-    if (user) { claims.sub = user.id; if (user.name) claims.name = user.name; if (user.role) claims.role = user.role; }
+    if (user) {
+      claims.sub = user.id; if (user.name) claims.name = user.name; if (user.role) claims.role = user.role;
+      if (roomId !== undefined) claims.roomId = roomId;
+    }
     return { token: jwt.sign(claims, secret), expiresIn: cfg.tokenTtl, exp };
   }
 
@@ -66,7 +70,11 @@ function createAuth(cfg) {
       throw E.authInvalid('The bearer token is not a valid app token.');
     }
     if (claims.appId !== cfg.appId) throw E.authInvalid('The app token belongs to an unknown app.');
-    return { appId: claims.appId, user: claims.sub ? { id: claims.sub, name: claims.name, role: claims.role } : null, via: 'jwt' };
+    const user = typeof claims.sub === 'string' && claims.sub
+      ? { id: claims.sub, name: typeof claims.name === 'string' ? claims.name : undefined, role: typeof claims.role === 'string' ? claims.role : undefined,
+          roomId: typeof claims.roomId === 'string' ? claims.roomId : undefined }
+      : null;
+    return { appId: claims.appId, user, via: 'jwt' };
   }
 
   /** App credentials or a room token. Returns { kind:'app', appId, user } | { kind:'room', claims }. */
