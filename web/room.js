@@ -157,9 +157,12 @@ function renderProblem(s) {
   const info = client && client.describeFailure(f.code);  // the core's failure catalog: one source for every page
   const title = info ? info.title : 'Something went wrong';
   const help = info ? info.next : (s.failureRetryable ? 'Press Try again.' : 'Ask the host for a new link.');
-  $('problem-h').textContent = title;
-  $('problem-text').textContent = f.message;
-  $('problem-help').textContent = help;
+  // Each sentence once: the lead drops what the title said, the help what either said.
+  const seen = new Set();
+  const once = (t) => t.split(/(?<=\.) /).filter((x) => (x = x.replace(/\.$/, '').toLowerCase(), !seen.has(x) && seen.add(x))).join(' ');
+  $('problem-h').textContent = once(title);
+  $('problem-text').textContent = once(f.message);
+  $('problem-help').hidden = !($('problem-help').textContent = once(help));
   $('problem-code').textContent = `Error code: ${f.code}`;
   $('retry-btn').hidden = !s.failureRetryable;
 }

@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:http';
-import { inNamespace, startBackend, launch, artifact, waitFor, ADMIN_KEY } from './harness.mjs';
+import { inNamespace, startBackend, launch, artifact, waitFor, ADMIN_KEY, assertSaidOnce } from './harness.mjs';
 
 const outside = inNamespace(fileURLToPath(import.meta.url));
 if (outside !== null) {
@@ -131,6 +131,7 @@ function suite() {
     try {
       await visitor.goto(created.urls.Bob);
       await waitFor(async () => (await visitor.textContent('body')).includes(REPLACED), { timeout: 15000, what: 'the replaced sentence on the room page' });
+      await assertSaidOnce(visitor, REPLACED, 'the replaced link\'s page');
       await visitor.screenshot({ path: artifact('admin-old-link.png'), fullPage: true });
     } finally { await visitor.context().close(); }
   });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import {
   inNamespace, startBackend, launch, toneFile, tempDir, artifact, snapshot, stats, waitFor, waitState,
-  receivedPower, openRoom, ADMIN_KEY, sleep,
+  receivedPower, openRoom, ADMIN_KEY, sleep, assertSaidOnce,
 } from './harness.mjs';
 
 const outside = inNamespace(fileURLToPath(import.meta.url));
@@ -162,6 +162,7 @@ function suite() {
     const hhmm = new Date(exp * 1000).toISOString().slice(11, 16);
     assert.ok(text.includes(hhmm), `"${text}" names ${hhmm}`);
     assert.match(await page.textContent('#problem-h'), /expired/);
+    await assertSaidOnce(page, (await snapshot(page)).failure.message, 'the expired-link page');
     await sleep(1000);
     const statics = /\/(room\.html\?.*|earshot\.css|room\.js|client\.js|earshot\.js|earshot\.wasm|config\.json|favicon\.svg)$/;
     const extra = requests.filter((u) => !statics.test(new URL(u).pathname + new URL(u).search));
@@ -169,6 +170,28 @@ function suite() {
     assert.ok(!requests.some((u) => u.includes('/api/') || u.startsWith('ws')));
     await page.screenshot({ path: artifact('error-expired.png'), fullPage: true });
     await page.context().close();
+  });
+
+  test('a tampered link, and a call server that cannot be reached, each say what happened once', async () => {
+    const r = await backend.createRoom({ title: 'Tampered' });
+    const url = new URL(r.links.guest.url);
+    const t = url.searchParams.get('t');
+    url.searchParams.set('t', `${t.slice(0, -4)}${t.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`);  // not the signature the server made
+    const ctx = await browser.newContext();
+    const page = await openRoom(ctx, url.href, { join: false });
+    await page.waitForSelector('#problem:not([hidden])', { timeout: 15000 });
+    assert.equal(await page.textContent('#problem-code'), 'Error code: invite.invalid');
+    await assertSaidOnce(page, (await snapshot(page)).failure.message, 'the tampered-link page');
+    await page.screenshot({ path: artifact('error-tampered.png'), fullPage: true });
+
+    // The page loads, but nothing answers its API calls.
+    await ctx.route('**/api/**', (route) => route.abort('connectionrefused'));
+    const down = await openRoom(ctx, r.links.host.url, { join: false });
+    await down.waitForSelector('#problem:not([hidden])', { timeout: 20000 });
+    assert.match(await down.textContent('#problem-code'), /unreachable/);
+    await assertSaidOnce(down, (await snapshot(down)).failure.message, 'the unreachable-server page');
+    await down.screenshot({ path: artifact('error-unreachable.png'), fullPage: true });
+    await ctx.close();
   });
 
   async function relayCall(b) {
@@ -208,6 +231,7 @@ function suite() {
       }, { timeout: 30000, what: 'relay failure page' });
       assert.match(await failed.textContent('#problem-text'), /Could not reach the relay/);
       assert.match(await failed.textContent('#problem-h'), /relay/);
+      await assertSaidOnce(failed, (await snapshot(failed)).failure.message, 'the relay failure page');
       await failed.screenshot({ path: artifact('error-relay.png'), fullPage: true });
       for (const c of ctxs) await c.close();
     } finally {
@@ -271,6 +295,7 @@ function suite() {
     assert.match(await page.textContent('#problem-text'), /Microphone access is blocked/);
     assert.match(await page.textContent('#problem-help'), /address bar/);
     assert.equal(await page.isVisible('#retry-btn'), true);
+    await assertSaidOnce(page, (await snapshot(page)).failure.message, 'the mic-denied page');
     await page.screenshot({ path: artifact('error-mic-denied.png'), fullPage: true });
     await ctx.close();
   });

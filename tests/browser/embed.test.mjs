@@ -16,7 +16,7 @@ import { join, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   inNamespace, startBackend, launch, toneFile, tempDir, artifact, waitFor, sleep, overrideConfig,
-  toneProbe, tones, heardTones, ROOT,
+  toneProbe, tones, heardTones, ROOT, assertSaidOnce,
 } from './harness.mjs';
 
 const outside = inNamespace(fileURLToPath(import.meta.url));
@@ -210,6 +210,7 @@ function suite() {
     const f = roomFrame(page);
     await f.waitForSelector('#problem:not([hidden])', { timeout: 5000 });
     assert.match(await f.textContent('#problem-code'), new RegExp(failure.code.replace(/\./g, '\\.')));
+    await assertSaidOnce(f, failure.message, 'the refused token\'s page');
     await context.close();
   });
 

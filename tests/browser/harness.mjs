@@ -167,6 +167,39 @@ export async function receivedPower(page, windowMs = 400) {
   return dt > 0 ? (b.totalAudioEnergy - a.totalAudioEnergy) / dt : 0;
 }
 
+// The sentences a page (or frame) shows: document.body.innerText without what only screen readers get
+// (.sr-only, e.g. the live region, which repeats announcements by design), cut at line ends and after
+// . ! ?, each trimmed, with its final full stop dropped and in lower case, so that a title "The host
+// closed this room" and a lead "The host closed this room." count as one sentence said twice.
+export async function visibleSentences(page) {
+  const text = await page.evaluate(() => {
+    let t = document.body.innerText;
+    for (const el of document.querySelectorAll('.sr-only')) {
+      const s = el.innerText.trim();
+      if (s) t = t.replace(s, '\n');
+    }
+    return t;
+  });
+  const sentences = text.split(/\n+|(?<=[.!?])\s+/).map(sentenceKey).filter(Boolean);
+  return { text, sentences };
+}
+const sentenceKey = (s) => s.replace(/\s+/g, ' ').trim().replace(/\.$/, '').toLowerCase();
+
+// Asserts that no sentence is shown more than once (title, lead, help, status line, notice) and that
+// each sentence of `expected` (e.g. a failure's message) is shown exactly once.
+export async function assertSaidOnce(page, expected = [], what = 'the page') {
+  const { text, sentences } = await visibleSentences(page);
+  const counts = new Map();
+  for (const s of sentences) counts.set(s, (counts.get(s) || 0) + 1);
+  const repeated = [...counts].filter(([, n]) => n > 1).map(([s, n]) => `${n}× "${s}"`);
+  if (repeated.length) throw new Error(`${what} repeats itself: ${repeated.join(', ')}\n--- visible text ---\n${text}`);
+  for (const e of [].concat(expected).flatMap((x) => x.split(/(?<=[.!?])\s+/))) {
+    const n = counts.get(sentenceKey(e)) || 0;
+    if (n !== 1) throw new Error(`${what} shows "${e}" ${n} times, not once\n--- visible text ---\n${text}`);
+  }
+  return sentences;
+}
+
 export async function openRoom(context, url, { join = true } = {}) {
   const page = await context.newPage();
   page.on('pageerror', (e) => console.log(`[page error] ${e.message}`));

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import {
   inNamespace, startBackend, launch, toneFile, tempDir, artifact, snapshot, waitFor, waitState, openRoom,
-  toneProbe, tones, heardTones, ADMIN_KEY,
+  toneProbe, tones, heardTones, ADMIN_KEY, assertSaidOnce,
 } from './harness.mjs';
 
 const outside = inNamespace(fileURLToPath(import.meta.url));
@@ -153,12 +153,16 @@ function suite() {
       await page.waitForSelector('#ended:not([hidden])', { timeout: 5000 });
       assert.equal(await page.textContent('#ended-h'), 'The host closed this room');
       assert.ok(!(await page.isVisible('#rejoin-btn')), 'no Rejoin into a closed room');
+      await assertSaidOnce(page, 'The host closed this room.', 'the closed-room page');
     }
     await bob.screenshot({ path: artifact('seats-closed.png'), fullPage: true });
     const again = await openRoom(await bobBrowser.newContext(), room.links.guest.url, { join: false });
     await again.waitForSelector('#problem:not([hidden])', { timeout: 15000 });
-    assert.equal(await again.textContent('#problem-text'), 'The host closed this room.', await view(again));
+    // The sentence is the heading, said once (not again as the lead under it).
+    assert.equal(await again.textContent('#problem-h'), 'The host closed this room', await view(again));
     assert.equal(await again.textContent('#problem-code'), 'Error code: room.closed');
+    await assertSaidOnce(again, (await snapshot(again)).failure.message, 'a link of the closed room');
+    await again.screenshot({ path: artifact('seats-closed-link.png'), fullPage: true });
     await again.context().close();
     await Promise.all([aliceCtx.close(), bobCtx.close()]);
   });
