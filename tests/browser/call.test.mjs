@@ -271,6 +271,30 @@ function suite() {
     await ctx.close();
   });
 
+  test('on a phone (320 and 390 px) the in-call microphone selector is readable and nothing scrolls sideways', async () => {
+    const r = await backend.createRoom({ title: 'Phone' });
+    const ctx = await browser.newContext({ viewport: { width: 320, height: 700 } });
+    const page = await openRoom(ctx, r.links.host.url);
+    await waitState(page, 'waiting-for-peer');
+    const measure = () => page.evaluate(() => ({
+      select: document.getElementById('call-device').getBoundingClientRect().width,
+      scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
+    }));
+    for (const width of [390, 320]) {
+      await page.setViewportSize({ width, height: 700 });
+      const m = await measure();
+      assert.ok(m.select >= 160, `${width} px: the microphone selector is ${m.select} px wide`);
+      assert.ok(m.scrollWidth <= m.innerWidth, `${width} px: scrollWidth ${m.scrollWidth} > innerWidth ${m.innerWidth}`);
+      await page.screenshot({ path: artifact(`incall-${width}.png`), fullPage: true });
+    }
+    // A long device name is cut short inside the selector, not by widening the page.
+    await page.evaluate(() => { document.getElementById('call-device').selectedOptions[0].text = 'Headset Microphone (Jabra Evolve2 85, USB Audio Device 0b0e:24ee)'; });
+    const m = await measure();
+    assert.ok(m.select >= 160 && m.scrollWidth <= m.innerWidth, `long name at 320 px: ${JSON.stringify(m)}`);
+    await page.screenshot({ path: artifact('incall-320-long-name.png'), fullPage: true });
+    await ctx.close();
+  });
+
   test('the pre-join mic test records three seconds and plays them back', async () => {
     const r = await backend.createRoom({ title: 'Mic test' });
     const ctx = await browser.newContext();
