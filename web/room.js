@@ -131,7 +131,8 @@ function renderCall(s) {
   m.firstChild.textContent = s.muted ? 'Unmute ' : 'Mute ';
   m.classList.toggle('on', s.muted);
   $('muted-hint').hidden = !s.speakingWhileMuted;
-  const notice = alone ? `You can wait here for ${s.lastLeft} to come back, or leave.` : s.notice;
+  // The core's "You are muted. Press M…" is #muted-hint's to say (once, and without the key on touch screens).
+  const notice = alone ? `You can wait here for ${s.lastLeft} to come back, or leave.` : /^You are muted/.test(s.notice) ? '' : s.notice;
   $('notice').hidden = !notice;
   $('notice').textContent = notice;
   fillDevices($('call-device'), s.inputs, s.micDeviceId, 'Default microphone');

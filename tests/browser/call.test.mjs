@@ -295,6 +295,31 @@ function suite() {
     await ctx.close();
   });
 
+  test('keyboard hints show with a mouse and hide on a touch screen (no M key there)', async () => {
+    const r = await backend.createRoom({ title: 'Touch' });
+    const hint = 'You are muted — the other person can\'t hear you.';
+    for (const touch of [false, true]) {
+      const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: touch, isMobile: touch });
+      const page = await openRoom(ctx, touch ? r.links.guest.url : r.links.host.url);
+      await waitState(page, ['waiting-for-peer', 'connecting', 'connected']);
+      assert.equal(await page.evaluate(() => matchMedia('(hover: none), (pointer: coarse)').matches), touch, 'the emulated pointer');
+      await page.click('#mute-btn');
+      await page.locator('#muted-hint:not([hidden])').waitFor({ timeout: 5000 });  // the fake mic keeps talking
+      const seen = await page.evaluate(() => [document.getElementById('mute-btn').innerText, document.getElementById('muted-hint').innerText]);
+      // the core's own "You are muted. Press M to unmute." is not shown next to the hint
+      await assertSaidOnce(page, touch ? hint : `${hint} Press M to unmute.`, `the muted hint (${touch ? 'touch' : 'mouse'})`);
+      if (touch) {
+        assert.deepEqual(seen, ['Unmute', hint], 'no key hints on a touch screen');
+        assert.doesNotMatch(await page.innerText('#incall'), /Press|\bM\b/, 'no key named anywhere in the call view');
+        await page.screenshot({ path: artifact('incall-touch-390.png'), fullPage: true });
+      } else {
+        assert.match(seen[0], /^Unmute\s*M$/);
+        assert.equal(seen[1], `${hint} Press M to unmute.`);
+      }
+      await ctx.close();
+    }
+  });
+
   test('the pre-join mic test records three seconds and plays them back', async () => {
     const r = await backend.createRoom({ title: 'Mic test' });
     const ctx = await browser.newContext();
