@@ -8,7 +8,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:http';
-import { inNamespace, startBackend, launch, artifact, waitFor, ADMIN_KEY, assertSaidOnce } from './harness.mjs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { inNamespace, startBackend, launch, artifact, waitFor, ADMIN_KEY, assertSaidOnce, ROOT } from './harness.mjs';
 
 const outside = inNamespace(fileURLToPath(import.meta.url));
 if (outside !== null) {
@@ -148,6 +150,35 @@ function suite() {
       assert.equal(r.status, 410);
       assert.deepEqual(r.json, { code: 'room.closed', message: 'The host closed this room.' });
     }
+  });
+
+  test('an unused link past its expiry is listed as "Expired", not "Unused": no link to copy, a new one can be made', async () => {
+    const made = await api('POST', '/api/v1/admin/rooms', { title: 'Expiry test', hostName: 'Hana', guestName: 'Gil' });
+    assert.equal(made.status, 201);
+    const gil = made.json.seats.find((x) => x.name === 'Gil');
+    // Gil's invite runs out (aged in the backend's database, as backend/test/seats.test.js does).
+    const Database = createRequire(join(ROOT, 'backend', 'package.json'))('better-sqlite3');
+    const db = new Database(join(backend.dataDir, 'earshot.sqlite'));
+    try {
+      const past = Date.now() - 60000;
+      db.prepare('UPDATE seats SET invite_expires_at = ? WHERE seat_id = ?').run(past, gil.seatId);
+      db.prepare('UPDATE invites SET expires_at = ? WHERE seat_id = ?').run(past, gil.seatId);
+    } finally { db.close(); }
+    await page.reload();
+    const card = roomCard('Expiry test');
+    const row = (name) => card.locator('tr.seat', { hasText: name });
+    await waitFor(async () => (await row('Gil').locator('.seat-state').textContent()) === 'Expired', { what: 'the expired seat' });
+    assert.match(await row('Gil').textContent(), /Link expired /);
+    assert.doesNotMatch(await row('Gil').textContent(), /Unused|valid until/);
+    assert.equal(await row('Gil').getByRole('button', { name: /Copy/ }).count(), 0, 'an expired link is not offered for copying');
+    assert.equal(await row('Gil').getByRole('button', { name: 'New guest link for Gil' }).count(), 1);
+    assert.equal(await row('Hana').locator('.seat-state').textContent(), 'Unused', 'the unexpired seat stays unused');
+    await card.screenshot({ path: artifact('admin-expired-seat.png') });
+
+    // a new link makes the seat unused again
+    await page.getByRole('button', { name: 'New guest link for Gil' }).click();
+    await waitFor(async () => (await row('Gil').locator('.seat-state').textContent()) === 'Unused', { what: 'the seat with its new link' });
+    assert.equal(await row('Gil').getByRole('button', { name: 'Copy guest link for Gil' }).count(), 1);
   });
 
   test('no horizontal scroll at 390 and 320 px with rooms listed; screenshots', async () => {
