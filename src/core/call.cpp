@@ -31,10 +31,12 @@ Call::Impl::Impl(Call& c, CallConfig config, Clock now, std::uint64_t seed)
 // ---- [SECTION] Helpers: rng, state, failures, teardown -------------------------------------------
 void Call::Impl::announce(std::string text) {
   snap.notice = text;
+  diag.note(clock.mono, text);
   out.push(fx::Announce{std::move(text)});
 }
 
 void Call::Impl::warn(std::string what) {
+  diag.warning(clock.mono, what);
   snap.warnings.push_back(std::move(what));
   if (snap.warnings.size() > 20) snap.warnings.erase(snap.warnings.begin());
 }
@@ -45,6 +47,7 @@ bool Call::Impl::go(Trigger trig) {
   const CallState from = snap.state;
   snap.state = *to;
   snap.history.emplace_back(from, *to);
+  diag.state(clock.mono, from, *to);
   out.push(fx::StateChanged{from, *to});
   return true;
 }
@@ -56,6 +59,7 @@ void Call::Impl::fail(Failure f) {
   const bool retryable = is_retryable(f.code);
   snap.failure = f;
   snap.failure_retryable = retryable;
+  diag.failure(clock.mono, f);
   if (!go(snap.state == CallState::Idle ? Trigger::InviteRefused : Trigger::Fatal)) return;
   teardown(/*keep_admission=*/retryable);
   if (!retryable && gate && gate->entry().invite) out.push(fx::SaveSession{""});
@@ -201,6 +205,7 @@ Failure Call::Impl::session_expired() const {
 void Call::Impl::show_recoverable(Failure f) {
   snap.failure = f;
   snap.failure_retryable = true;
+  diag.failure(clock.mono, f);
   out.push(fx::ShowFailure{std::move(f), true});
 }
 
@@ -422,12 +427,13 @@ void Call::Impl::refresh_snapshot() {
                     : (snap.invite ? snap.invite->title : std::string());
   snap.self = roster.self();
   if (!snap.self && gate && !gate->entry().name.empty()) snap.self = Participant{"", gate->entry().name, self_role()};
+  grade_participants();
   snap.participants = roster.members();
   if (snap.topology == Topology::Star && !i_am_hub()) {  // a spoke hears the others through the hub
     const std::string hub = hub_id();
     const Member* h = roster.find(hub);
     for (auto& m : snap.participants)
-      if (m.who.id != hub && h) m.connection = h->connection;
+      if (m.who.id != hub && h) m.connection = h->connection, m.quality = h->quality;
   }
   snap.peers.clear();
   for (const auto& l : links.all()) snap.peers.push_back(PeerView{l.id(), l.participant(), l.state(), l.polite()});
@@ -467,7 +473,11 @@ void Call::handle_timeout(Clock now) {
   I.refresh_snapshot();
 }
 
-std::optional<Effect> Call::poll_effect() { return impl_->out.pop(); }
+std::optional<Effect> Call::poll_effect() {
+  auto e = impl_->out.pop();
+  if (e) impl_->diag.effect(impl_->clock.mono, *e);
+  return e;
+}
 
 std::optional<Instant> Call::poll_timeout() const {
   std::optional<Instant> best;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "earshot/call.hpp"
+#include "earshot/diagnostics.hpp"
 #include "earshot/failures.hpp"
 #include "earshot/gate.hpp"
 #include "earshot/peer_links.hpp"
@@ -49,6 +50,7 @@ struct Call::Impl {
   PeerLinks links;                         // peer-to-peer media
   SignalingLinks signaling;                // WebSockets
   std::unique_ptr<VendorSession> vendor;   // vendor media
+  Diagnostics diag;                        // what happened, for the overlay (records only)
   std::optional<PeerId> head_start;        // the link made at Join for whoever comes first
   bool rejoining = false;                  // Rejoin pressed: join as soon as the microphone is back
   bool rejoin_takeover = false;            // ... taking the seat back from another device
@@ -127,6 +129,9 @@ struct Call::Impl {
   void on(const in::IceGatheringComplete& e) { links.handle(e, cfg.ice_transport_policy == "relay"); }
   void on(const in::PeerStateChanged& e) { links.handle(e); }
   void on(const in::RemoteAudioStarted&) {}
+  void on(const in::LinkStats&);  // call_diag.cpp
+  void grade_participants();
+  std::vector<PendingTimer> pending_timers() const;
   void on_link(const linkev::Up&);
   void on_link(const linkev::Down&);
   void on_link(const linkev::ConnectTimedOut&);

@@ -1,4 +1,5 @@
 // Peer links (see peer_links.hpp): perfect negotiation per RTCPeerConnection.
+#include "earshot/diagnostics.hpp"
 #include "earshot/peer_links.hpp"
 
 #include <algorithm>
@@ -254,6 +255,16 @@ std::optional<LinkEvent> PeerLinks::poll_event() {
   LinkEvent e = std::move(events_.front());
   events_.pop_front();
   return e;
+}
+
+void PeerLinks::pending(std::vector<PendingTimer>& out) const {
+  for (const auto& l : links_) {
+    const std::string p = "peer " + std::to_string(l.id_) + ": ";
+    if (l.connect_at_) out.push_back({p + "connect deadline", *l.connect_at_});
+    if (l.restart_at_) out.push_back({p + "ICE restart", *l.restart_at_});
+    if (l.give_up_at_) out.push_back({p + "give up", *l.give_up_at_});
+    if (l.answer_at_) out.push_back({p + "send the offer again", *l.answer_at_});
+  }
 }
 
 std::optional<Instant> PeerLinks::poll_timeout() const {

@@ -1,4 +1,5 @@
 // Signaling links (see signaling_links.hpp).
+#include "earshot/diagnostics.hpp"
 #include "earshot/signaling_links.hpp"
 
 namespace earshot {
@@ -149,6 +150,13 @@ std::optional<Instant> SignalingLinks::poll_timeout() const {
     if (s.channel) take(s.channel->poll_timeout());
   }
   return best;
+}
+
+void SignalingLinks::pending(std::vector<PendingTimer>& out) const {
+  for (const auto& s : slots_) {
+    if (s.backoff_at) out.push_back({s.purpose + " link: reconnect", *s.backoff_at});
+    if (auto t = s.channel ? s.channel->poll_timeout() : std::nullopt) out.push_back({s.purpose + " link: heartbeat deadline", *t});
+  }
 }
 
 void SignalingLinks::handle_timeout(Instant now) {

@@ -219,6 +219,12 @@ Result<Input> parse_input(std::string_view text) {
     }
     in = std::move(a);
   }
+  else if (type == "link-stats") {
+    in::LinkSample s{r.number("rttMs"), r.number("jitterMs"), r.number("packetsReceived"), r.number("packetsLost"),
+                     r.number("packetsSent"), r.number("bytesReceived"), r.number("bytesSent"), r.number("audioLevel"),
+                     r.str("localCandidate", false), r.str("remoteCandidate", false)};
+    in = in::LinkStats{r.id("peer"), std::move(s)};
+  }
   else if (r.bad.empty()) return Failure{"input.malformed", "Unknown input type '" + utf8_prefix(type, 64) + "'."};
   if (!r.bad.empty()) return Failure{"input.malformed", "Input field '" + r.bad + "' is missing or has the wrong type."};
   return *in;
@@ -274,6 +280,13 @@ json to_json(const Input& input) {
       json a = json::array();
       for (const auto& x : e.volumes) a.push_back({{"id", x.id}, {"level", x.level}});
       return {{"type", "vendor-volumes"}, {"volumes", a}};
+    }
+    json operator()(const in::LinkStats& e) {
+      const in::LinkSample& s = e.sample;
+      return {{"type", "link-stats"}, {"peer", e.peer}, {"rttMs", s.rtt_ms}, {"jitterMs", s.jitter_ms},
+              {"packetsReceived", s.packets_received}, {"packetsLost", s.packets_lost}, {"packetsSent", s.packets_sent},
+              {"bytesReceived", s.bytes_received}, {"bytesSent", s.bytes_sent}, {"audioLevel", s.audio_level},
+              {"localCandidate", s.local_candidate}, {"remoteCandidate", s.remote_candidate}};
     }
   };
   return std::visit(V{}, input);
@@ -347,7 +360,7 @@ json to_json(const Failure& f) { return {{"code", f.code}, {"message", f.message
 json to_json(const Member& m) {
   return {{"id", m.who.id}, {"name", m.who.name}, {"role", std::string(earshot::to_string(m.who.role))},
           {"joinedAt", m.joined_at}, {"muted", m.muted}, {"speaking", m.speaking}, {"level", m.level},
-          {"connection", m.connection}};
+          {"connection", m.connection}, {"quality", m.quality}};
 }
 
 json to_json(const Snapshot& s) {

@@ -19,7 +19,8 @@ TEST(Wire, EveryInputRoundTrips) {
       in::NameEntered{"Ivy"},
       in::TokenGiven{"r1", "T", "u1", "Ana", "wss://h/ws", json::array({{{"urls", "stun:h"}}}), 3600000},
       in::VendorStarted{}, in::VendorStopped{"MeetingEnded", "ended"},
-      in::VendorRoster{{{"a1", "Ana", true, false}, {"a2", "", false, true}}}, in::VendorVolumes{{{"a1", 0.5}}}};
+      in::VendorRoster{{{"a1", "Ana", true, false}, {"a2", "", false, true}}}, in::VendorVolumes{{{"a1", 0.5}}},
+      in::LinkStats{9, {12.5, 3.25, 500, 7, 480, 40000, 38000, 0.125, "host udp", "relay udp"}}};
   for (const auto& input : inputs) {
     const std::string text = wire::to_json(input).dump();
     auto back = wire::input_from_json(text);
@@ -93,7 +94,7 @@ TEST(Wire, SnapshotUsesTheDocumentedNames) {
   m.connection = "connected";
   s.participants.push_back(m);
   EXPECT_EQ(wire::to_json(s)["participants"][0],
-            json::parse(R"({"id":"u1","name":"Ana","role":"host","joinedAt":0,"muted":false,"speaking":false,"level":0.0,"connection":"connected"})"));
+            json::parse(R"({"id":"u1","name":"Ana","role":"host","joinedAt":0,"muted":false,"speaking":false,"level":0.0,"connection":"connected","quality":"unknown"})"));
 }
 
 TEST(Wire, RuntimeConfigIsCheckedAndNamesWhatIsWrong) {

@@ -97,6 +97,8 @@ class Call {
   std::optional<Effect> poll_effect();                // drain until nullopt after every handle
   std::optional<Instant> poll_timeout() const;        // next wake-up (monotonic clock), if any
   const Snapshot& snapshot() const { return snap_; }
+  // What the call has been doing (diagnostics.hpp), as JSON for the overlay and support reports: no secrets.
+  std::string diagnostics_json() const;
 
  private:
   struct Impl;

@@ -83,6 +83,19 @@ struct VendorAttendee {
 struct VendorRoster { std::vector<VendorAttendee> attendees; bool operator==(const VendorRoster&) const = default; };  // the whole roster
 struct VendorVolume { std::string id; double level = 0; bool operator==(const VendorVolume&) const = default; };
 struct VendorVolumes { std::vector<VendorVolume> volumes; bool operator==(const VendorVolumes&) const = default; };
+// Once a second per peer link, what RTCPeerConnection.getStats() says (counters are cumulative, as
+// RTCStats has them; a figure the browser did not report is negative). Diagnostics and the
+// connection-quality grade are derived from consecutive samples.
+struct LinkSample {
+  double rtt_ms = -1;              // selected candidate pair's currentRoundTripTime (else remote-inbound-rtp)
+  double jitter_ms = -1;           // inbound-rtp jitter
+  double packets_received = 0, packets_lost = 0, packets_sent = 0;
+  double bytes_received = 0, bytes_sent = 0;
+  double audio_level = -1;         // inbound-rtp audioLevel, 0..1
+  std::string local_candidate, remote_candidate;  // of the selected pair: "host udp", "relay udp", ...
+  bool operator==(const LinkSample&) const = default;
+};
+struct LinkStats { PeerId peer = 0; LinkSample sample; bool operator==(const LinkStats&) const = default; };
 }  // namespace in
 
 using Input = std::variant<in::PageOpened, in::NameEntered, in::TokenGiven, in::MicGranted, in::MicFailed,
@@ -92,7 +105,7 @@ using Input = std::variant<in::PageOpened, in::NameEntered, in::TokenGiven, in::
                            in::RemoteDescriptionApplied, in::NegotiationFailed, in::LocalCandidate,
                            in::IceCandidateError, in::IceGatheringComplete, in::PeerStateChanged,
                            in::RemoteAudioStarted, in::AudioLevels, in::VendorStarted, in::VendorStopped,
-                           in::VendorRoster, in::VendorVolumes>;
+                           in::VendorRoster, in::VendorVolumes, in::LinkStats>;
 
 // ---- [SECTION] Effects --------------------------------------------------------------------------
 namespace fx {

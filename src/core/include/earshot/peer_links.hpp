@@ -111,6 +111,7 @@ class PeerLinks {
   std::optional<Outgoing> poll_outgoing();
   std::optional<LinkEvent> poll_event();
   std::optional<Instant> poll_timeout() const;
+  void pending(std::vector<struct PendingTimer>& out) const;  // named, for diagnostics
   void handle_timeout(Instant now);
 
  private:

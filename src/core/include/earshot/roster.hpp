@@ -17,6 +17,7 @@ struct Member {
   double level = 0;               // 0..1 RMS of what arrives from them
   std::string connection = "none";  // none | new | connecting | connected | disconnected | failed | closed
   bool on_signaling = true;       // false: their signaling dropped while audio may still flow
+  std::string quality = "unknown";  // unknown | good | fair | poor: our link to them (diagnostics.hpp)
   bool operator==(const Member&) const = default;
 };
 

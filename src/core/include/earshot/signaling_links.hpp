@@ -44,6 +44,7 @@ class SignalingLinks {
   void pump();  // after the call told a channel to send something
   std::optional<LinkNotice> poll_notice();
   std::optional<Instant> poll_timeout() const;
+  void pending(std::vector<struct PendingTimer>& out) const;  // named, for diagnostics
   void handle_timeout(Instant now);
 
  private:

@@ -1,0 +1,94 @@
+// Diagnostics: what the call has been doing, for whoever helps when a call sounds bad or will not
+// connect (the Dear ImGui overlay, a report copied for support), and the connection-quality grade
+// the room page shows per participant. A recorder, owning nothing the call decides with: the call
+// tells it what happened (state changes, effects performed, failures, announcements, warnings) and
+// hands it the driver's once-a-second getStats samples; it keeps bounded histories and derives per
+// peer link the loss, jitter, round-trip time, bitrates and a grade.
+//
+// It never holds a secret: effects are kept by kind and ids, URLs without their query string, and
+// no SDP, candidate, token, TURN credential or signature is recorded.
+#pragma once
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "earshot/io.hpp"
+
+namespace earshot {
+
+struct Snapshot;
+
+enum class Quality { Unknown, Good, Fair, Poor };
+std::string_view to_string(Quality q);
+
+// One second of a peer link, derived from two consecutive samples.
+struct LinkPoint {
+  Instant at = 0;          // monotonic
+  double rtt_ms = -1;      // -1: unknown
+  double jitter_ms = -1;
+  double loss_pct = 0;     // of the packets that should have arrived in the interval
+  double kbps_in = 0, kbps_out = 0;
+  double level = 0;        // audio level received, 0..1
+};
+
+// Thresholds for the grade, over the last few points (ITU-T G.114 puts one-way delay trouble past
+// ~150 ms; Opus conceals a few percent of loss; jitter buffers absorb tens of ms).
+struct QualityRules {
+  int window = 5;                 // points averaged
+  double good_loss_pct = 2, good_jitter_ms = 30, good_rtt_ms = 300;
+  double poor_loss_pct = 8, poor_jitter_ms = 80, poor_rtt_ms = 800;
+};
+Quality grade(const std::deque<LinkPoint>& points, const QualityRules& rules = {});
+
+struct PendingTimer {
+  std::string name;  // "give up reconnecting", "peer 2: connect deadline", ...
+  Instant at = 0;    // monotonic
+};
+
+class Diagnostics {
+ public:
+  static constexpr std::size_t kSeconds = 60;   // plotted history per link
+  static constexpr std::size_t kEntries = 100;  // each log keeps this many, newest last
+
+  struct Entry {
+    Instant at = 0;  // monotonic
+    std::string kind, text;
+  };
+  struct Link {
+    PeerId id = 0;
+    std::string participant;
+    in::LinkSample last;
+    Instant last_at = 0;
+    bool sampled = false;
+    std::deque<LinkPoint> points;
+    Quality quality = Quality::Unknown;
+  };
+
+  void state(Instant at, CallState from, CallState to);
+  void effect(Instant at, const Effect& e);
+  void failure(Instant at, const Failure& f);
+  void note(Instant at, const std::string& text);
+  void warning(Instant at, const std::string& what);
+  // A getStats sample for a link to `participant`; returns the link's grade after it.
+  Quality sample(PeerId peer, const std::string& participant, const in::LinkSample& s, Instant at);
+  void forget(PeerId peer);
+
+  const std::deque<Entry>& states() const { return states_; }
+  const std::deque<Entry>& effects() const { return effects_; }
+  const std::deque<Entry>& log() const { return log_; }
+  const std::vector<Link>& links() const { return links_; }
+  const Link* link(PeerId peer) const;
+
+  // The whole view as JSON (the overlay's and the support report's one source); `now` is monotonic.
+  std::string to_json(const Snapshot& snap, const std::vector<PendingTimer>& timers, Instant now) const;
+
+ private:
+  static void keep(std::deque<Entry>& q, Entry e);
+  std::deque<Entry> states_, effects_, log_;
+  std::vector<Link> links_;
+};
+
+// "https://host/path" of a URL: what a log may show of it (no query: presigned URLs carry signatures).
+std::string without_query(std::string_view url);
+
+}  // namespace earshot
