@@ -112,13 +112,30 @@ function suite() {
   }
 
   // The plain participant: tools/js/baseline (socket.io-client + simple-peer, seed 004 only).
+  // Its page loads both libraries with classic <script>s, which have run by the time goto() sees
+  // `load`: one look then tells whether they are there. (waitForFunction kept polling, on
+  // requestAnimationFrame, for something that could no longer happen, and its 30 s timeout said
+  // nothing of why: once, in a fresh clone.) When they are missing, the failed or refused requests
+  // and the page's errors are printed and the page is loaded once more: the files are copied before
+  // the backend starts and never change, so only a transient failure can lose them.
   async function plainParticipant(roomId, user) {
     const context = await plainBrowser.newContext();
     await context.addInitScript(toneProbe);
     const page = await context.newPage();
+    const trouble = [];
+    page.on('requestfailed', (r) => trouble.push(`${r.url()}: ${r.failure()?.errorText}`));
+    page.on('response', (r) => { if (!r.ok()) trouble.push(`${r.url()}: HTTP ${r.status()}`); });
+    page.on('pageerror', (e) => trouble.push(`page error: ${e.message}`));
     const q = new URLSearchParams({ room: roomId, user, role: 'customer', appId: APP.appId, appKey: APP.appSecret });
-    await page.goto(`${backend.base}/baseline/baseline.html?${q}`);
-    await page.waitForFunction(() => typeof window.SimplePeer === 'function' && typeof window.io === 'function');
+    const ready = async () => {
+      await page.goto(`${backend.base}/baseline/baseline.html?${q}`);
+      return page.evaluate(() => typeof window.SimplePeer === 'function' && typeof window.io === 'function');
+    };
+    if (!(await ready())) {
+      console.log(`[plain participant] socket.io/SimplePeer missing after load, loading the page again: ${trouble.join('; ') || 'no failed request'}`);
+      trouble.length = 0;
+      assert.ok(await ready(), `the plain participant's page has socket.io and SimplePeer: ${trouble.join('; ') || 'no failed request'}`);
+    }
     await page.click('#join');
     return { context, page, state: () => page.textContent('#state') };
   }
