@@ -145,6 +145,8 @@ function loadConfig(env = process.env) {
       retryScale: numEnv(env, 'EARSHOT_WEBHOOK_RETRY_SCALE', 1, 0.0001, 100),
       pollMs: intEnv(env, 'EARSHOT_WEBHOOK_POLL_MS', 500, 10, 60000),
       timeoutMs: intEnv(env, 'EARSHOT_WEBHOOK_TIMEOUT_MS', 10000, 100, 120000),
+      // loopback / private / link-local targets: only for local development (SSRF otherwise)
+      allowPrivate: boolEnv(env, 'EARSHOT_WEBHOOK_ALLOW_PRIVATE', false),
     },
     sweepMs: intEnv(env, 'EARSHOT_SWEEP_MS', 60000, 50, 3600000),
     // Requests per minute per client IP and route group.

@@ -84,3 +84,75 @@ test('M4: a user-scoped app token joins only the rooms it is for, as the name an
     assert.equal((await A('POST', `/api/v1/rooms/${other}/join`, { headers: H.appHeaders(), body: { userId: 'zed', role: 'host', name: 'Zed' } })).status, 200);
   } finally { await srv.stop(); }
 });
+
+test('M2: webhook URLs to loopback, link-local, private or ULA addresses are refused after resolution, at subscribe and at delivery', async () => {
+  const http = require('node:http');
+  const path = require('node:path');
+  const Database = require('better-sqlite3');
+  let hits = 0;
+  const rx = http.createServer((req, res) => { hits++; req.resume(); res.end('ok'); });
+  await new Promise((r) => rx.listen(0, '127.0.0.1', r));
+  const rxPort = rx.address().port;
+  const closeRx = () => new Promise((r) => { rx.closeAllConnections(); rx.close(() => r()); });
+  try {
+    const srv = await H.startServer({ env: { EARSHOT_WEBHOOK_ALLOW_PRIVATE: '0' } });
+    const sub = (url) => H.api(srv.url, 'POST', '/api/v1/webhooks/subscribe', { headers: H.appHeaders(), body: { url, secret: 'receiver-secret-0123456789' } });
+    try {
+      const refused = {
+        'http://127.0.0.1/hook': /127\.0\.0\.1.*loopback/,
+        'http://127.1/hook': /loopback/,
+        'http://0x7f000001/hook': /loopback/,
+        'http://2130706433:8080/hook': /loopback/,
+        'http://[::1]/hook': /loopback/,
+        'http://[::ffff:127.0.0.1]/hook': /loopback/,
+        'http://[::ffff:7f00:1]/hook': /loopback/,
+        'http://0.0.0.0/hook': /unspecified|this network/,
+        'http://169.254.169.254/latest/meta-data/': /link-local/,
+        'http://10.1.2.3/hook': /private/,
+        'http://172.16.0.9/hook': /private/,
+        'http://192.168.1.1/hook': /private/,
+        'http://100.64.0.1/hook': /shared|carrier/,
+        'http://[fd12:3456::1]/hook': /unique local/,
+        'http://[fe80::1]/hook': /link-local/,
+        [`http://localhost:${rxPort}/hook`]: /localhost.*loopback/,
+      };
+      for (const [url, why] of Object.entries(refused)) {
+        const r = await sub(url);
+        assert.equal(r.status, 400, `${url}: ${r.text}`);
+        assert.equal(r.json.code, 'webhook.target_forbidden', url);
+        assert.equal(r.json.field, 'url');
+        assert.match(r.json.message, why, url);
+        assert.match(r.json.message, /EARSHOT_WEBHOOK_ALLOW_PRIVATE/, 'says how local development allows it');
+      }
+      const unresolved = await sub('http://no-such-host.invalid/hook');
+      assert.equal(unresolved.status, 400);
+      assert.equal(unresolved.json.code, 'webhook.target_unresolved');
+      assert.match(unresolved.json.message, /no-such-host\.invalid/);
+      // a public address literal is accepted (nothing is sent to it here)
+      assert.equal((await sub('https://93.184.216.34/hook')).status, 200);
+      assert.equal((await H.api(srv.url, 'GET', '/api/v1/config')).status, 200);
+    } finally { await srv.stop(); }
+
+    // A URL stored while private targets were allowed (or a name that resolves elsewhere now) is checked
+    // again, after resolution, for every delivery: nothing reaches the loopback receiver.
+    const dev = await H.startServer({ env: { EARSHOT_WEBHOOK_ALLOW_PRIVATE: '1' } });
+    const subDev = await H.api(dev.url, 'POST', '/api/v1/webhooks/subscribe', { headers: H.appHeaders(), body: { url: `http://localhost:${rxPort}/hook`, secret: 'receiver-secret-0123456789' } });
+    assert.equal(subDev.status, 200, 'allowed for local development');
+    await dev.stop();
+    const prod = await H.startServer({ dataDir: dev.dataDir, env: { EARSHOT_WEBHOOK_ALLOW_PRIVATE: '0' } });
+    try {
+      const t = await H.api(prod.url, 'POST', '/api/v1/webhooks/test', { headers: H.appHeaders() });
+      assert.equal(t.status, 202);
+      const db = new Database(path.join(prod.dataDir, 'earshot.sqlite'), { readonly: true });
+      const row = await H.waitFor(() => {
+        const r = db.prepare('SELECT status, last_error FROM webhook_deliveries WHERE id = ?').get(t.json.deliveryId);
+        return r && r.status !== 'pending' && r;
+      }, 5000);
+      db.close();
+      await H.sleep(200);
+      assert.equal(hits, 0, 'the loopback receiver got nothing');
+      assert.equal(row.status, 'failed', 'a forbidden target is not retried');
+      assert.match(row.last_error, /loopback/);
+    } finally { await prod.stop(); }
+  } finally { if (rx.listening) await closeRx(); }
+});

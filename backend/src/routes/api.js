@@ -7,6 +7,7 @@ const { roomFullMessage } = require('../socket/signaling');
 const { validate, ID_RE, ROOM_ID_RE } = require('../utils/validate');
 const { randomId } = require('../services/auth');
 const { iceServers } = require('../services/turn');
+const { resolveTarget, TargetError } = require('../webhooks/target');
 const jwt = require('../services/jwt');
 
 const iso = (ms) => new Date(ms).toISOString();
@@ -164,23 +165,29 @@ function createApi(ctx) {
     return { status: 200, body: { iceServers: ice.iceServers, ttl: ice.ttl } };
   }
 
-  function checkWebhookUrl(raw) {
+  async function checkWebhookUrl(raw) {
     let u;
     try { u = new URL(raw); } catch { throw E.invalid('url', 'Field "url" must be an absolute http(s) URL.'); }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw E.invalid('url', 'Field "url" must be an http(s) URL.');
     if (u.username || u.password) throw E.invalid('url', 'Field "url" must not contain credentials.');
+    try {
+      await resolveTarget(u, { allowPrivate: cfg.webhook.allowPrivate });
+    } catch (e) {
+      if (!(e instanceof TargetError)) throw e;
+      throw new ApiError(400, `webhook.${e.code}`, `Field "url" cannot be used: ${e.message}`, { field: 'url' });
+    }
     return u.toString();
   }
 
   // POST /api/v1/webhooks/subscribe { url, secret? } -> { ok, webhookUrl }
-  function webhookSubscribe({ req, body }) {
+  async function webhookSubscribe({ req, body }) {
     const a = auth.appAuth(req);
     if (a.user) throw E.forbidden('User-scoped app tokens cannot change webhook settings.');
     const b = validate(body, {
       url: { type: 'string', max: 2048 },
       secret: { type: 'string', optional: true, min: 16, max: 256, trim: false },
     });
-    const url = checkWebhookUrl(b.url);
+    const url = await checkWebhookUrl(b.url);
     const generated = b.secret === undefined;
     const secret = b.secret ?? crypto.randomBytes(32).toString('base64url');
     store.ensureApp(a.appId);

@@ -4,11 +4,33 @@
 // and retries on failure (non-2xx, timeout, network error) after 0 s, 30 s, 120 s, 600 s, 1800 s
 // (5 attempts in all). EARSHOT_WEBHOOK_RETRY_SCALE multiplies the delays (tests use e.g. 0.01).
 const crypto = require('node:crypto');
+const http = require('node:http');
+const https = require('node:https');
+const { resolveTarget, pinnedLookup, TargetError } = require('./target');
 
 const RETRY_SCHEDULE_S = [0, 30, 120, 600, 1800];
 
 function signPayload(secret, timestamp, body) {
   return 'sha256=' + crypto.createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+}
+
+/** POSTs body to url over a connection pinned to addrs (never redirected). Resolves the HTTP status. */
+function post(url, addrs, headers, body, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const mod = u.protocol === 'https:' ? https : http;
+    const req = mod.request(u, {
+      method: 'POST', lookup: pinnedLookup(addrs), agent: false,
+      headers: { ...headers, 'Content-Length': Buffer.byteLength(body) },
+    }, (res) => {
+      res.resume(); // the answer's body is not used
+      res.on('end', () => { clearTimeout(t); resolve(res.statusCode); });
+      res.on('error', (e) => { clearTimeout(t); reject(e); });
+    });
+    const t = setTimeout(() => { const e = new Error('timeout'); e.code = 'TimeoutError'; req.destroy(e); }, timeoutMs);
+    req.on('error', (e) => { clearTimeout(t); reject(e); });
+    req.end(body);
+  });
 }
 
 function createDispatcher({ store, cfg, log }) {
@@ -35,40 +57,35 @@ function createDispatcher({ store, cfg, log }) {
     const secret = app && app.webhook_secret;
     const ts = String(Math.floor(Date.now() / 1000));
     const attemptNo = d.attempts + 1;
-    let ok = false; let status = null; let error = null;
+    let ok = false; let status = null; let error = null; let permanent = false;
     if (!secret) {
       error = 'webhook secret missing';
     } else {
       try {
-        const res = await fetch(d.url, {
-          method: 'POST',
-          redirect: 'manual',
-          signal: AbortSignal.timeout(cfg.webhook.timeoutMs),
-          headers: {
-            'Content-Type': 'application/json',
-            'User-Agent': 'earshot-webhooks/1',
-            'X-Signature': signPayload(secret, ts, d.body),
-            'X-Timestamp': ts,
-            'X-App-Id': d.app_id,
-            'X-Event': d.event,
-            'X-Delivery-Id': d.id,
-            'X-Delivery-Attempt': String(attemptNo),
-          },
-          body: d.body,
-        });
-        status = res.status;
-        try { await res.arrayBuffer(); } catch { /* ignore body */ }
+        // checked again for every attempt, after resolution; the connection goes to the checked address
+        const addrs = await resolveTarget(new URL(d.url), { allowPrivate: cfg.webhook.allowPrivate });
+        status = await post(d.url, addrs, {
+          'Content-Type': 'application/json',
+          'User-Agent': 'earshot-webhooks/1',
+          'X-Signature': signPayload(secret, ts, d.body),
+          'X-Timestamp': ts,
+          'X-App-Id': d.app_id,
+          'X-Event': d.event,
+          'X-Delivery-Id': d.id,
+          'X-Delivery-Attempt': String(attemptNo),
+        }, d.body, cfg.webhook.timeoutMs);
         ok = status >= 200 && status < 300;
         if (!ok) error = `HTTP ${status}`;
       } catch (e) {
-        error = (e && (e.cause?.code || e.name || e.message)) || 'network error';
+        if (e instanceof TargetError) { error = e.message; permanent = e.code === 'target_forbidden'; }
+        else error = (e && (e.code || e.name || e.message)) || 'network error';
       }
     }
     const now = Date.now();
     if (ok) {
       store.recordDelivery(d.id, { status: 'delivered', attempts: attemptNo, nextAttemptAt: now, lastError: null, lastStatus: status }, now);
       log.debug('webhook delivered', { id: d.id, event: d.event, attempt: attemptNo });
-    } else if (attemptNo < RETRY_SCHEDULE_S.length) {
+    } else if (attemptNo < RETRY_SCHEDULE_S.length && !permanent) {
       const next = now + Math.round(RETRY_SCHEDULE_S[attemptNo] * 1000 * cfg.webhook.retryScale);
       store.recordDelivery(d.id, { status: 'pending', attempts: attemptNo, nextAttemptAt: next, lastError: error, lastStatus: status }, now);
       log.info('webhook attempt failed, will retry', { id: d.id, event: d.event, attempt: attemptNo, error, retryAt: new Date(next).toISOString() });
