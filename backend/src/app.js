@@ -2,7 +2,7 @@
 // HTTP request handling: security headers on every response, CORS for configured origins,
 // rate limits, JSON body parsing, the API router, /health and the static pages.
 const { ApiError, E } = require('./utils/errors');
-const { readJsonBody, sendJson, sendError, clientIp } = require('./utils/http');
+const { readJsonBody, sendJson, sendError, clientIp, rateKeyOf } = require('./utils/http');
 const { renderSecurityHeaders } = require('./utils/security-headers');
 const { RateLimiter } = require('./utils/rate-limit');
 const { createApi } = require('./routes/api');
@@ -89,7 +89,7 @@ function createApp(ctx) {
       throw E.notFound('route.not_found', `No API endpoint ${req.method} ${url.pathname}.`);
     }
     if (route.opts.rate) {
-      const wait = limiters[route.opts.rate].take(clientIp(req, cfg.trustProxy));
+      const wait = limiters[route.opts.rate].take(rateKeyOf(clientIp(req, cfg.trustProxy)));
       if (wait) { req.resume(); throw E.rateLimited(wait); }
     }
     let body;

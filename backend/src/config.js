@@ -36,6 +36,15 @@ function boolEnv(env, name, def) {
   throw new ConfigError(`${name} must be 1 or 0, got "${raw}"`);
 }
 
+/** EARSHOT_TRUST_PROXY: proxy hops in front of the server (0..10; true/yes/on = 1), default 'loopback'. */
+function trustProxyEnv(env) {
+  const raw = env.EARSHOT_TRUST_PROXY;
+  if (raw === undefined || raw === '' || /^loopback$/i.test(raw)) return 'loopback';
+  if (/^(true|yes|on)$/i.test(raw)) return 1;
+  if (/^(false|no|off)$/i.test(raw)) return 0;
+  return intEnv(env, 'EARSHOT_TRUST_PROXY', 0, 0, 10);
+}
+
 function listEnv(env, name) {
   const raw = env[name];
   if (!raw) return [];
@@ -156,7 +165,7 @@ function loadConfig(env = process.env) {
       redeem: intEnv(env, 'EARSHOT_RATE_REDEEM', 60, 1, 1e6),
     },
     maxBodyBytes: intEnv(env, 'EARSHOT_MAX_BODY', 16 * 1024, 1024, 1024 * 1024),
-    trustProxy: boolEnv(env, 'EARSHOT_TRUST_PROXY', false),
+    trustProxy: trustProxyEnv(env),
     logLevel: env.EARSHOT_LOG_LEVEL || 'info',
   };
   return cfg;

@@ -156,3 +156,53 @@ test('M2: webhook URLs to loopback, link-local, private or ULA addresses are ref
     } finally { await prod.stop(); }
   } finally { if (rx.listening) await closeRx(); }
 });
+
+test('M3: behind a proxy the rate-limit key is the address the proxy saw (counted from the right), one client per bucket', async () => {
+  const badKey = { 'x-admin-key': 'wrong-admin-key-0123456789' };
+  // EARSHOT_TRUST_PROXY=1: the left-most X-Forwarded-For entries are the client's own words
+  const one = await H.startServer({ env: { EARSHOT_TRUST_PROXY: '1', EARSHOT_RATE_ADMIN: '5' } });
+  try {
+    const codes = [];
+    for (let i = 0; i < 130; i++) {
+      const spoof = `10.${i >> 8}.${i & 255}.1`;
+      const r = await H.api(one.url, 'GET', '/api/v1/admin/rooms', { headers: { ...badKey, 'x-forwarded-for': `${spoof}, 198.51.100.7` } });
+      codes.push(r.status);
+    }
+    assert.equal(codes.filter((c) => c === 401).length, 5, 'five guesses, then the bucket of 198.51.100.7 is empty');
+    assert.equal(codes.filter((c) => c === 429).length, 125);
+    // another client behind the same proxy has its own bucket
+    const other = await H.api(one.url, 'GET', '/api/v1/admin/rooms', { headers: { ...H.adminHeaders(), 'x-forwarded-for': '198.51.100.8' } });
+    assert.equal(other.status, 200);
+  } finally { await one.stop(); }
+
+  // default: a proxy on this machine (the server listens on loopback) appends the client's address;
+  // one client's mistakes do not lock out every other invitee
+  const def = await H.startServer({ env: { EARSHOT_RATE_REDEEM: '3' } });
+  try {
+    const redeemFrom = (ip) => H.api(def.url, 'POST', '/api/v1/invites/redeem', { headers: { 'x-forwarded-for': ip }, body: { invite: 'not.a.jwt' } });
+    const a = [];
+    for (let i = 0; i < 5; i++) a.push((await redeemFrom('198.51.100.1')).status);
+    assert.deepEqual(a, [401, 401, 401, 429, 429]);
+    assert.equal((await redeemFrom('198.51.100.2')).status, 401, 'another invitee is not locked out');
+    assert.equal((await redeemFrom('203.0.113.5, 198.51.100.1')).status, 429, 'a forged left-most entry does not help');
+  } finally { await def.stop(); }
+
+  // EARSHOT_TRUST_PROXY=0: the header is ignored, every request is keyed by the connecting address
+  const off = await H.startServer({ env: { EARSHOT_TRUST_PROXY: '0', EARSHOT_RATE_REDEEM: '2' } });
+  try {
+    const s = [];
+    for (const ip of ['198.51.100.1', '198.51.100.2', '198.51.100.3']) s.push((await H.api(off.url, 'POST', '/api/v1/invites/redeem', { headers: { 'x-forwarded-for': ip }, body: { invite: 'x' } })).status);
+    assert.deepEqual(s, [401, 401, 429]);
+  } finally { await off.stop(); }
+});
+
+test('M3: the rate limiter holds a bounded number of clients', () => {
+  const { RateLimiter } = require('../src/utils/rate-limit');
+  const rl = new RateLimiter(60, { maxKeys: 1000 });
+  for (let i = 0; i < 100000; i++) rl.take(`k${i}`, 1000);
+  assert.ok(rl.buckets.size <= 1000, `size ${rl.buckets.size}`);
+  // a client that keeps coming back is not the one evicted
+  const rl2 = new RateLimiter(2, { maxKeys: 100 });
+  rl2.take('busy', 0); rl2.take('busy', 0);
+  for (let i = 0; i < 500; i++) { rl2.take(`k${i}`, 0); assert.ok(rl2.take('busy', 0) > 0, `busy stays limited (${i})`); }
+});

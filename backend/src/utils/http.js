@@ -1,5 +1,6 @@
 'use strict';
 // HTTP plumbing: JSON body reading with size/content-type checks, JSON replies, client IP.
+const net = require('node:net');
 const { E, ApiError } = require('./errors');
 
 function readJsonBody(req, limit) {
@@ -61,12 +62,35 @@ function sendError(res, err, log) {
   sendJson(res, err.status, body, headers);
 }
 
+const LOOPBACK_RE = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
+
+/** An IPv6 client is keyed by its /64 (one subscriber's prefix); IPv4-mapped IPv6 as the IPv4 address. */
+function rateKeyOf(ip) {
+  const s = String(ip).replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
+  if (net.isIP(s) !== 6) return s.slice(0, 64);
+  const [head, tail] = s.toLowerCase().split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail === undefined ? [] : (tail ? tail.split(':') : []);
+  const groups = tail === undefined ? h : [...h, ...new Array(8 - h.length - t.length).fill('0'), ...t];
+  return groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':') + '::/64';
+}
+
+/**
+ * The client address to rate-limit by. trustProxy: a number of proxy hops in front of this server
+ * (each appends the address it saw to X-Forwarded-For, so the client is that many entries from the
+ * right; entries further left are whatever the client sent), or 'loopback' (the default): one hop,
+ * only when the connection comes from this machine (the server listens on loopback unless told
+ * otherwise, so a public deployment has its proxy here). 0: the connecting address only.
+ */
 function clientIp(req, trustProxy) {
-  if (trustProxy) {
+  const peer = req.socket.remoteAddress || 'unknown';
+  const hops = trustProxy === 'loopback' ? (LOOPBACK_RE.test(peer) ? 1 : 0) : Number(trustProxy) || 0;
+  if (hops > 0) {
     const xff = req.headers['x-forwarded-for'];
-    if (xff) return String(xff).split(',')[0].trim();
+    const list = xff ? String(xff).split(',').map((x) => x.trim()).filter(Boolean) : [];
+    if (list.length) return list[Math.max(0, list.length - hops)];
   }
-  return req.socket.remoteAddress || 'unknown';
+  return peer;
 }
 
 function bearer(req) {
@@ -76,4 +100,4 @@ function bearer(req) {
   return m ? m[1] : '';
 }
 
-module.exports = { readJsonBody, sendJson, sendError, clientIp, bearer };
+module.exports = { readJsonBody, sendJson, sendError, clientIp, rateKeyOf, bearer };
