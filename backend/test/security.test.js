@@ -206,3 +206,29 @@ test('M3: the rate limiter holds a bounded number of clients', () => {
   rl2.take('busy', 0); rl2.take('busy', 0);
   for (let i = 0; i < 500; i++) { rl2.take(`k${i}`, 0); assert.ok(rl2.take('busy', 0) > 0, `busy stays limited (${i})`); }
 });
+
+test('L2: deeply nested JSON is a 400 naming the limit, not a 500', async () => {
+  const srv = await H.startServer();
+  try {
+    const deepArr = (n) => '['.repeat(n) + ']'.repeat(n);
+    const deepObj = (n) => '{"a":'.repeat(n) + '1' + '}'.repeat(n);
+    const cases = [
+      ['/api/v1/rooms', H.appHeaders(), `{"metadata":${deepArr(8000)}}`],
+      ['/api/v1/rooms', H.appHeaders(), `{"metadata":${deepObj(1500)}}`],
+      ['/api/v1/admin/rooms', H.adminHeaders(), `{"title":"x","hostName":${deepArr(5000)}}`],
+      ['/api/v1/invites/redeem', {}, `{"invite":"x","device":${deepArr(40)}}`],
+    ];
+    for (const [p, headers, raw] of cases) {
+      const r = await H.api(srv.url, 'POST', p, { headers: { ...headers, 'content-type': 'application/json' }, raw });
+      assert.equal(r.status, 400, `${p}: ${r.text}`);
+      assert.equal(r.json.code, 'request.too_deep');
+      assert.equal(r.json.message, 'The JSON body is nested deeper than 32 levels.');
+    }
+    // 32 levels are fine (and strings full of brackets do not count)
+    const ok = await H.api(srv.url, 'POST', '/api/v1/rooms', { headers: H.appHeaders(), body: { metadata: JSON.parse(deepArr(31)), note: undefined } });
+    assert.equal(ok.status, 201, ok.text);
+    const brackets = await H.api(srv.url, 'POST', '/api/v1/rooms', { headers: H.appHeaders(), body: { metadata: { s: '[{'.repeat(500) } } });
+    assert.equal(brackets.status, 201, brackets.text);
+    assert.doesNotMatch(srv.stderr, /unhandled error/);
+  } finally { await srv.stop(); }
+});

@@ -13,6 +13,7 @@ class ApiError extends Error {
 const E = {
   invalid: (field, message) => new ApiError(400, 'request.invalid', message, field ? { field } : {}),
   malformedJson: () => new ApiError(400, 'request.malformed_json', 'The request body is not valid JSON.'),
+  tooDeep: (levels) => new ApiError(400, 'request.too_deep', `The JSON body is nested deeper than ${levels} levels.`),
   tooLarge: (limit) => new ApiError(413, 'request.too_large', `The request body is larger than ${limit} bytes.`),
   mediaType: () => new ApiError(415, 'request.unsupported_media_type', 'Send the body as Content-Type: application/json.'),
   authRequired: (how) => new ApiError(401, 'auth.required', `Authentication required: ${how}.`),

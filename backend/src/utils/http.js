@@ -3,6 +3,23 @@
 const net = require('node:net');
 const { E, ApiError } = require('./errors');
 
+const MAX_JSON_DEPTH = 32;
+
+/** Deepest nesting of arrays/objects in JSON text (brackets inside strings do not count); no recursion. */
+function jsonDepth(text) {
+  let depth = 0; let max = 0; let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) { if (++depth > max) max = depth; }
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
+}
+
 function readJsonBody(req, limit) {
   return new Promise((resolve, reject) => {
     const declared = req.headers['content-length'];
@@ -30,6 +47,7 @@ function readJsonBody(req, limit) {
       if (m && !/^utf-?8$/i.test(m[1].trim())) return reject(E.mediaType());
       let text;
       try { text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks)); } catch { return reject(E.malformedJson()); }
+      if (jsonDepth(text) > MAX_JSON_DEPTH) return reject(E.tooDeep(MAX_JSON_DEPTH));
       try { resolve(JSON.parse(text)); } catch { reject(E.malformedJson()); }
     });
   });
@@ -100,4 +118,4 @@ function bearer(req) {
   return m ? m[1] : '';
 }
 
-module.exports = { readJsonBody, sendJson, sendError, clientIp, rateKeyOf, bearer };
+module.exports = { MAX_JSON_DEPTH, jsonDepth, readJsonBody, sendJson, sendError, clientIp, rateKeyOf, bearer };
