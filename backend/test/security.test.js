@@ -232,3 +232,25 @@ test('L2: deeply nested JSON is a 400 naming the limit, not a 500', async () => 
     assert.doesNotMatch(srv.stderr, /unhandled error/);
   } finally { await srv.stop(); }
 });
+
+test('L5: token-refresh is rate-limited per participant (5 a minute), across reconnects', async () => {
+  const srv = await H.startServer();
+  try {
+    const room = await H.adminRoom(srv.url);
+    const host = (await H.redeem(srv.url, H.inviteOf(room.links.host))).json;
+    let s = await H.connectOk(srv.url, { token: host.token });
+    const acks = [];
+    for (let i = 0; i < 5; i++) acks.push(await s.timeout(2000).emitWithAck('token-refresh'));
+    assert.ok(acks.every((a) => a.ok === true && typeof a.token === 'string'), JSON.stringify(acks));
+    const sixth = await s.timeout(2000).emitWithAck('token-refresh');
+    assert.equal(sixth.ok, false);
+    assert.equal(sixth.code, 'signal.rate_limited');
+    assert.match(sixth.message, /^Too many token refreshes; try again in \d+ s\.$/);
+    assert.equal(sixth.token, undefined);
+    // a new connection of the same participant does not start a fresh allowance
+    s.close();
+    s = await H.connectOk(srv.url, { token: host.token });
+    assert.equal((await s.timeout(2000).emitWithAck('token-refresh')).code, 'signal.rate_limited');
+    s.close();
+  } finally { await srv.stop(); }
+});

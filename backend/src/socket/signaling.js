@@ -7,12 +7,14 @@
 // and err.data = { code, message } (room.full adds capacity); a browser origin that is neither this
 // server nor configured in EARSHOT_CORS_ORIGINS is refused the same way with cors.forbidden.
 const jwt = require('../services/jwt');
+const { RateLimiter } = require('../utils/rate-limit');
 
 const MAX_SDP_BYTES = 64 * 1024;
 const MAX_CANDIDATE_BYTES = 4 * 1024;
 const MAX_TO_CHARS = 128;
 const EVENT_BUDGET = 400; // client events per socket per 10 s
 const WINDOW_MS = 10000;
+const REFRESH_PER_MINUTE = 5; // token-refresh per participant (a room token lives hours)
 
 const REFUSALS = {
   'token.missing': 'Connect with auth.token set to a room token.',
@@ -99,6 +101,7 @@ function attachSignaling(namespaces, { store, cfg, auth, webhooks, log }) {
   const capacity = cfg.roomSize;
   /** roomId -> Map(userId -> { userId, name, role, joinedAt, socket, live, muted, seat, gen }) */
   const presence = new Map();
+  const refreshLimiter = new RateLimiter(REFRESH_PER_MINUTE);
 
   /** Sends to every live participant of a room except `exceptUserId` (across namespaces). */
   function emitRoom(roomId, event, payload, exceptUserId) {
@@ -274,6 +277,10 @@ function attachSignaling(namespaces, { store, cfg, auth, webhooks, log }) {
     socket.on('token-refresh', (...args) => {
       const ack = typeof args[args.length - 1] === 'function' ? args.pop() : null;
       if (!ack) return;
+      if (!budget()) return ack({ ok: false, code: 'signal.rate_limited', message: 'Too many signaling messages; slow down.' });
+      // each participant (not each socket: a reconnect does not reset it) gets REFRESH_PER_MINUTE
+      const wait = refreshLimiter.take(`${roomId}\n${userId}`);
+      if (wait) return ack({ ok: false, code: 'signal.rate_limited', message: `Too many token refreshes; try again in ${wait} s.` });
       const row = store.getRoom(roomId);
       if (roomOpenState(row) || socket.data.removed) return ack({ ok: false, code: 'room.closed', message: REFUSALS['room.closed'] });
       const t = auth.signRoomToken({
