@@ -27,6 +27,11 @@ function createApp(ctx) {
     admin: new RateLimiter(cfg.rateLimits.admin),
     redeem: new RateLimiter(cfg.rateLimits.redeem),
   };
+  // Wrong credentials (app key, app/room token, admin key) on any route, per client, at the /auth/token
+  // rate: while a client's allowance is used up, every request of it that carries credentials waits.
+  const authFailures = new RateLimiter(cfg.rateLimits.auth);
+  const carriesCredentials = (req) => req.headers['x-app-key'] !== undefined || req.headers['x-app-id'] !== undefined
+    || req.headers.authorization !== undefined || req.headers['x-admin-key'] !== undefined;
   let secHeaders = null;
   const startedAt = Date.now();
 
@@ -88,14 +93,25 @@ function createApp(ctx) {
       }
       throw E.notFound('route.not_found', `No API endpoint ${req.method} ${url.pathname}.`);
     }
+    const client = rateKeyOf(clientIp(req, cfg.trustProxy));
+    if (carriesCredentials(req)) {
+      const wait = authFailures.blocked(client);
+      if (wait) { req.resume(); throw E.rateLimited(wait); }
+    }
     if (route.opts.rate) {
-      const wait = limiters[route.opts.rate].take(rateKeyOf(clientIp(req, cfg.trustProxy)));
+      const wait = limiters[route.opts.rate].take(client);
       if (wait) { req.resume(); throw E.rateLimited(wait); }
     }
     let body;
     if (req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') body = await readJsonBody(req, cfg.maxBodyBytes);
     else req.resume();
-    const out = await route.handler({ req, res, url, params, body });
+    let out;
+    try {
+      out = await route.handler({ req, res, url, params, body });
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 'auth.invalid' && carriesCredentials(req)) authFailures.take(client);
+      throw e;
+    }
     sendJson(res, out.status, out.body);
   }
 

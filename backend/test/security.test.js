@@ -254,3 +254,30 @@ test('L5: token-refresh is rate-limited per participant (5 a minute), across rec
     s.close();
   } finally { await srv.stop(); }
 });
+
+test('L6: wrong app credentials are limited on every app-auth route, not only /auth/token', async () => {
+  const srv = await H.startServer({ env: { EARSHOT_RATE_AUTH: '10' } });
+  try {
+    const from = (ip) => ({ 'x-forwarded-for': ip });
+    const wrong = { 'x-app-id': 'testapp', 'x-app-key': 'guess-0123456789abcdef' };
+    const routes = [['POST', '/api/v1/rooms', {}], ['POST', '/api/v1/turn/credentials', undefined], ['POST', '/api/v1/webhooks/test', undefined],
+      ['GET', '/api/v1/rooms/abcdefabcdef/status', undefined], ['POST', '/api/v1/rooms/abcdefabcdef/join', { userId: 'x' }]];
+    const codes = [];
+    for (let i = 0; i < 30; i++) {
+      const [m, p, body] = routes[i % routes.length];
+      const forged = i % 3 === 2 ? { authorization: `Bearer ${H.hmacJwt({ iss: 'earshot', typ: 'app', appId: 'testapp', exp: 9999999999 }, 'guessed-secret-0123456789abcdef0123')}` } : wrong;
+      const r = await H.api(srv.url, m, p, { headers: { ...forged, ...from('198.51.100.20') }, body });
+      codes.push(r.status);
+      if (r.status === 429) {
+        assert.equal(r.json.code, 'rate.limited');
+        assert.match(r.headers.get('retry-after'), /^\d+$/);
+      }
+    }
+    assert.equal(codes.filter((c) => c === 401).length, 10, codes.join(','));
+    assert.equal(codes.filter((c) => c === 429).length, 20);
+    // while blocked, even the right key from that client waits (a lucky guess would otherwise pass)
+    assert.equal((await H.api(srv.url, 'POST', '/api/v1/rooms', { headers: { ...H.appHeaders(), ...from('198.51.100.20') }, body: {} })).status, 429);
+    // other clients are not affected, and good credentials never count
+    for (let i = 0; i < 15; i++) assert.equal((await H.api(srv.url, 'POST', '/api/v1/turn/credentials', { headers: { ...H.appHeaders(), ...from('198.51.100.21') } })).status, 200);
+  } finally { await srv.stop(); }
+});
