@@ -281,3 +281,36 @@ test('L6: wrong app credentials are limited on every app-auth route, not only /a
     for (let i = 0; i < 15; i++) assert.equal((await H.api(srv.url, 'POST', '/api/v1/turn/credentials', { headers: { ...H.appHeaders(), ...from('198.51.100.21') } })).status, 200);
   } finally { await srv.stop(); }
 });
+
+test('L7: names and titles refuse bidi overrides and text with nothing visible', async () => {
+  const srv = await H.startServer({ env: { EARSHOT_ROOM_SIZE: '3' } });
+  const A = (...a) => H.api(srv.url, ...a);
+  try {
+    const bad = [
+      ['\u202Egnp.exe', 'bidi', 'U+202E'], ['Ana\u2066x\u2069', 'bidi', 'U+2066'], ['a\u200Fb', 'bidi', 'U+200F'], ['\u061Cx', 'bidi', 'U+061C'],
+      ['\u200B\u200B', 'empty'], ['\u200D', 'empty'], ['\u2060\uFEFF', 'empty'], ['\u3164', 'empty'], ['\u0301\u0301', 'empty'], ['\u00A0\u200B\u2003', 'empty'],
+    ];
+    const check = (r, field, [, kind, cp]) => {
+      assert.equal(r.status, 400, `${field}: ${r.text}`);
+      assert.equal(r.json.code, 'request.invalid');
+      assert.equal(r.json.field, field);
+      if (kind === 'bidi') assert.equal(r.json.message, `Field "${field}" contains a bidirectional control character (${cp}).`);
+      else assert.equal(r.json.message, `Field "${field}" must contain visible characters.`);
+    };
+    for (const c of bad) {
+      check(await A('POST', '/api/v1/admin/rooms', { headers: H.adminHeaders(), body: { hostName: c[0] } }), 'hostName', c);
+      check(await A('POST', '/api/v1/admin/rooms', { headers: H.adminHeaders(), body: { guestName: c[0] } }), 'guestName', c);
+      check(await A('POST', '/api/v1/admin/rooms', { headers: H.adminHeaders(), body: { guestNames: ['Bob', c[0]] } }), 'guestNames[1]', c);
+      check(await A('POST', '/api/v1/admin/rooms', { headers: H.adminHeaders(), body: { title: c[0] } }), 'title', c);
+      check(await A('POST', '/api/v1/auth/token', { body: { appId: 'testapp', appSecret: H.SECRETS.EARSHOT_APP_SECRET, user: { id: 'u1', name: c[0] } } }), 'user.name', c);
+    }
+    const roomId = (await A('POST', '/api/v1/rooms', { headers: H.appHeaders(), body: {} })).json.roomId;
+    check(await A('POST', `/api/v1/rooms/${roomId}/join`, { headers: H.appHeaders(), body: { userId: 'u1', name: '\u202Eevil' } }), 'name', bad[0]);
+    check(await A('POST', `/api/v1/rooms/${roomId}/join`, { headers: H.appHeaders(), body: { userId: 'u1', name: '\u200B' } }), 'name', bad[4]);
+
+    // real names in any script, emoji sequences (ZWJ) and Persian ZWNJ stay fine
+    const good = await A('POST', '/api/v1/admin/rooms', { headers: H.adminHeaders(), body: { title: 'مقابلة · 面接', hostName: 'José Ñúñez', guestNames: ['👩‍💻 Ada', 'می‌خواهم'] } });
+    assert.equal(good.status, 201, good.text);
+    assert.deepEqual(good.json.links.guests.map((g) => g.name), ['👩‍💻 Ada', 'می‌خواهم']);
+  } finally { await srv.stop(); }
+});

@@ -77,7 +77,7 @@ function createApi(ctx) {
       appSecret: { type: 'string', max: 256, trim: false },
       user: { type: 'object', optional: true, fields: {
         id: { type: 'string', pattern: ID_RE, patternHint: '1-64 of A-Z a-z 0-9 _ . @ -' },
-        name: { type: 'string', optional: true, min: 1, max: 40 },
+        name: { type: 'string', optional: true, min: 1, max: 40, text: true },
         role: { type: 'string', optional: true, pattern: ROLE_RE, patternHint: '1-20 of A-Z a-z 0-9 _ -' },
       } },
       roomId: { type: 'string', optional: true, max: 64 },
@@ -117,7 +117,7 @@ function createApi(ctx) {
     const a = auth.appAuth(req);
     const b = validate(body, {
       userId: { type: 'string', pattern: ID_RE, patternHint: '1-64 of A-Z a-z 0-9 _ . @ -' },
-      name: { type: 'string', optional: true, min: 1, max: 40 },
+      name: { type: 'string', optional: true, min: 1, max: 40, text: true },
       role: { type: 'string', optional: true, pattern: ROLE_RE, patternHint: '1-20 of A-Z a-z 0-9 _ -' },
     });
     if (a.user && a.user.id !== b.userId) throw E.forbidden('This app token was issued for another user.');
@@ -244,11 +244,11 @@ function createApi(ctx) {
     auth.adminAuth(req);
     const maxGuests = cfg.roomSize - 1;
     const b = validate(body, {
-      title: { type: 'string', optional: true, max: 80 },
-      hostName: { type: 'string', default: 'Host', min: 1, max: 40 },
-      guestName: { type: 'string', optional: true, min: 1, max: 40 },
+      title: { type: 'string', optional: true, max: 80, text: true },
+      hostName: { type: 'string', default: 'Host', min: 1, max: 40, text: true },
+      guestName: { type: 'string', optional: true, min: 1, max: 40, text: true },
       guestNames: {
-        type: 'array', optional: true, minItems: 1, maxItems: maxGuests, items: { type: 'string', min: 1, max: 40 },
+        type: 'array', optional: true, minItems: 1, maxItems: maxGuests, items: { type: 'string', min: 1, max: 40, text: true },
         itemsHint: `a room holds ${cfg.roomSize} people: the host and up to ${maxGuests} ${maxGuests === 1 ? 'guest' : 'guests'}, see EARSHOT_ROOM_SIZE`,
       },
       inviteTtlSeconds: { type: 'int', default: cfg.inviteTtl, min: 60, max: 86400 },

@@ -3,9 +3,24 @@
 // 400 request.invalid naming the field (dotted path for nested objects).
 const { E } = require('./errors');
 
+// Text shown to other people (names, titles): no bidi controls (they can make "gnp.exe" read as
+// "exe.png"), and something visible once whitespace, format characters (zero-width space/joiners, word
+// joiner, BOM), lone combining marks and blank-looking fillers are taken away.
+const BIDI_RE = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
+const INVISIBLE_RE = /[\p{White_Space}\p{Cf}\p{M}\u115F\u1160\u3164\uFFA0\u2800]/gu;
+
+function checkText(v, name) {
+  const bidi = BIDI_RE.exec(v);
+  if (bidi) {
+    const cp = 'U+' + bidi[0].codePointAt(0).toString(16).toUpperCase().padStart(4, '0');
+    throw E.invalid(name, `Field "${name}" contains a bidirectional control character (${cp}).`);
+  }
+  if (v.replace(INVISIBLE_RE, '') === '') throw E.invalid(name, `Field "${name}" must contain visible characters.`);
+}
+
 /**
  * Field spec: { type: 'string'|'int'|'bool'|'object'|'array'|'json', optional, default, min, max,
- *               pattern (RegExp), enum (array), trim, fields (nested schema for 'object'), maxBytes ('json'),
+ *               pattern (RegExp), enum (array), trim, text (shown to people: see checkText), fields (nested schema for 'object'), maxBytes ('json'),
  *               items (spec of each element), minItems, maxItems, itemsHint ('array') }
  */
 function validate(body, schema, prefix = '') {
@@ -27,6 +42,7 @@ function validate(body, schema, prefix = '') {
       case 'string': {
         if (typeof v !== 'string') throw E.invalid(name, `Field "${name}" must be a string.`);
         if (spec.trim !== false) v = v.trim();
+        if (spec.text && v.length) checkText(v, name);
         const len = [...v].length;
         if (spec.min !== undefined && len < spec.min) throw E.invalid(name, `Field "${name}" must have at least ${spec.min} characters.`);
         if (spec.max !== undefined && len > spec.max) throw E.invalid(name, `Field "${name}" must have at most ${spec.max} characters.`);
