@@ -5,11 +5,14 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const crypto = require('node:crypto');
+const { countRooms } = require('./data/db');
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const BACKEND_ROOT = path.resolve(__dirname, '..');
 
 class ConfigError extends Error {}
+/** A refusal to start that one sentence explains (printed as "earshot: <message>", without a stack). */
+class StartupError extends Error {}
 
 function intEnv(env, name, def, min, max) {
   const raw = env[name];
@@ -59,12 +62,21 @@ function normalizeOrigin(o, name) {
 }
 
 // Loads or creates secrets.json. Values given by env always win and are never written to disk.
-function loadSecrets(dataDir, env) {
+// dbPath: a database that already holds rooms means secrets.json existed once; it is not silently
+// replaced (new secrets would orphan every room and invite signed with the old ones).
+function loadSecrets(dataDir, env, dbPath) {
   const file = path.join(dataDir, 'secrets.json');
   let stored = {};
   if (fs.existsSync(file)) {
     try { stored = JSON.parse(fs.readFileSync(file, 'utf8')); } catch (e) {
       throw new ConfigError(`${file} is not valid JSON (${e.message}); fix or delete it`);
+    }
+  } else if (!env.EARSHOT_JWT_SECRET || !env.EARSHOT_ADMIN_KEY || !env.EARSHOT_APP_SECRET || !env.EARSHOT_APP_ID) {
+    const rooms = countRooms(dbPath);
+    if (rooms > 0) {
+      throw new StartupError(`${file} is missing, but the database ${dbPath} holds ${rooms} room${rooms === 1 ? '' : 's'} whose invites `
+        + 'and tokens were signed with the secrets in that file; restore secrets.json from a backup (or give the old values in '
+        + 'EARSHOT_JWT_SECRET, EARSHOT_ADMIN_KEY, EARSHOT_APP_ID and EARSHOT_APP_SECRET), or move the database away to start afresh');
     }
   }
   const wanted = {
@@ -107,7 +119,7 @@ function loadConfig(env = process.env) {
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const dbPath = path.resolve(env.EARSHOT_DB || path.join(dataDir, 'earshot.sqlite'));
   const webDir = path.resolve(env.EARSHOT_WEB_DIR || path.join(REPO_ROOT, 'dist', 'web'));
-  const { secrets, secretsFile } = loadSecrets(dataDir, env);
+  const { secrets, secretsFile } = loadSecrets(dataDir, env, dbPath);
 
   const corsOrigins = listEnv(env, 'EARSHOT_CORS_ORIGINS').map((o) => normalizeOrigin(o, 'EARSHOT_CORS_ORIGINS'));
   const frameAncestors = listEnv(env, 'EARSHOT_FRAME_ANCESTORS').map((o) => normalizeOrigin(o, 'EARSHOT_FRAME_ANCESTORS'));
@@ -171,4 +183,4 @@ function loadConfig(env = process.env) {
   return cfg;
 }
 
-module.exports = { loadConfig, dataDirOf, ConfigError, REPO_ROOT, BACKEND_ROOT };
+module.exports = { loadConfig, dataDirOf, ConfigError, StartupError, REPO_ROOT, BACKEND_ROOT };

@@ -4,9 +4,9 @@
 // webhook worker and expiry sweeper. Prints `EARSHOT_READY port=<port>` when listening.
 const http = require('node:http');
 const { Server } = require('socket.io');
-const { loadConfig, dataDirOf, ConfigError } = require('./config');
+const { loadConfig, dataDirOf, ConfigError, StartupError } = require('./config');
 const { lockDataDir, DataDirBusyError } = require('./data/lock');
-const { openDb } = require('./data/db');
+const { openDb, DatabaseError } = require('./data/db');
 const { createAuth } = require('./services/auth');
 const { createDispatcher } = require('./webhooks/dispatcher');
 const { attachSignaling } = require('./socket/signaling');
@@ -16,8 +16,6 @@ const { createLogger } = require('./utils/log');
 
 const SOCKET_MAX_BYTES = 128 * 1024;
 
-/** A refusal to start that one sentence explains (printed without a stack). */
-class StartupError extends Error {}
 
 async function main(env = process.env) {
   // A signal during startup is remembered and acted on once everything (coturn included) is up,
@@ -149,7 +147,7 @@ async function main(env = process.env) {
 if (require.main === module) {
   main().catch((e) => {
     if (e instanceof ConfigError) process.stderr.write(`earshot: configuration error: ${e.message}\n`);
-    else if (e instanceof DataDirBusyError || e instanceof StartupError) process.stderr.write(`earshot: ${e.message}\n`);
+    else if (e instanceof DataDirBusyError || e instanceof StartupError || e instanceof DatabaseError) process.stderr.write(`earshot: ${e.message}\n`);
     else process.stderr.write(`earshot: failed to start: ${e && e.stack || e}\n`);
     process.exit(1);
   });

@@ -70,3 +70,58 @@ test('M1: a second server on the same data dir refuses before touching the first
   const again = await H.startServer({ dataDir: first.dataDir });
   await again.stop();
 });
+
+test('L9: a corrupt database stops the server with one line naming the file and the remedy, no stack', async () => {
+  const noDb = H.tempDir();
+  fs.writeFileSync(path.join(noDb, 'earshot.sqlite'), Buffer.alloc(8192, 0x5a));
+  // a real database damaged inside (its header intact)
+  const damaged = H.tempDir();
+  const s = await H.startServer({ dataDir: damaged });
+  for (let i = 0; i < 20; i++) await H.adminRoom(s.url, { title: `room ${i}` });
+  await s.stop();
+  const file = path.join(damaged, 'earshot.sqlite');
+  const buf = fs.readFileSync(file);
+  buf.fill(0xa5, 4096, buf.length); // every page after the first
+  fs.writeFileSync(file, buf);
+  for (const dir of [noDb, damaged]) {
+    const r = await H.startServerExpectingFailure({ dataDir: dir });
+    assert.equal(r.code, 1, r.stderr);
+    const db = path.join(dir, 'earshot.sqlite');
+    assert.ok(r.stderr.startsWith(`earshot: the database ${db} is damaged or not an SQLite database (`), r.stderr);
+    assert.match(r.stderr, /restore it from a backup, or move it away to start with an empty one/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  }
+});
+
+test('L9: a deleted secrets.json with rooms in the database stops the server instead of orphaning them', async () => {
+  const dir = H.tempDir();
+  const s = await H.startServer({ dataDir: dir, secrets: false });
+  const key = JSON.parse(fs.readFileSync(path.join(dir, 'secrets.json'), 'utf8')).adminKey;
+  const room = await H.api(s.url, 'POST', '/api/v1/admin/rooms', { headers: { 'x-admin-key': key }, body: {} });
+  assert.equal(room.status, 201);
+  await s.stop();
+  fs.copyFileSync(path.join(dir, 'secrets.json'), path.join(dir, 'backup.json'));
+  fs.unlinkSync(path.join(dir, 'secrets.json'));
+  const r = await H.startServerExpectingFailure({ dataDir: dir, secrets: false });
+  assert.equal(r.code, 1, r.stderr);
+  const secrets = path.join(dir, 'secrets.json');
+  assert.ok(r.stderr.startsWith(`earshot: ${secrets} is missing, but the database ${path.join(dir, 'earshot.sqlite')} holds 1 room`), r.stderr);
+  assert.match(r.stderr, /restore secrets\.json from a backup/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+  assert.equal(fs.existsSync(secrets), false, 'no new secrets were written over the lost ones');
+  // restoring the file is the remedy: the room's invite works again
+  fs.copyFileSync(path.join(dir, 'backup.json'), secrets);
+  const again = await H.startServer({ dataDir: dir, secrets: false });
+  try {
+    const red = await H.api(again.url, 'POST', '/api/v1/invites/redeem', { body: { invite: H.inviteOf(room.json.links.guest) } });
+    assert.equal(red.status, 200, red.text);
+  } finally { await again.stop(); }
+  // an empty database has nothing to orphan: new secrets are generated as on a first start
+  const fresh = H.tempDir();
+  const f = await H.startServer({ dataDir: fresh, secrets: false });
+  await f.stop();
+  fs.unlinkSync(path.join(fresh, 'secrets.json'));
+  const f2 = await H.startServer({ dataDir: fresh, secrets: false });
+  await f2.stop();
+});

@@ -102,19 +102,59 @@ function openDb(dbPath) {
     // create it 0600 first: SQLite gives the -wal/-shm files the same mode (webhook secrets live here)
     fs.closeSync(fs.openSync(dbPath, 'a', 0o600));
   }
-  const db = new Database(dbPath);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  const v = db.pragma('user_version', { simple: true });
-  if (v > SCHEMA_VERSION) throw new Error(`database ${dbPath} has schema ${v}, newer than this server (${SCHEMA_VERSION})`);
-  db.transaction(() => {
-    db.exec(SCHEMA);
-    migrate(db);
-    db.pragma(`user_version = ${SCHEMA_VERSION}`);
-  }).immediate();
+  let db;
+  try {
+    db = new Database(dbPath);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    // damage inside the file would otherwise surface later, request by request
+    const check = db.pragma('quick_check', { simple: true });
+    if (check !== 'ok') {
+      const first = String(check).split('\n').map((l) => l.trim()).find((l) => l && !l.startsWith('***')) || String(check);
+      const e = new Error(`integrity check: ${first.slice(0, 120)}`); e.code = 'SQLITE_CORRUPT'; throw e;
+    }
+    const v = db.pragma('user_version', { simple: true });
+    if (v > SCHEMA_VERSION) {
+      throw new DatabaseError(`the database ${dbPath} has schema ${v}, newer than this server (${SCHEMA_VERSION}); run a newer Earshot backend on it, or give this one another EARSHOT_DB`);
+    }
+    db.transaction(() => {
+      db.exec(SCHEMA);
+      migrate(db);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    }).immediate();
+  } catch (e) {
+    try { db?.close(); } catch { /* not open */ }
+    if (e && /^SQLITE_(NOTADB|CORRUPT)/.test(e.code || '')) throw damaged(dbPath, e);
+    throw e;
+  }
   return new Store(db);
+}
+
+/** A database the server cannot use; its message is the whole explanation (printed without a stack). */
+class DatabaseError extends Error {}
+
+function damaged(dbPath, e) {
+  return new DatabaseError(`the database ${dbPath} is damaged or not an SQLite database (${e.message}); `
+    + 'restore it from a backup, or move it away to start with an empty one (its rooms, invites and queued webhooks are then lost)');
+}
+
+/**
+ * How many rooms a database file holds, without creating or changing it (0 when there is no file yet).
+ * Throws DatabaseError when the file is not a usable database.
+ */
+function countRooms(dbPath) {
+  if (dbPath === ':memory:' || !fs.existsSync(dbPath) || fs.statSync(dbPath).size === 0) return 0;
+  let db;
+  try {
+    db = new Database(dbPath, { readonly: true, fileMustExist: true });
+    const t = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'rooms'").get();
+    return t ? db.prepare('SELECT COUNT(*) AS n FROM rooms').get().n : 0;
+  } catch (e) {
+    if (e && /^SQLITE_(NOTADB|CORRUPT)/.test(e.code || '')) throw damaged(dbPath, e);
+    throw e;
+  } finally { try { db?.close(); } catch { /* not open */ } }
 }
 
 class Store {
@@ -297,4 +337,4 @@ class Store {
   getDelivery(id) { return this.s.deliveryGet.get(id) || null; }
 }
 
-module.exports = { openDb, Store };
+module.exports = { openDb, Store, DatabaseError, countRooms };
