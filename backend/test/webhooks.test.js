@@ -199,3 +199,38 @@ test('restart keeps rooms, invite used/unused state and the pending webhook deli
     sock.close();
   } finally { await s1.stop(); await s2?.stop(); await rx.close(); }
 });
+
+test('L1: after a new subscribe, queued retries go to the new URL signed with the new secret', async () => {
+  const NEW_SECRET = 'the-new-receiver-secret-0123456789';
+  const old = await receiver(() => 500); // verifies with HOOK_SECRET
+  const got = [];
+  const fresh = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      const expected = 'sha256=' + crypto.createHmac('sha256', NEW_SECRET).update(`${req.headers['x-timestamp']}.${body}`).digest('hex');
+      got.push({ headers: req.headers, json: JSON.parse(body), valid: req.headers['x-signature'] === expected });
+      res.end('ok');
+    });
+  });
+  await new Promise((r) => fresh.listen(0, '127.0.0.1', r));
+  const freshUrl = `http://127.0.0.1:${fresh.address().port}/new-hook`;
+  const srv = await H.startServer({ env: { EARSHOT_WEBHOOK_RETRY_SCALE: '0.02' } }); // first retry after 600 ms
+  try {
+    await subscribe(srv.url, old.url);
+    const t = await H.api(srv.url, 'POST', '/api/v1/webhooks/test', { headers: H.appHeaders() });
+    await H.waitFor(() => old.got.length === 1, 5000);
+    const r = await H.api(srv.url, 'POST', '/api/v1/webhooks/subscribe', { headers: H.appHeaders(), body: { url: freshUrl, secret: NEW_SECRET } });
+    assert.equal(r.status, 200);
+    await H.waitFor(() => got.length >= 1, 5000);
+    assert.equal(got[0].json.id, t.json.deliveryId, 'the queued delivery, retried');
+    assert.equal(got[0].headers['x-delivery-attempt'], '2');
+    assert.equal(got[0].valid, true, 'signed with the secret of the URL it goes to');
+    await H.sleep(800);
+    assert.equal(old.got.length, 1, 'nothing more to the old URL');
+    assert.equal(got.length, 1);
+  } finally {
+    await srv.stop(); await old.close();
+    await new Promise((r) => { fresh.closeAllConnections(); fresh.close(r); });
+  }
+});

@@ -196,7 +196,8 @@ class Store {
                          VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`),
       deliveryDue: q(`SELECT * FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`),
       deliveryLease: q(`UPDATE webhook_deliveries SET next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'pending' AND next_attempt_at <= ?`),
-      deliveryResult: q(`UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ?, last_status = ?, updated_at = ? WHERE id = ?`),
+      deliveryResult: q(`UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ?, last_status = ?, updated_at = ?,
+                         url = COALESCE(?, url) WHERE id = ?`),
       deliveryGet: q('SELECT * FROM webhook_deliveries WHERE id = ?'),
       deliveriesOldDelete: q(`DELETE FROM webhook_deliveries WHERE status != 'pending' AND updated_at <= ?`),
     };
@@ -331,8 +332,9 @@ class Store {
   }
   dueDeliveries(nowMs, limit = 20) { return this.s.deliveryDue.all(nowMs, limit); }
   leaseDelivery(id, untilMs, nowMs) { return this.s.deliveryLease.run(untilMs, nowMs, id, nowMs).changes === 1; }
-  recordDelivery(id, { status, attempts, nextAttemptAt, lastError, lastStatus }, nowMs = Date.now()) {
-    this.s.deliveryResult.run(status, attempts, nextAttemptAt, lastError ?? null, lastStatus ?? null, nowMs, id);
+  /** url: where this attempt went (the app's subscription at the time), kept for inspection. */
+  recordDelivery(id, { status, attempts, nextAttemptAt, lastError, lastStatus, url }, nowMs = Date.now()) {
+    this.s.deliveryResult.run(status, attempts, nextAttemptAt, lastError ?? null, lastStatus ?? null, nowMs, url ?? null, id);
   }
   getDelivery(id) { return this.s.deliveryGet.get(id) || null; }
 }

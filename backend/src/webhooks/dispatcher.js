@@ -53,8 +53,11 @@ function createDispatcher({ store, cfg, log }) {
   function kick() { if (!stopped) setImmediate(poll); }
 
   async function attempt(d) {
+    // The app's current subscription, URL and secret together: a retry queued before a new subscribe
+    // goes where the app now wants its events, signed with the secret that receiver knows.
     const app = store.getApp(d.app_id);
     const secret = app && app.webhook_secret;
+    const url = (app && app.webhook_url) || d.url;
     const ts = String(Math.floor(Date.now() / 1000));
     const attemptNo = d.attempts + 1;
     let ok = false; let status = null; let error = null; let permanent = false;
@@ -63,8 +66,8 @@ function createDispatcher({ store, cfg, log }) {
     } else {
       try {
         // checked again for every attempt, after resolution; the connection goes to the checked address
-        const addrs = await resolveTarget(new URL(d.url), { allowPrivate: cfg.webhook.allowPrivate });
-        status = await post(d.url, addrs, {
+        const addrs = await resolveTarget(new URL(url), { allowPrivate: cfg.webhook.allowPrivate });
+        status = await post(url, addrs, {
           'Content-Type': 'application/json',
           'User-Agent': 'earshot-webhooks/1',
           'X-Signature': signPayload(secret, ts, d.body),
@@ -83,14 +86,14 @@ function createDispatcher({ store, cfg, log }) {
     }
     const now = Date.now();
     if (ok) {
-      store.recordDelivery(d.id, { status: 'delivered', attempts: attemptNo, nextAttemptAt: now, lastError: null, lastStatus: status }, now);
+      store.recordDelivery(d.id, { status: 'delivered', attempts: attemptNo, nextAttemptAt: now, lastError: null, lastStatus: status, url }, now);
       log.debug('webhook delivered', { id: d.id, event: d.event, attempt: attemptNo });
     } else if (attemptNo < RETRY_SCHEDULE_S.length && !permanent) {
       const next = now + Math.round(RETRY_SCHEDULE_S[attemptNo] * 1000 * cfg.webhook.retryScale);
-      store.recordDelivery(d.id, { status: 'pending', attempts: attemptNo, nextAttemptAt: next, lastError: error, lastStatus: status }, now);
+      store.recordDelivery(d.id, { status: 'pending', attempts: attemptNo, nextAttemptAt: next, lastError: error, lastStatus: status, url }, now);
       log.info('webhook attempt failed, will retry', { id: d.id, event: d.event, attempt: attemptNo, error, retryAt: new Date(next).toISOString() });
     } else {
-      store.recordDelivery(d.id, { status: 'failed', attempts: attemptNo, nextAttemptAt: now, lastError: error, lastStatus: status }, now);
+      store.recordDelivery(d.id, { status: 'failed', attempts: attemptNo, nextAttemptAt: now, lastError: error, lastStatus: status, url }, now);
       log.warn('webhook delivery gave up', { id: d.id, event: d.event, attempts: attemptNo, error });
     }
   }
