@@ -11,6 +11,7 @@ const path = require('node:path');
 const Database = require('better-sqlite3');
 
 const SCHEMA_VERSION = 2;
+const BUSY_TIMEOUT_MS = 100;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS apps (
@@ -108,7 +109,9 @@ function openDb(dbPath) {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
+    // better-sqlite3 is synchronous: waiting for another process's lock blocks the event loop, so wait
+    // briefly and let the request fail with 503 server.busy instead (see utils/http.js sendError)
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     // damage inside the file would otherwise surface later, request by request
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok') {

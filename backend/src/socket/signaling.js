@@ -125,6 +125,14 @@ function attachSignaling(namespaces, { store, cfg, auth, webhooks, log }) {
     return refusal('room.closed', { message: row.expires_at <= Date.now() ? CLOSED_MESSAGES.expired : CLOSED_MESSAGES.closed });
   }
 
+  /**
+   * Presence lives in memory and goes on; what is written about it (room status, webhook rows) may fail
+   * while another process holds the database's write lock. Logged, never thrown into socket.io.
+   */
+  function persist(what, fn) {
+    try { fn(); } catch (e) { log.error(`could not record ${what}`, { err: String(e && e.message || e), code: e && e.code }); }
+  }
+
   for (const nsp of nsps) {
     nsp.use(handshake);
     nsp.on('connection', onConnection);
@@ -211,7 +219,7 @@ function attachSignaling(namespaces, { store, cfg, auth, webhooks, log }) {
     emitRoom(roomId, 'user-joined', { userId, name: entry.name, role: entry.role, joinedAt: entry.joinedAt, muted: entry.muted, title, ...(reconnect ? { reconnect: true } : {}) }, userId);
     log.debug('participant connected', { roomId, userId, reconnect });
 
-    if (!reconnect) {
+    if (!reconnect) persist('participant joined', () => {
       webhooks.enqueue(cfg.appId, 'user.joined', { roomId, userId, name: entry.name, role: entry.role, joinedAt: entry.joinedAt });
       // The call starts when a second participant is live; startRoom only moves open/ended -> active,
       // so later joiners of a running call do not fire it again.
@@ -219,7 +227,7 @@ function attachSignaling(namespaces, { store, cfg, auth, webhooks, log }) {
       if (live.length >= 2 && store.startRoom(roomId)) {
         webhooks.enqueue(cfg.appId, 'call.started', { roomId, startedAt: new Date().toISOString(), participants: live });
       }
-    }
+    });
 
     let windowStart = Date.now();
     let count = 0;
@@ -306,14 +314,16 @@ function attachSignaling(namespaces, { store, cfg, auth, webhooks, log }) {
     if (!m || m.get(userId) !== entry) return;
     m.delete(userId);
     emitRoom(roomId, 'user-left', { userId, reason });
-    webhooks.enqueue(cfg.appId, 'user.left', { roomId, userId, reason });
-    if (m.size === 0) {
-      presence.delete(roomId);
+    const empty = m.size === 0;
+    if (empty) presence.delete(roomId);
+    persist('participant left', () => {
+      webhooks.enqueue(cfg.appId, 'user.left', { roomId, userId, reason });
+      if (!empty) return;
       const row = store.getRoom(roomId);
       if (row && row.status === 'active' && store.endRoom(roomId)) {
         webhooks.enqueue(cfg.appId, 'call.ended', callEnded(row, reason === 'left' ? 'left' : 'disconnected'));
       }
-    }
+    });
   }
 
   function callEnded(row, reason) {

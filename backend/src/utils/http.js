@@ -66,6 +66,10 @@ function sendJson(res, status, body, headers = {}) {
 }
 
 function sendError(res, err, log) {
+  if (!(err instanceof ApiError) && err && /^SQLITE_(BUSY|LOCKED)/.test(err.code || '')) {
+    log?.warn('database locked by another process', { code: err.code });
+    err = new ApiError(503, 'server.busy', 'The database is locked by another process; try again in a moment.', { retryAfter: 1 });
+  }
   if (!(err instanceof ApiError)) {
     log?.error('unhandled error', { err: String(err && err.stack || err) });
     err = new ApiError(500, 'server.error', 'Internal server error.');
