@@ -72,7 +72,12 @@ function createApp(ctx) {
 
     if (url.pathname === '/health' || url.pathname === '/api/v1/health') {
       if (req.method !== 'GET' && req.method !== 'HEAD') throw new ApiError(405, 'method.not_allowed', 'Use GET.');
-      return sendJson(res, 200, { ok: true, service: 'earshot-backend', uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), turn: ctx.turnState() });
+      // a coturn this server manages counts: it must answer a real allocation (see turn-supervisor.js)
+      const t = await ctx.turnHealth();
+      const ok = t.state === 'external' || t.state === 'running';
+      const body = { ok, service: 'earshot-backend', uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), turn: t.state };
+      if (t.error && !ok) body.turnError = t.error;
+      return sendJson(res, ok ? 200 : 503, body);
     }
 
     let route = null; let params = null; const methods = new Set();

@@ -160,6 +160,8 @@ function loadConfig(env = process.env) {
       start: boolEnv(env, 'EARSHOT_START_TURN', false),
       allowLoopbackPeers: boolEnv(env, 'EARSHOT_TURN_ALLOW_LOOPBACK', false),
       bin: env.EARSHOT_TURNSERVER_BIN || '/usr/bin/turnserver',
+      // how often a coturn this server manages is probed with a real allocation
+      probeMs: intEnv(env, 'EARSHOT_TURN_PROBE_MS', 5000, 100, 600000),
       realm: 'earshot.local',
     },
     webhook: {

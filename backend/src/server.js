@@ -11,7 +11,7 @@ const { createAuth } = require('./services/auth');
 const { createDispatcher } = require('./webhooks/dispatcher');
 const { attachSignaling } = require('./socket/signaling');
 const { createApp } = require('./app');
-const { startTurn, stopTurn } = require('./services/turn');
+const { superviseTurn } = require('./services/turn-supervisor');
 const { createLogger } = require('./utils/log');
 
 const SOCKET_MAX_BYTES = 128 * 1024;
@@ -33,10 +33,14 @@ async function main(env = process.env) {
   const auth = createAuth(cfg);
   const webhooks = createDispatcher({ store, cfg, log });
 
-  let turn = null;
-  const turnState = () => (cfg.turn.start ? (turn ? 'running' : 'stopped') : 'external');
+  let turn = null; // the coturn supervisor, when this server manages coturn
+  /** For /health: { state: 'external' | 'running' | 'unresponsive' | 'restarting' | 'stopped', error }. */
+  const turnHealth = async () => {
+    if (!cfg.turn.start) return { state: 'external', error: null };
+    return turn ? turn.check() : { state: 'stopped', error: null };
+  };
 
-  const ctx = { cfg, log, store, auth, webhooks, turnState, signaling: null };
+  const ctx = { cfg, log, store, auth, webhooks, turnHealth, signaling: null };
   const server = http.createServer({ requestTimeout: 30000, headersTimeout: 15000 });
   server.keepAliveTimeout = 5000;
 
@@ -89,12 +93,9 @@ async function main(env = process.env) {
   }
 
   if (cfg.turn.start) {
-    turn = await startTurn({
-      dataDir: cfg.dataDir, port: cfg.turn.port, minPort: cfg.turn.minPort, maxPort: cfg.turn.maxPort,
-      secret: cfg.turnSecret, realm: cfg.turn.realm, allowLoopbackPeers: cfg.turn.allowLoopbackPeers, bin: cfg.turn.bin,
-    });
-    turn.exited.then((e) => { if (turn) { log.error('coturn exited unexpectedly', e); turn = null; } });
-    log.info('coturn started', { pid: turn.pid, port: cfg.turn.port, allowLoopbackPeers: cfg.turn.allowLoopbackPeers });
+    const t = superviseTurn({ cfg, log });
+    await t.start();
+    turn = t;
   }
 
   webhooks.start();
@@ -123,12 +124,7 @@ async function main(env = process.env) {
       io.close(); // disconnects sockets and closes the http server
       server.closeAllConnections?.();
       await webhooks.stop();
-      if (turn) {
-        const t = turn; turn = null;
-        await stopTurn(cfg.dataDir);
-        try { t.child.kill('SIGKILL'); } catch { /* already gone */ }
-        await Promise.race([t.exited, new Promise((r) => setTimeout(r, 2000))]); // reap it
-      }
+      if (turn) { const t = turn; turn = null; await t.stop(); }
       try { store.close(); } catch { /* already closed */ }
       dataDirLock.release();
       process.exit(0);

@@ -145,3 +145,54 @@ test('scripts/turn.sh start|status|stop manage coturn by pid', { skip: !haveCotu
     H.killTurnFromPidfile(dataDir);
   }
 });
+
+const turnPidOf = (dataDir) => { try { return Number(fs.readFileSync(path.join(dataDir, 'turn', 'turnserver.pid'), 'utf8').trim()) || null; } catch { return null; } };
+const isTurnserver = (pid) => { try { return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('turnserver'); } catch { return false; } };
+
+test('L4: coturn is supervised — restarted with backoff when it dies, probed with a real allocation, killed with the server', { skip: !haveCoturn && 'coturn not installed', timeout: 120000 }, async () => {
+  const port = await H.freePort();
+  const min = 40000 + Math.floor(Math.random() * 200) * 50;
+  const srv = await H.startServer({ env: {
+    EARSHOT_START_TURN: '1', EARSHOT_TURN_PORT: String(port), EARSHOT_TURN_ALLOW_LOOPBACK: '1',
+    EARSHOT_TURN_MIN_PORT: String(min), EARSHOT_TURN_MAX_PORT: String(min + 49), EARSHOT_TURN_PROBE_MS: '300',
+  } });
+  const pids = [];
+  try {
+    const h0 = await H.api(srv.url, 'GET', '/health');
+    assert.equal(h0.status, 200);
+    assert.equal(h0.json.turn, 'running');
+    assert.equal(h0.json.ok, true);
+    pids.push(turnPidOf(srv.dataDir));
+
+    // dies: restarted (a new pid in the pidfile), and it relays again with API credentials
+    process.kill(pids[0], 'SIGKILL');
+    const h1 = await H.waitFor(async () => { const h = await H.api(srv.url, 'GET', '/health'); return h.json.turn !== 'running' && h; }, 3000, 20);
+    assert.equal(h1.status, 503);
+    assert.equal(h1.json.ok, false);
+    assert.match(h1.json.turn, /^(restarting|unresponsive)$/);
+    const second = await H.waitFor(() => { const p = turnPidOf(srv.dataDir); return p && p !== pids[0] && isTurnserver(p) && p; }, 8000);
+    pids.push(second);
+    await H.waitFor(async () => (await H.api(srv.url, 'GET', '/health')).json.turn === 'running', 5000);
+    const ice = (await H.api(srv.url, 'POST', '/api/v1/turn/credentials', { headers: H.appHeaders() })).json.iceServers[0];
+    const relayed = await uclient(port, ice.username, ice.credential);
+    assert.equal(relayed.code, 0, relayed.out.slice(-500));
+
+    // hangs (still "running" as a process): health says so after a failed allocation, and after a
+    // few failed probes it is killed and started again
+    process.kill(second, 'SIGSTOP');
+    const h2 = await H.waitFor(async () => { const h = await H.api(srv.url, 'GET', '/health'); return h.json.turn === 'unresponsive' && h; }, 5000, 50);
+    assert.equal(h2.status, 503);
+    assert.match(h2.json.turnError, /no answer/);
+    const third = await H.waitFor(() => { const p = turnPidOf(srv.dataDir); return p && p !== second && isTurnserver(p) && p; }, 10000);
+    pids.push(third);
+    assert.equal(isTurnserver(second), false, 'the hung one was killed');
+    await H.waitFor(async () => (await H.api(srv.url, 'GET', '/health')).json.turn === 'running', 5000);
+    assert.match(srv.stderr, /coturn exited unexpectedly/);
+  } finally {
+    // the server is killed outright: its coturn goes with it, nothing is orphaned
+    await srv.stop('SIGKILL');
+  }
+  const last = pids[pids.length - 1];
+  await H.waitFor(() => !isTurnserver(last), 3000);
+  for (const p of pids) assert.equal(isTurnserver(p), false, `coturn ${p} is gone`);
+});

@@ -97,6 +97,7 @@ function alive(pid) {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const SETPRIV = '/usr/bin/setpriv';
 
 /** Stops the coturn recorded in $DATA_DIR/turn/turnserver.pid (only if that pid is a turnserver). */
 async function stopTurn(dataDir, { timeoutMs = 5000 } = {}) {
@@ -137,7 +138,12 @@ async function startTurn(opts) {
   const p = writeTurnConfig(opts);
   const bin = opts.bin || '/usr/bin/turnserver';
   if (!fs.existsSync(bin)) throw new Error(`${bin} not found: apt-get install coturn`);
-  const child = spawn(bin, ['-c', p.conf, '--pidfile', p.pidfile], {
+  let cmd = bin; let args = ['-c', p.conf, '--pidfile', p.pidfile];
+  // dieWithParent: the kernel kills coturn when this process dies, even by SIGKILL (setpriv sets
+  // PR_SET_PDEATHSIG and execs coturn, so the pid stays the same); without setpriv the next start
+  // still stops a leftover coturn of the same data dir through its pidfile.
+  if (opts.dieWithParent && !opts.detached && fs.existsSync(SETPRIV)) { args = ['--pdeathsig', 'KILL', '--', bin, ...args]; cmd = SETPRIV; }
+  const child = spawn(cmd, args, {
     // detached (turn.sh start): no pipes that would break when this process exits
     stdio: opts.detached ? 'ignore' : ['ignore', 'ignore', 'pipe'],
     detached: !!opts.detached,
