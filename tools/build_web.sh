@@ -16,11 +16,12 @@ if [ "${EARSHOT_SKIP_WASM_BUILD:-0}" != 1 ]; then
     emcmake cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=MinSizeRel \
       -DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node >/dev/null
   fi
-  ninja -C "$BUILD" earshot >/dev/null
+  ninja -C "$BUILD" earshot earshot_diag >/dev/null
 fi
 WASM_DIR="$BUILD/src/wasm"
-for f in earshot.js earshot.wasm; do
-  [ -f "$WASM_DIR/$f" ] || { echo "build_web: $WASM_DIR/$f missing (build the wasm target first)" >&2; exit 1; }
+DIAG_DIR="$BUILD/src/diag"
+for f in "$WASM_DIR/earshot.js" "$WASM_DIR/earshot.wasm" "$DIAG_DIR/earshot_diag.js" "$DIAG_DIR/earshot_diag.wasm"; do
+  [ -f "$f" ] || { echo "build_web: $f missing (build the wasm targets earshot and earshot_diag first)" >&2; exit 1; }
 done
 
 VERSION=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo dev)-$(sha256sum "$WASM_DIR/earshot.wasm" | cut -c1-8)
@@ -36,12 +37,15 @@ for page in "$ROOT"/shell/*.html; do
     fs.writeFileSync(dst, html);
   ' "$page" "$OUT.tmp/$(basename "$page")" "$VERSION"
 done
-cp "$ROOT"/web/* "$OUT.tmp/"
+find "$ROOT/web" -maxdepth 1 -type f -exec cp {} "$OUT.tmp/" \;
 cp "$ROOT/src/wasm/client.js" "$WASM_DIR/earshot.js" "$WASM_DIR/earshot.wasm" "$OUT.tmp/"
+# The diagnostics overlay (its page and the Dear ImGui module): fetched only when someone opens it.
+mkdir -p "$OUT.tmp/diag"
+cp "$ROOT"/web/diag/* "$DIAG_DIR/earshot_diag.js" "$DIAG_DIR/earshot_diag.wasm" "$OUT.tmp/diag/"
 # The page's own scripts and styles, minified (esbuild from tools/js; module imports kept as they are).
 ESBUILD="$ROOT/tools/js/node_modules/.bin/esbuild"
 [ -x "$ESBUILD" ] || { echo "build_web: $ESBUILD missing (tools/setup.sh installs it)" >&2; exit 1; }
-for f in room.js admin.js client.js embed_port.js earshot.css admin.css; do
+for f in room.js admin.js client.js embed_port.js earshot.css admin.css diag/overlay.js; do
   "$ESBUILD" "$OUT.tmp/$f" --minify --log-level=warning --allow-overwrite --outfile="$OUT.tmp/$f"
 done
 rm -rf "$OUT"

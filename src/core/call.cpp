@@ -176,8 +176,10 @@ void Call::Impl::enter_room() {
   const Admission& a = *gate->admitted();
   roster.set_self(a.self);
   if (vendor) return vendor->start(a.vendor_join);
-  links.configure(json{{"iceServers", a.ice_servers}, {"iceTransportPolicy", cfg.ice_transport_policy}},
-                  LinkTimings{cfg.connect_timeout, cfg.reconnect_give_up, cfg.ice_restart_grace});
+  json rtc = json::object();  // RTCConfiguration
+  rtc["iceServers"] = a.ice_servers;
+  rtc["iceTransportPolicy"] = cfg.ice_transport_policy;
+  links.configure(std::move(rtc), LinkTimings{cfg.connect_timeout, cfg.reconnect_give_up, cfg.ice_restart_grace});
   // A head start: the first link is made now, while the server admits us, for whoever we meet first.
   if (links.empty() && snap.topology != Topology::None) head_start = links.open("", true);
   signaling.want_room(kRoom);

@@ -11,8 +11,8 @@ void Call::Impl::on(const in::LinkStats& e) {
 
 // Each member's grade is that of our link to them; links that are gone are forgotten.
 void Call::Impl::grade_participants() {
-  for (const auto& d : std::vector<Diagnostics::Link>(diag.links()))
-    if (!links.find(d.id)) diag.forget(d.id);
+  for (std::size_t i = diag.links().size(); i-- > 0;)
+    if (!links.find(diag.links()[i].id)) diag.forget(diag.links()[i].id);
   for (const auto& m : roster.members()) {
     Quality q = Quality::Unknown;
     for (const auto& l : links.all())
@@ -30,8 +30,7 @@ std::vector<PendingTimer> Call::Impl::pending_timers() const {
     if (timers[t]) out.push_back({kNames[t], *timers[t]});
   signaling.pending(out);
   links.pending(out);
-  std::sort(out.begin(), out.end(), [](const PendingTimer& a, const PendingTimer& b) { return a.at < b.at; });
-  return out;
+  return out;  // in no particular order: the overlay sorts
 }
 
 std::string Call::diagnostics_json() const {

@@ -23,7 +23,7 @@ std::string_view to_string(Quality q) {
 
 std::string without_query(std::string_view url) { return std::string(url.substr(0, url.find_first_of("?#"))); }
 
-Quality grade(const std::deque<LinkPoint>& points, const QualityRules& r) {
+Quality grade(const std::vector<LinkPoint>& points, const QualityRules& r) {
   double loss = 0, jitter = 0, rtt = 0;
   int n = 0, nj = 0, nr = 0;
   for (auto it = points.rbegin(); it != points.rend() && n < r.window; ++it, ++n) {
@@ -40,18 +40,19 @@ Quality grade(const std::deque<LinkPoint>& points, const QualityRules& r) {
   return Quality::Fair;
 }
 
-void Diagnostics::keep(std::deque<Entry>& q, Entry e) {
-  q.push_back(std::move(e));
-  if (q.size() > kEntries) q.pop_front();
+void Diagnostics::Ring::add(Entry e) {
+  if (items.size() < kEntries) return items.push_back(std::move(e));
+  items[next] = std::move(e);
+  next = (next + 1) % kEntries;
 }
 
 void Diagnostics::state(Instant at, CallState from, CallState to) {
-  keep(states_, {at, std::string(earshot::to_string(to)), std::string(earshot::to_string(from))});
+  states_.add({at, earshot::to_string(to), std::string(earshot::to_string(from))});
 }
 
-void Diagnostics::failure(Instant at, const Failure& f) { keep(log_, {at, "failure", f.code + ": " + f.message}); }
-void Diagnostics::note(Instant at, const std::string& text) { keep(log_, {at, "announce", text}); }
-void Diagnostics::warning(Instant at, const std::string& what) { keep(log_, {at, "warning", what}); }
+void Diagnostics::failure(Instant at, const Failure& f) { log_.add({at, "failure", f.code + ": " + f.message}); }
+void Diagnostics::note(Instant at, const std::string& text) { log_.add({at, "announce", text}); }
+void Diagnostics::warning(Instant at, const std::string& what) { log_.add({at, "warning", what}); }
 
 // Kind and ids only: an effect's payload may hold SDP, TURN credentials, a token or a signed URL.
 void Diagnostics::effect(Instant at, const Effect& e) {
@@ -63,16 +64,10 @@ void Diagnostics::effect(Instant at, const Effect& e) {
   static_assert(std::size(kKinds) == std::variant_size_v<Effect>);
   std::string text;
   if (auto* h = std::get_if<fx::HttpRequest>(&e)) text = h->spec.method + " " + without_query(h->spec.url);
-  else if (auto* o = std::get_if<fx::OpenLink>(&e)) text = "link " + std::to_string(o->id) + " " + without_query(o->url);
-  else if (auto* s = std::get_if<fx::SendOnLink>(&e)) text = "link " + std::to_string(s->id) + ", " + std::to_string(s->text.size()) + " bytes";
-  else if (auto* c = std::get_if<fx::CreatePeer>(&e)) text = "peer " + std::to_string(c->peer) + " to " + c->participant;
-  else if (auto* f = std::get_if<fx::CreateOffer>(&e)) text = "peer " + std::to_string(f->peer) + (f->ice_restart ? ", ICE restart" : "");
-  else if (auto* d = std::get_if<fx::ApplyRemoteDescription>(&e)) text = "peer " + std::to_string(d->peer) + " " + d->type;
-  else if (auto* x = std::get_if<fx::ClosePeer>(&e)) text = "peer " + std::to_string(x->peer);
-  else if (auto* t = std::get_if<fx::StateChanged>(&e)) text = std::string(earshot::to_string(t->to));
-  else if (auto* sf = std::get_if<fx::ShowFailure>(&e)) text = sf->failure.code;
-  else if (auto* v = std::get_if<fx::SaveSession>(&e)) text = v->value.empty() ? "forget" : "keep";
-  keep(effects_, {at, kKinds[e.index()], std::move(text)});
+  else if (auto* o = std::get_if<fx::OpenLink>(&e)) text = without_query(o->url);
+  else if (auto* c = std::get_if<fx::CreatePeer>(&e)) text = "peer " + std::to_string(c->peer);
+  else if (auto* f = std::get_if<fx::ShowFailure>(&e)) text = f->failure.code;
+  effects_.add({at, kKinds[e.index()], std::move(text)});
 }
 
 const Diagnostics::Link* Diagnostics::link(PeerId peer) const {
@@ -108,8 +103,8 @@ Quality Diagnostics::sample(PeerId peer, const std::string& participant, const i
     p.kbps_in = (s.bytes_received - l.last.bytes_received) * 8 / 1000 / secs;
     p.kbps_out = (s.bytes_sent - l.last.bytes_sent) * 8 / 1000 / secs;
     p.level = std::max(0.0, s.audio_level);
+    if (l.points.size() == kSeconds) l.points.erase(l.points.begin());
     l.points.push_back(p);
-    if (l.points.size() > kSeconds) l.points.pop_front();
   }
   l.last = s;
   l.last_at = at;
@@ -119,63 +114,65 @@ Quality Diagnostics::sample(PeerId peer, const std::string& participant, const i
 }
 
 namespace {
-json entries(const std::deque<Diagnostics::Entry>& q) {
-  json a = json::array();
-  for (const auto& e : q) a.push_back({{"at", e.at}, {"kind", e.kind}, {"text", e.text}});
-  return a;
-}
-json series(const std::deque<LinkPoint>& ps, double LinkPoint::*field) {
-  json a = json::array();
-  for (const auto& p : ps) a.push_back(std::round(p.*field * 10) / 10);
-  return a;
+json entries(const Diagnostics::Ring& q, const char* a = "kind", const char* b = "text") {
+  json out = json::array();
+  q.each([&](const Diagnostics::Entry& e) {
+    json& o = out.emplace_back(json::object());
+    o["at"] = e.at;
+    o[a] = e.kind;
+    o[b] = e.text;
+  });
+  return out;
 }
 }  // namespace
 
 std::string Diagnostics::to_json(const Snapshot& snap, const std::vector<PendingTimer>& timers, Instant now) const {
-  json states = json::array();
-  for (const auto& e : states_) states.push_back({{"at", e.at}, {"from", e.text}, {"to", e.kind}});
-  json pending = json::array();
-  for (const auto& t : timers) pending.push_back({{"name", t.name}, {"inMs", t.at - now}});
-  json people = json::array();
-  for (const auto& m : snap.participants) people.push_back(wire::to_json(m));
-  json peers = json::array();
-  for (const auto& v : snap.peers) {
-    json p = {{"id", v.id}, {"participant", v.participant}, {"state", v.state}, {"polite", v.polite}, {"quality", "unknown"}};
-    if (const Link* l = link(v.id)) {
-      p["quality"] = to_string(l->quality);
-      p["pair"] = l->last.local_candidate + " \u2192 " + l->last.remote_candidate;
-      p["packetsReceived"] = l->last.packets_received;
-      p["packetsLost"] = l->last.packets_lost;
-      p["packetsSent"] = l->last.packets_sent;
-      p["rttMs"] = l->last.rtt_ms;
-      p["jitterMs"] = l->last.jitter_ms;
-      if (!l->points.empty()) {
-        const LinkPoint& last = l->points.back();
-        p["lossPct"] = last.loss_pct;
-        p["kbpsIn"] = last.kbps_in;
-        p["kbpsOut"] = last.kbps_out;
-        p["level"] = last.level;
-      }
-      p["series"] = {{"rttMs", series(l->points, &LinkPoint::rtt_ms)}, {"jitterMs", series(l->points, &LinkPoint::jitter_ms)},
-                     {"lossPct", series(l->points, &LinkPoint::loss_pct)}, {"kbpsIn", series(l->points, &LinkPoint::kbps_in)},
-                     {"kbpsOut", series(l->points, &LinkPoint::kbps_out)}, {"level", series(l->points, &LinkPoint::level)}};
-    }
-    peers.push_back(std::move(p));
+  json d = json::object();
+  d["now"] = now;
+  d["state"] = earshot::to_string(snap.state);
+  d["room"] = snap.room_id;
+  d["media"] = earshot::to_string(snap.media);
+  d["topology"] = earshot::to_string(snap.topology);
+  d["signaling"]["link"] = wire::to_string(snap.link);
+  d["signaling"]["reconnectAttempt"] = snap.reconnect_attempt;
+  d["states"] = entries(states_, "to", "from");
+  json& pending = d["timers"] = json::array();
+  for (const auto& t : timers) {
+    json& o = pending.emplace_back(json::object());
+    o["name"] = t.name;
+    o["inMs"] = t.at - now;
   }
-  return json{{"now", now},
-              {"state", std::string(earshot::to_string(snap.state))},
-              {"room", snap.room_id},
-              {"media", std::string(earshot::to_string(snap.media))},
-              {"topology", std::string(earshot::to_string(snap.topology))},
-              {"signaling", {{"link", std::string(wire::to_string(snap.link))}, {"reconnectAttempt", snap.reconnect_attempt}}},
-              {"states", states},
-              {"timers", pending},
-              {"participants", people},
-              {"peers", peers},
-              {"warnings", snap.warnings},
-              {"log", entries(log_)},
-              {"effects", entries(effects_)}}
-      .dump(-1, ' ', false, json::error_handler_t::replace);
+  json& people = d["participants"] = json::array();
+  for (const auto& m : snap.participants) people.push_back(wire::to_json(m));
+  json& peers = d["peers"] = json::array();
+  for (const auto& v : snap.peers) {
+    json& p = peers.emplace_back(json::object());
+    p["id"] = v.id;
+    p["participant"] = v.participant;
+    p["state"] = v.state;
+    p["quality"] = "unknown";
+    const Link* l = link(v.id);
+    if (!l) continue;
+    p["quality"] = to_string(l->quality);
+    p["pair"] = l->last.local_candidate + " \u2192 " + l->last.remote_candidate;
+    const double now_figures[] = {l->last.packets_received, l->last.packets_lost, l->last.packets_sent, l->last.rtt_ms, l->last.jitter_ms};
+    const char* now_names[] = {"packetsReceived", "packetsLost", "packetsSent", "rttMs", "jitterMs"};
+    for (int i = 0; i < 5; ++i) p[now_names[i]] = now_figures[i];
+    // The last second's figures, and the minute behind them for the plots.
+    static constexpr double LinkPoint::*kFields[] = {&LinkPoint::loss_pct, &LinkPoint::kbps_in, &LinkPoint::kbps_out,
+                                                     &LinkPoint::level, &LinkPoint::rtt_ms, &LinkPoint::jitter_ms};
+    static constexpr const char* kNames[] = {"lossPct", "kbpsIn", "kbpsOut", "level", "rttMs", "jitterMs"};
+    json& series = p["series"] = json::object();
+    for (int f = 0; f < 6; ++f) {
+      json& a = series[kNames[f]] = json::array();
+      for (const auto& pt : l->points) a.push_back(std::round(pt.*kFields[f] * 10) / 10);
+      if (f < 4 && !l->points.empty()) p[kNames[f]] = l->points.back().*kFields[f];
+    }
+  }
+  d["warnings"] = snap.warnings;
+  d["log"] = entries(log_);
+  d["effects"] = entries(effects_);
+  return d.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace earshot

@@ -165,9 +165,19 @@ std::string Gate::entry_fingerprint() const {
 std::string Gate::session() const {
   if (!admission_ || entry_.kind != EntryKind::Invite) return {};
   const Admission& a = *admission_;
-  json v = {{"v", 2}, {"entry", entry_fingerprint()}, {"roomId", a.room_id}, {"title", a.room_title}, {"token", a.token},
-            {"signalingUrl", a.signaling_url}, {"iceServers", a.ice_servers}, {"expiresAt", a.expires_at},
-            {"self", {{"userId", a.self.id}, {"name", a.self.name}, {"role", std::string(to_string(a.self.role))}}}};
+  json v = json::object();
+  v["v"] = 2;
+  v["entry"] = entry_fingerprint();
+  v["roomId"] = a.room_id;
+  v["title"] = a.room_title;
+  v["token"] = a.token;
+  v["signalingUrl"] = a.signaling_url;
+  v["iceServers"] = a.ice_servers;
+  v["expiresAt"] = a.expires_at;
+  json& self = v["self"];
+  self["userId"] = a.self.id;
+  self["name"] = a.self.name;
+  self["role"] = to_string(a.self.role);
   return v.dump();
 }
 

@@ -24,6 +24,13 @@ int g_next = 1;
 
 const char* kStopped = R"({"code":"driver.stopped","message":"The call is not running."})";
 
+// {"<key>": value}.dump(), key by key (initializer lists cost far more code in this build).
+std::string one(const char* key, json value) {
+  json o = json::object();
+  o[key] = std::move(value);
+  return o.dump();
+}
+
 Driver* find(int id) {
   auto it = g_calls.find(id);
   return it == g_calls.end() ? nullptr : it->second.get();
@@ -34,7 +41,7 @@ Driver* find(int id) {
 // `entry` = {"room","token","userId","userName","signalingUrl","iceServers","ttl"} for an app-issued room token.
 std::string start(const std::string& config_json, val hooks) {
   auto cfg = wire::config_from_json(config_json);
-  if (!cfg) return json{{"failure", wire::to_json(cfg.failure())}}.dump();
+  if (!cfg) return one("failure", wire::to_json(cfg.failure()));
   json c = parse_json_text(config_json);
   DriverOptions options;
   options.config = cfg->call;
@@ -44,14 +51,14 @@ std::string start(const std::string& config_json, val hooks) {
     json t = *e;
     t["type"] = "token-given";
     auto in = wire::page_input_from_json(t.dump());
-    if (!in) return json{{"failure", wire::to_json(in.failure())}}.dump();
+    if (!in) return one("failure", wire::to_json(in.failure()));
     options.first = *in;
   } else {
     options.first = in::PageOpened{str(c, "url"), str(c, "saved"), str(c, "device")};
   }
   const int id = g_next++;
   g_calls[id] = std::make_unique<Driver>(std::move(options), std::move(hooks));
-  return json{{"id", id}}.dump();
+  return one("id", id);
 }
 
 std::string send(int id, const std::string& input_json) {
@@ -65,6 +72,11 @@ std::string snapshot(int id) {
   Driver* d = find(id);
   return d ? d->snapshot_json() : std::string("null");
 }
+// What the call has been doing (earshot/diagnostics.hpp), for the diagnostics overlay and support reports.
+std::string diagnostics(int id) {
+  Driver* d = find(id);
+  return d ? d->diagnostics_json() : std::string("null");
+}
 val mic_stream(int id) { Driver* d = find(id); return d ? d->mic_stream() : val::null(); }
 val peers(int id) { Driver* d = find(id); return d ? d->peers() : val::array(); }
 val set_output(int id, const std::string& device) { Driver* d = find(id); return d ? d->set_output(device) : val::null(); }
@@ -76,23 +88,31 @@ void stop(int id) { g_calls.erase(id); }
 std::string describe_failure(const std::string& code) {
   const FailureInfo* f = failure_info(code);
   if (!f) return "null";
-  return json{{"code", f->code}, {"fault", std::string(to_string(f->fault))}, {"retryable", f->retryable},
-              {"title", f->title}, {"next", f->next}}
-      .dump();
+  json o = json::object();
+  o["code"] = f->code;
+  o["fault"] = to_string(f->fault);
+  o["retryable"] = f->retryable;
+  o["title"] = f->title;
+  o["next"] = f->next;
+  return o.dump();
 }
 
 // Stateless helper for embedders and tests: the invite as the core reads it (no network, no call).
 std::string read_invite(const std::string& url, double now_ms) {
   Result<Invite> invite = parse_invite_link(url, static_cast<Instant>(now_ms));
-  if (!invite) return json{{"ok", false}, {"failure", wire::to_json(invite.failure())}}.dump();
+  json o = json::object();
+  o["ok"] = invite.ok();
+  if (!invite) {
+    o["failure"] = wire::to_json(invite.failure());
+    return o.dump();
+  }
   const Invite& i = *invite;
-  return json{{"ok", true},
-              {"room", i.room},
-              {"role", std::string(to_string(i.role))},
-              {"name", i.name},
-              {"title", i.title},
-              {"expiresAt", i.expires_at}}
-      .dump();
+  o["room"] = i.room;
+  o["role"] = to_string(i.role);
+  o["name"] = i.name;
+  o["title"] = i.title;
+  o["expiresAt"] = i.expires_at;
+  return o.dump();
 }
 }  // namespace
 
@@ -101,6 +121,7 @@ EMSCRIPTEN_BINDINGS(earshot) {
   emscripten::function("send", &send);
   emscripten::function("event", &on_event);
   emscripten::function("snapshot", &snapshot);
+  emscripten::function("diagnostics", &diagnostics);
   emscripten::function("micStream", &mic_stream);
   emscripten::function("peers", &peers);
   emscripten::function("setOutput", &set_output);

@@ -153,6 +153,7 @@ export async function startCall(options = {}) {
     setOutput(deviceId) { return m.setOutput(id, deviceId) || Promise.reject(new Error('setSinkId is not supported')); },
     resumeAudio() { m.resumeAudio(id); },
     micStream() { return m.micStream(id); },
+    diagnostics() { return JSON.parse(m.diagnostics(id)); },
     async stats() {
       const byLink = new Map((last.peers || []).map((p) => [p.id, p.participant]));
       const peers = m.peers(id);

@@ -174,17 +174,35 @@ void Driver::arm_timer(std::optional<Instant> at) {
 // Only the effects a page or a vendor adapter sees cross as JSON (the shapes of wire::to_json); the
 // rest the driver performs itself, so this build needs no encoder for them.
 void Driver::publish(const char* hook, const Effect& effect) {
-  json j;
-  if (auto* e = std::get_if<fx::StateChanged>(&effect))
-    j = {{"type", "state-changed"}, {"from", std::string(to_string(e->from))}, {"to", std::string(to_string(e->to))}};
-  else if (auto* e = std::get_if<fx::ShowFailure>(&effect))
-    j = {{"type", "show-failure"}, {"code", e->failure.code}, {"message", e->failure.message}, {"retryable", e->retryable}};
-  else if (auto* e = std::get_if<fx::Announce>(&effect)) j = {{"type", "announce"}, {"text", e->text}};
-  else if (auto* e = std::get_if<fx::LoadVendor>(&effect)) j = {{"type", "load-vendor"}, {"vendor", e->vendor}};
-  else if (auto* e = std::get_if<fx::StartVendor>(&effect)) j = {{"type", "start-vendor"}, {"vendor", e->vendor}, {"join", e->join}};
-  else if (auto* e = std::get_if<fx::SetVendorMuted>(&effect)) j = {{"type", "set-vendor-muted"}, {"muted", e->muted}};
-  else if (std::holds_alternative<fx::StopVendor>(effect)) j = {{"type", "stop-vendor"}};
-  else return;
+  json j = json::object();
+  std::string& type = j["type"].get_ref<std::string&>() = std::string();
+  if (auto* e = std::get_if<fx::StateChanged>(&effect)) {
+    type = "state-changed";
+    j["from"] = to_string(e->from);
+    j["to"] = to_string(e->to);
+  } else if (auto* e = std::get_if<fx::ShowFailure>(&effect)) {
+    type = "show-failure";
+    j["code"] = e->failure.code;
+    j["message"] = e->failure.message;
+    j["retryable"] = e->retryable;
+  } else if (auto* e = std::get_if<fx::Announce>(&effect)) {
+    type = "announce";
+    j["text"] = e->text;
+  } else if (auto* e = std::get_if<fx::LoadVendor>(&effect)) {
+    type = "load-vendor";
+    j["vendor"] = e->vendor;
+  } else if (auto* e = std::get_if<fx::StartVendor>(&effect)) {
+    type = "start-vendor";
+    j["vendor"] = e->vendor;
+    j["join"] = e->join;
+  } else if (auto* e = std::get_if<fx::SetVendorMuted>(&effect)) {
+    type = "set-vendor-muted";
+    j["muted"] = e->muted;
+  } else if (std::holds_alternative<fx::StopVendor>(effect)) {
+    type = "stop-vendor";
+  } else {
+    return;
+  }
   hooks_.call<void>(hook, j.dump());
 }
 
@@ -246,7 +264,9 @@ void Driver::perform(const Effect& effect) {
 }
 
 void Driver::emit_driver_event(const char* type, const std::string& detail) {
-  json j = {{"type", std::string("driver:") + type}, {"detail", detail}};
+  json j = json::object();
+  j["type"] = std::string("driver:") + type;
+  j["detail"] = detail;
   hooks_.call<void>("onEffect", j.dump());
 }
 
@@ -266,7 +286,10 @@ void Driver::on_event(HandleTable::Id id, int event, val value) {
       timer_js_ = val::null();
       feed(std::nullopt);
       break;
-    case kLevels: sample_levels(); break;
+    case kLevels:
+      sample_levels();
+      if (++level_ticks_ % 10 == 0) sample_stats();
+      break;
     case kDeviceChange: enumerate_devices(); break;
     case kDevicesListed: {
       handles_.release(id);
@@ -390,6 +413,10 @@ void Driver::on_event(HandleTable::Id id, int event, val value) {
       attach_remote(*ps, stream);
       break;
     }
+    case kStats:
+      handles_.release(id);
+      feed(Input{in::LinkStats{peer, read_stats(value)}});
+      break;
     case kPlayOk:
     case kPlayErr:
       handles_.release(id);
@@ -419,10 +446,12 @@ void Driver::acquire_mic(const std::string& device_id) {
     feed(Input{in::MicFailed{MicError::Other, "navigator.mediaDevices is unavailable (the page needs https or localhost)"}});
     return;
   }
-  json audio = {{"echoCancellation", true}, {"noiseSuppression", true}, {"autoGainControl", true}};
-  if (!device_id.empty()) audio["deviceId"] = {{"exact", device_id}};
+  json constraints = json::object();
+  json& audio = constraints["audio"];
+  for (const char* k : {"echoCancellation", "noiseSuppression", "autoGainControl"}) audio[k] = true;
+  if (!device_id.empty()) audio["deviceId"]["exact"] = device_id;
   const HandleTable::Id op = handles_.add(val::null(), Kind::MicRequest, seq);
-  media.call<val>("getUserMedia", js_json(json{{"audio", audio}})).call<void>("then", bind(op, kMicOk), bind(op, kMicErr));
+  media.call<val>("getUserMedia", js_json(constraints)).call<void>("then", bind(op, kMicOk), bind(op, kMicErr));
 }
 
 val Driver::mic_track() const {
@@ -729,6 +758,56 @@ void Driver::sample_levels() {
   for (auto& s : peers_)
     if (!s.analyser.isNull()) levels.remote.push_back({s.id, rms(s.analyser)});
   feed(Input{std::move(levels)});
+}
+
+// getStats: the selected candidate pair (its RTT and both candidates' type and protocol) and the audio
+// RTP counters, as the core's LinkSample. Figures the browser did not report stay negative / zero.
+void Driver::sample_stats() {
+  for (auto& s : peers_) {
+    val p = pc(s);
+    if (p.isNull() || p["connectionState"].as<std::string>() == "closed") continue;
+    const HandleTable::Id op = handles_.add(val::null(), Kind::Negotiation, 0, s.handle);
+    p.call<val>("getStats").call<void>("then", bind(op, kStats), bind(op, kIgnore));
+  }
+}
+
+in::LinkSample Driver::read_stats(const val& report) const {
+  auto num = [](const val& o, const char* k, double scale = 1, double fallback = 0) {
+    val v = o[k];
+    return v.isNumber() ? v.as<double>() * scale : fallback;
+  };
+  auto candidate = [&](const val& pair, const char* k) {
+    val c = report.call<val>("get", pair[k]);
+    return c.isUndefined() ? std::string() : text_of(c["candidateType"]) + " " + text_of(c["protocol"]);
+  };
+  in::LinkSample x;
+  val pair = val::undefined();
+  val all = val::global("Array").call<val>("from", report.call<val>("values"));
+  const int n = all["length"].as<int>();
+  for (int i = 0; i < n; ++i) {
+    val st = all[i];
+    const std::string type = text_of(st["type"]);
+    if (type == "transport" && st["selectedCandidatePairId"].isString()) pair = report.call<val>("get", st["selectedCandidatePairId"]);
+    else if (type == "candidate-pair" && pair.isUndefined() && st["nominated"].isTrue() && text_of(st["state"]) == "succeeded") pair = st;
+    else if (type == "remote-inbound-rtp" && x.rtt_ms < 0) x.rtt_ms = num(st, "roundTripTime", 1000, -1);
+    else if (text_of(st["kind"]) != "audio") continue;
+    else if (type == "inbound-rtp") {
+      x.packets_received += num(st, "packetsReceived");
+      x.packets_lost += num(st, "packetsLost");
+      x.bytes_received += num(st, "bytesReceived");
+      x.jitter_ms = std::max(x.jitter_ms, num(st, "jitter", 1000, -1));
+      x.audio_level = std::max(x.audio_level, num(st, "audioLevel", 1, -1));
+    } else if (type == "outbound-rtp") {
+      x.packets_sent += num(st, "packetsSent");
+      x.bytes_sent += num(st, "bytesSent");
+    }
+  }
+  if (!pair.isUndefined()) {
+    x.rtt_ms = num(pair, "currentRoundTripTime", 1000, x.rtt_ms);
+    x.local_candidate = candidate(pair, "localCandidateId");
+    x.remote_candidate = candidate(pair, "remoteCandidateId");
+  }
+  return x;
 }
 
 // ---- [SECTION] embedder helpers -------------------------------------------------------------------

@@ -46,6 +46,7 @@ enum Event : int {
   kTrack,
   kPlayOk,
   kPlayErr,
+  kStats,
   kIgnore,
 };
 
@@ -66,6 +67,7 @@ class Driver {
   std::string send(const std::string& input_json);
   void on_event(HandleTable::Id id, int event, emscripten::val value);
   std::string snapshot_json() const;
+  std::string diagnostics_json() const { return call_->diagnostics_json(); }
 
   emscripten::val mic_stream() const;              // for the pre-join mic test (MediaRecorder)
   emscripten::val peers() const;                   // [{link, pc}] for getStats
@@ -111,6 +113,8 @@ class Driver {
   void attach_remote(PeerSlot& slot, emscripten::val stream);
   void play(PeerSlot& slot);
   void sample_levels();
+  void sample_stats();                                  // once a second: getStats of every peer link
+  in::LinkSample read_stats(const emscripten::val& report) const;
   void ensure_audio_context();
   void emit_driver_event(const char* type, const std::string& detail = {});
 
@@ -132,6 +136,7 @@ class Driver {
   HandleTable::Id timer_ = 0;    // the single poll_timeout() wake-up
   emscripten::val timer_js_ = emscripten::val::null();
   HandleTable::Id levels_ = 0;   // the 10/s level sampler (setInterval)
+  int level_ticks_ = 0;          // every 10th: link statistics
   emscripten::val levels_js_ = emscripten::val::null();
 
   HandleTable::Id mic_ = 0;              // the MediaStream in use

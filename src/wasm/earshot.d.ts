@@ -26,7 +26,10 @@ export interface Participant {
   /** 0..1 RMS of what arrives from them. */
   level: number;
   connection: Connection;
+  /** Our link to them, graded from the last seconds of loss, jitter and round-trip time. */
+  quality: Quality;
 }
+export type Quality = 'unknown' | 'good' | 'fair' | 'poor';
 /** You (no connection of your own). */
 export interface Self { id: string; name: string; role: Role; }
 /** One RTCPeerConnection: to whom, in which state, and which side yields on glare. */
@@ -179,10 +182,33 @@ export interface Call {
   setOutput(deviceId: string): Promise<void>;
   resumeAudio(): void;
   micStream(): MediaStream | null;
+  /** What the call has been doing, for the diagnostics overlay and support reports (holds no secrets). */
+  diagnostics(): Diagnostics;
   /** One entry per peer link. */
   stats(): Promise<LinkStats[]>;
   describeFailure(code: string): FailureInfo | null;
   destroy(): void;
+}
+
+/** One second of a peer link, and the link's figures now. -1: the browser did not report it. */
+export interface DiagnosticsPeer {
+  id: number; participant: string; state: string; polite: boolean; quality: Quality;
+  pair?: string; packetsReceived?: number; packetsLost?: number; packetsSent?: number;
+  rttMs?: number; jitterMs?: number; lossPct?: number; kbpsIn?: number; kbpsOut?: number; level?: number;
+  series?: { rttMs: number[]; jitterMs: number[]; lossPct: number[]; kbpsIn: number[]; kbpsOut: number[]; level: number[] };
+}
+export interface DiagnosticsEntry { at: number; kind: string; text: string; }
+/** Call.diagnostics(): times are the monotonic clock in ms (`now` is the current one). */
+export interface Diagnostics {
+  now: number; state: CallState; room: string; media: Snapshot['media']; topology: Snapshot['topology'];
+  signaling: { link: LinkStatus; reconnectAttempt: number };
+  states: { at: number; from: CallState; to: CallState }[];
+  timers: { name: string; inMs: number }[];
+  participants: Participant[];
+  peers: DiagnosticsPeer[];
+  warnings: string[];
+  log: DiagnosticsEntry[];
+  effects: DiagnosticsEntry[];
 }
 
 export class EarshotError extends Error {

@@ -160,7 +160,7 @@ TEST(Diagnostics, TheViewNamesTimersTracesEffectsAndHoldsNoSecrets) {
   for (const auto& e : d["effects"]) kinds.push_back(e["kind"].get<std::string>() + " " + e["text"].get<std::string>());
   EXPECT_NE(std::find(kinds.begin(), kinds.end(), "http POST http://127.0.0.1:8080/api/v1/invites/redeem"), kinds.end()) << d["effects"].dump();
   // The link made at Join, ahead of knowing who it is for (then handed to the host).
-  EXPECT_NE(std::find(kinds.begin(), kinds.end(), "create-peer peer " + std::to_string(peer) + " to "), kinds.end()) << d["effects"].dump();
+  EXPECT_NE(std::find(kinds.begin(), kinds.end(), "create-peer peer " + std::to_string(peer)), kinds.end()) << d["effects"].dump();
   // The link's figures and its series for the plots.
   ASSERT_EQ(d["peers"].size(), 1u);
   const json& p = d["peers"][0];
@@ -179,4 +179,15 @@ TEST(Diagnostics, UrlsLoseTheirQuery) {
   EXPECT_EQ(without_query("wss://kinesis.x/?X-Amz-Signature=abc"), "wss://kinesis.x/");
   EXPECT_EQ(without_query("https://h/p#t=1"), "https://h/p");
   EXPECT_EQ(without_query("https://h/p"), "https://h/p");
+}
+
+TEST(Diagnostics, EachLogKeepsItsLastHundredEntriesOldestFirst) {
+  Diagnostics d;
+  for (int i = 0; i < 150; ++i) d.warning(i, "w" + std::to_string(i));
+  const json log = json::parse(d.to_json(Snapshot{}, {}, 200))["log"];
+  ASSERT_EQ(log.size(), Diagnostics::kEntries);
+  EXPECT_EQ(log.front()["text"], "w50");
+  EXPECT_EQ(log.front()["at"], 50);
+  EXPECT_EQ(log.back()["text"], "w149");
+  EXPECT_EQ(log.back()["kind"], "warning");
 }

@@ -1,10 +1,10 @@
 // seed 004 (ChamCall) as a profile: invite redemption over REST, signaling over Socket.IO v5 at /ws.
 // Events: room-state (ours, to the newcomer), user-joined, user-left, webrtc-offer, webrtc-answer,
 // ice-candidate. The participant already in the room offers when it sees user-joined (seed 004 step 4).
+#include "earshot/fifo.hpp"
 #include "earshot/selfhosted.hpp"
 #include "earshot/json.hpp"
 
-#include <deque>
 
 #include "earshot/failures.hpp"
 #include "earshot/socketio.hpp"
@@ -37,11 +37,18 @@ std::optional<Participant> participant_from(const json& j) {
 }
 
 
+json auth_of(const Admission& a) {  // socket.io's connect payload (handshake auth)
+  json auth = json::object();
+  auth["token"] = a.token;
+  auth["roomId"] = a.room_id;
+  return auth;
+}
+
 class SelfhostedChannel final : public SignalingChannel {
  public:
   SelfhostedChannel(const Admission& a, bool addressed)
       : self_(a.self), addressed_(addressed),
-        session_(sio::Session::Options{"/", json{{"token", a.token}, {"roomId", a.room_id}}, 1 << 20}) {}
+        session_(sio::Session::Options{"/", auth_of(a), 1 << 20}) {}
 
   void handle_open(Instant now) override { session_.handle_transport_open(now); pump(now); }
   void handle_frame(std::string_view text, Instant now) override { session_.handle_frame(text, now); pump(now); }
@@ -58,17 +65,22 @@ class SelfhostedChannel final : public SignalingChannel {
   void enter_room() override { session_.connect(); }
   // In a pair the seed's broadcast reaches the one other person; a mesh or star addresses each signal.
   void send_description(std::string_view to, std::string_view type, std::string_view sdp) override {
-    json payload{{"sdp", {{"type", std::string(type)}, {"sdp", std::string(sdp)}}}};
+    json payload = json::object();
+    payload["sdp"]["type"] = type;
+    payload["sdp"]["sdp"] = sdp;
     if (addressed_ && !to.empty()) payload["to"] = std::string(to);
     session_.emit(type == "offer" ? "webrtc-offer" : "webrtc-answer", payload);
   }
   void send_candidate(std::string_view to, const json& candidate) override {
-    json payload{{"candidate", candidate}};
+    json payload = json::object();
+    payload["candidate"] = candidate;
     if (addressed_ && !to.empty()) payload["to"] = std::string(to);
     session_.emit("ice-candidate", payload);
   }
   void send_media_state(bool muted) override {
-    if (session_.is_connected()) session_.emit("media-state", json{{"muted", muted}});
+    json payload = json::object();
+    payload["muted"] = muted;
+    if (session_.is_connected()) session_.emit("media-state", payload);
   }
   void leave() override {
     if (session_.is_connected()) session_.emit("leave", json::object());
@@ -189,13 +201,14 @@ class SelfhostedChannel final : public SignalingChannel {
   sio::Session session_;
   std::optional<Instant> welcome_deadline_;
   bool refused_ = false;
-  std::deque<signal::Event> events_;
+  Fifo<signal::Event> events_;
 };
 }  // namespace
 
 namespace {
 json invite_body(const Entry& entry) {
-  json body{{"invite", entry.invite ? entry.invite->token : std::string()}};
+  json body = json::object();
+  body["invite"] = entry.invite ? entry.invite->token : std::string();
   if (!entry.device.empty()) body["device"] = entry.device;
   return body;
 }

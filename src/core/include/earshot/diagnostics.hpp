@@ -8,7 +8,6 @@
 // It never holds a secret: effects are kept by kind and ids, URLs without their query string, and
 // no SDP, candidate, token, TURN credential or signature is recorded.
 #pragma once
-#include <deque>
 #include <string>
 #include <vector>
 
@@ -38,7 +37,7 @@ struct QualityRules {
   double good_loss_pct = 2, good_jitter_ms = 30, good_rtt_ms = 300;
   double poor_loss_pct = 8, poor_jitter_ms = 80, poor_rtt_ms = 800;
 };
-Quality grade(const std::deque<LinkPoint>& points, const QualityRules& rules = {});
+Quality grade(const std::vector<LinkPoint>& points, const QualityRules& rules = {});
 
 struct PendingTimer {
   std::string name;  // "give up reconnecting", "peer 2: connect deadline", ...
@@ -51,8 +50,19 @@ class Diagnostics {
   static constexpr std::size_t kEntries = 100;  // each log keeps this many, newest last
 
   struct Entry {
-    Instant at = 0;  // monotonic
-    std::string kind, text;
+    Instant at = 0;         // monotonic
+    std::string_view kind;  // a literal: "failure", "http", a state's name...
+    std::string text;
+  };
+  // The last kEntries entries: a ring, oldest first from `next` once full.
+  struct Ring {
+    std::vector<Entry> items;
+    std::size_t next = 0;
+    void add(Entry e);
+    template <class F>
+    void each(F f) const {
+      for (std::size_t i = 0; i < items.size(); ++i) f(items[(next + i) % items.size()]);
+    }
   };
   struct Link {
     PeerId id = 0;
@@ -60,7 +70,7 @@ class Diagnostics {
     in::LinkSample last;
     Instant last_at = 0;
     bool sampled = false;
-    std::deque<LinkPoint> points;
+    std::vector<LinkPoint> points;
     Quality quality = Quality::Unknown;
   };
 
@@ -73,9 +83,6 @@ class Diagnostics {
   Quality sample(PeerId peer, const std::string& participant, const in::LinkSample& s, Instant at);
   void forget(PeerId peer);
 
-  const std::deque<Entry>& states() const { return states_; }
-  const std::deque<Entry>& effects() const { return effects_; }
-  const std::deque<Entry>& log() const { return log_; }
   const std::vector<Link>& links() const { return links_; }
   const Link* link(PeerId peer) const;
 
@@ -83,8 +90,7 @@ class Diagnostics {
   std::string to_json(const Snapshot& snap, const std::vector<PendingTimer>& timers, Instant now) const;
 
  private:
-  static void keep(std::deque<Entry>& q, Entry e);
-  std::deque<Entry> states_, effects_, log_;
+  Ring states_, effects_, log_;
   std::vector<Link> links_;
 };
 

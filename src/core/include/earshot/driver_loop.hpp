@@ -3,7 +3,7 @@
 // queue whatever is fed while draining (re-entrancy: a result learnt synchronously is handled after
 // the current drain, never inside it), then hand the next wake-up to `arm`.
 #pragma once
-#include <deque>
+#include "earshot/fifo.hpp"
 #include <optional>
 #include <utility>
 
@@ -35,7 +35,7 @@ class DriverLoop {
 
  private:
   Core* core_;
-  std::deque<std::optional<Input>> pending_;
+  Fifo<std::optional<Input>> pending_;
   bool busy_ = false;
 };
 

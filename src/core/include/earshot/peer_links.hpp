@@ -5,6 +5,7 @@
 // call must know comes out as LinkEvents. Owns the links and nothing else.
 #pragma once
 #include <deque>
+#include "earshot/fifo.hpp"
 #include <optional>
 #include <string>
 #include <variant>
@@ -124,8 +125,8 @@ class PeerLinks {
   LinkTimings timings_;
   std::deque<PeerLink> links_;
   PeerId next_id_ = 1;
-  std::deque<Outgoing> outgoing_;
-  std::deque<LinkEvent> events_;
+  Fifo<Outgoing> outgoing_;
+  Fifo<LinkEvent> events_;
 };
 
 }  // namespace earshot

@@ -2,12 +2,12 @@
 // and a vendor signaling socket for group voice), each keyed by its purpose, each with its own
 // channel, status and reconnect backoff. Owns the links and nothing else.
 #pragma once
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "earshot/fifo.hpp"
 #include "earshot/io.hpp"
 
 namespace earshot {
@@ -65,7 +65,7 @@ class SignalingLinks {
   Outbox& out_;
   std::vector<Slot> slots_;
   LinkId next_id_ = 1;
-  std::deque<LinkNotice> notices_;
+  Fifo<LinkNotice> notices_;
 };
 
 }  // namespace earshot

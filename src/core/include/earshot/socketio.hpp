@@ -3,7 +3,6 @@
 // Sources: socketio/engine.io-protocol README (v4), socketio/socket.io-protocol README (v5) and test suites.
 #pragma once
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <set>
 #include <string>
@@ -12,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "earshot/fifo.hpp"
 #include "earshot/base.hpp"
 
 namespace earshot::sio {
@@ -133,10 +133,10 @@ class Session {
   Opened handshake_;
   std::optional<Instant> deadline_;
   std::uint64_t next_ack_id_ = 0;
-  std::deque<Packet> pending_emits_;      // emitted before Connected; flushed in order on Connected
+  Fifo<Packet> pending_emits_;      // emitted before Connected; flushed in order on Connected
   std::set<std::uint64_t> awaited_acks_;  // ack ids we asked for and have not yet received
-  std::deque<std::string> transmit_;
-  std::deque<SessionEvent> events_;
+  Fifo<std::string> transmit_;
+  Fifo<SessionEvent> events_;
 };
 
 }  // namespace earshot::sio
