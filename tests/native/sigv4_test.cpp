@@ -46,6 +46,12 @@ TEST(CanonicalQuery, SortsByEncodedNameThenValueAndEncodesRfc3986) {
   EXPECT_EQ(canonical_query({{"X-Amz-ChannelARN", "arn:aws:kinesisvideo:us-west-2:1:channel/c/1"}}),
             "X-Amz-ChannelARN=arn%3Aaws%3Akinesisvideo%3Aus-west-2%3A1%3Achannel%2Fc%2F1");
   EXPECT_EQ(canonical_query({{"k", "a b+c~"}}), "k=a%20b%2Bc~");
+  // Where sorting before encoding and after it disagree: raw '-' (0x2D) sorts before '/' (0x2F), but '/'
+  // encodes as "%2F" and '%' (0x25) sorts before '-'. SigV4 sorts the encoded bytes, so "a/b" comes first,
+  // for names and for the values of one name alike.
+  EXPECT_EQ(canonical_query({{"a-b", "1"}, {"a/b", "2"}}), "a%2Fb=2&a-b=1");
+  EXPECT_EQ(canonical_query({{"a/b", "2"}, {"a-b", "1"}}), "a%2Fb=2&a-b=1");
+  EXPECT_EQ(canonical_query({{"k", "a-b"}, {"k", "a/b"}}), "k=a%2Fb&k=a-b");
   EXPECT_EQ(canonical_query({}), "");
 }
 
