@@ -1,5 +1,6 @@
 // Whole-call scenarios over the simulated world. Each returns the failures it saw (empty = pass) and
 // every state transition any client took, so the suite can prove every table row is exercised.
+#include <algorithm>
 #include <chrono>
 
 #include "earshot/wire.hpp"
@@ -100,6 +101,71 @@ void signaling_drops_and_reconnects(Ctx& x) {
   x.check(host.link_open_times.size() == opens + 1, "one reconnect after a mid-call drop");
   x.check(host.call->snapshot().link == LinkStatus::InRoom, "back in the room after the drop");
   x.check(x.w.received_level(guest) > 0.1, "audio kept flowing");
+}
+
+// The call server is gone for 70 s in the middle of a call (down, or restarting slowly). Audio keeps
+// flowing peer to peer; each side keeps trying the server, the gaps between its attempts growing to the
+// backoff cap (CallConfig.backoff_max, ±20% jitter) and never past it, so each is back in the room within
+// about the cap once the server is. Without the cap the gaps keep doubling: after a 5-minute outage the
+// link came back 210 s after the server did.
+void long_signaling_outage(Ctx& x) {
+  const CallConfig cfg;
+  const Duration cap = cfg.backoff_max;
+  const Duration most = cap + cap / 5 + 100;  // the cap, its jitter, and the refused open's round trip
+  Client& host = x.open("Hana", "host", "room-1", cfg);
+  Client& guest = x.open("Gus", "guest", "room-1", cfg);
+  if (!x.connect_pair(host, guest)) return;
+  x.w.run_for(500);
+  std::vector<Client*> pair{&host, &guest};
+  std::vector<std::size_t> before;
+  for (Client* c : pair) before.push_back(c->link_open_times.size());
+  x.w.backend().down = true;
+  const Instant down_at = x.w.now();
+  for (Client* c : pair) x.w.drop_signaling(*c);
+  bool audio = true, connected = true;
+  for (int s = 0; s < 70; ++s) {
+    x.w.run_for(1000);
+    audio = audio && x.w.received_level(host) > 0.1 && x.w.received_level(guest) > 0.1;
+    connected = connected && host.state() == S::Connected && guest.state() == S::Connected;
+  }
+  x.check(audio, "audio flows both ways throughout the outage");
+  x.check(connected, "both stay connected while only the server is gone");
+  const Instant up_at = x.w.now();
+  for (std::size_t k = 0; k < pair.size(); ++k) {
+    Client& c = *pair[k];
+    const auto& t = c.link_open_times;
+    std::vector<Instant> tries(t.begin() + static_cast<std::ptrdiff_t>(before[k]), t.end());
+    x.check(tries.size() >= 8, c.name + " keeps trying through the outage (" + std::to_string(tries.size()) + " attempts)");
+    Duration widest = 0;
+    Instant last = down_at;
+    for (Instant at : tries) {
+      x.check(at - last <= most, c.name + ": " + std::to_string(at - last) + " ms between attempts at +" +
+                                     std::to_string(at - down_at) + " ms, over the cap of " + std::to_string(cap) + " ms");
+      widest = std::max(widest, at - last);
+      last = at;
+    }
+    x.check(widest >= cap * 4 / 5, c.name + ": the gaps grow to the cap (widest " + std::to_string(widest) + " ms)");
+    x.check(c.call->snapshot().link == LinkStatus::Backoff, c.name + " is backing off when the server returns");
+  }
+  x.w.backend().down = false;
+  std::vector<Instant> back(pair.size(), 0);
+  x.w.run_until([&] {
+    for (std::size_t k = 0; k < pair.size(); ++k)
+      if (!back[k] && pair[k]->call->snapshot().link == LinkStatus::InRoom) back[k] = x.w.now();
+    return back[0] && back[1];
+  }, 3 * cap);
+  for (std::size_t k = 0; k < pair.size(); ++k) {
+    Client& c = *pair[k];
+    x.check(back[k] != 0, c.name + " is back in the room within " + std::to_string(3 * cap) + " ms of the server");
+    if (back[k]) x.check(back[k] - up_at <= most + 500, c.name + " is back " + std::to_string(back[k] - up_at) +
+                                                           " ms after the server, more than about the cap (" + std::to_string(cap) + " ms)");
+  }
+  x.w.run_for(2000);
+  for (Client* c : pair) {
+    x.check(c->state() == S::Connected, c->name + " is still in the call after the outage");
+    x.check(c->call->snapshot().reconnect_attempt == 0, c->name + "'s attempt counter resets once back in the room");
+  }
+  x.check(x.w.received_level(host) > 0.1 && x.w.received_level(guest) > 0.1, "audio flows both ways after the outage");
 }
 
 void signaling_lost_while_joining_and_connecting(Ctx& x) {
@@ -413,6 +479,7 @@ const std::vector<std::pair<std::string, Fn>>& registry() {
       {"peer-leaves-and-rejoins", peer_leaves_and_rejoins},
       {"signaling-drops-and-reconnects", signaling_drops_and_reconnects},
       {"signaling-lost-while-joining-and-connecting", signaling_lost_while_joining_and_connecting},
+      {"long-signaling-outage", long_signaling_outage},
       {"ice-restart", ice_restart},
       {"token-expires-while-waiting", token_expires_while_waiting},
       {"expired-invite-makes-no-request", expired_invite_makes_no_request},
