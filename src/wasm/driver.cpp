@@ -175,7 +175,7 @@ void Driver::arm_timer(std::optional<Instant> at) {
 // rest the driver performs itself, so this build needs no encoder for them.
 void Driver::publish(const char* hook, const Effect& effect) {
   json j = json::object();
-  std::string& type = j["type"].get_ref<std::string&>() = std::string();
+  const char* type = nullptr;
   if (auto* e = std::get_if<fx::StateChanged>(&effect)) {
     type = "state-changed";
     j["from"] = to_string(e->from);
@@ -203,6 +203,7 @@ void Driver::publish(const char* hook, const Effect& effect) {
   } else {
     return;
   }
+  j["type"] = type;
   hooks_.call<void>(hook, j.dump());
 }
 

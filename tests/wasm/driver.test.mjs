@@ -68,7 +68,18 @@ class FakePeer {
   async setLocalDescription(d) { this.localDescription = d; this.signalingState = d.type === 'offer' ? 'have-local-offer' : 'stable'; }
   async setRemoteDescription(d) { this.remoteDescription = d; this.signalingState = d.type === 'offer' ? 'have-remote-offer' : 'stable'; }
   async addIceCandidate(c) { if (this.signalingState === 'closed') world.addOnClosed++; this.added.push(c); }
-  async getStats() { return new Map(); }
+  // A report as Chromium's: each call 50 more packets each way, 5 of the incoming lost (10%).
+  async getStats() {
+    const n = (this.statsCalls = (this.statsCalls || 0) + 1);
+    return new Map(Object.entries({
+      T1: { type: 'transport', selectedCandidatePairId: 'CP1' },
+      CP1: { type: 'candidate-pair', state: 'succeeded', nominated: true, currentRoundTripTime: 0.042, localCandidateId: 'L1', remoteCandidateId: 'R1' },
+      L1: { type: 'local-candidate', candidateType: 'host', protocol: 'udp' },
+      R1: { type: 'remote-candidate', candidateType: 'relay', protocol: 'udp' },
+      IN: { type: 'inbound-rtp', kind: 'audio', packetsReceived: 45 * n, packetsLost: 5 * n, bytesReceived: 3600 * n, jitter: 0.012, audioLevel: 0.3 },
+      OUT: { type: 'outbound-rtp', kind: 'audio', packetsSent: 50 * n, bytesSent: 4000 * n },
+    }));
+  }
   close() { this.signalingState = 'closed'; this.connectionState = 'closed'; }
   fire(name, ev = {}) { this[`on${name}`] && this[`on${name}`](ev); }
 }
@@ -180,6 +191,24 @@ test('a valid invite: mic and a look at the invite before Join; Join redeems it 
   pc.fire('track', { track: new FakeTrack('remote'), streams: [new FakeStream([new FakeTrack('remote')])] });
   await until(() => world.audios.some((a) => a.srcObject), 2000, 'remote audio attached to an element');
   assert.ok(c.effects.some((e) => e.type === 'state-changed' && e.to === 'connected'));
+
+  // Once a second the driver reads getStats: the diagnostics view and the participant's grade follow.
+  await until(() => (pc.statsCalls || 0) >= 3, 4000, 'three getStats samples');
+  await tick(20);
+  const d = c.call.diagnostics();
+  assert.equal(d.state, 'connected');
+  const link = d.peers[0];
+  assert.equal(link.pair, 'host udp \u2192 relay udp');
+  assert.equal(link.rttMs, 42);
+  assert.equal(link.jitterMs, 12);
+  assert.equal(link.packetsReceived, 45 * pc.statsCalls);
+  assert.equal(link.lossPct, 10);
+  assert.equal(link.kbpsOut > 0, true);
+  assert.equal(link.quality, 'poor', '10% loss');
+  assert.equal(c.snap.participants[0].quality, 'poor');
+  assert.ok(d.effects.some((e) => e.kind === 'http' && /invites\/redeem$/.test(e.text)), JSON.stringify(d.effects));
+  assert.ok(d.timers.every((t) => typeof t.name === 'string' && t.inMs >= 0), JSON.stringify(d.timers));
+  assert.equal(JSON.stringify(d).includes('room-token'), false, 'no token in the diagnostics view');
 
   // Mute reaches the track; a device switch replaces the sender's track and keeps the mute.
   c.call.setMuted(true);
