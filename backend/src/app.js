@@ -4,7 +4,6 @@
 const { ApiError, E } = require('./utils/errors');
 const { readJsonBody, sendJson, sendError, clientIp, rateKeyOf } = require('./utils/http');
 const { renderSecurityHeaders } = require('./utils/security-headers');
-const { RateLimiter } = require('./utils/rate-limit');
 const { createApi } = require('./routes/api');
 const { createStatic } = require('./static');
 
@@ -22,14 +21,15 @@ function createApp(ctx) {
   const { cfg, log } = ctx;
   const routes = compileRoutes(createApi(ctx));
   const serveStatic = createStatic(cfg.webDir);
+  // in this process, or in Redis for every process sharing it (ctx.limits, see cluster/)
   const limiters = {
-    auth: new RateLimiter(cfg.rateLimits.auth),
-    admin: new RateLimiter(cfg.rateLimits.admin),
-    redeem: new RateLimiter(cfg.rateLimits.redeem),
+    auth: ctx.limits.limiter('auth', cfg.rateLimits.auth),
+    admin: ctx.limits.limiter('admin', cfg.rateLimits.admin),
+    redeem: ctx.limits.limiter('redeem', cfg.rateLimits.redeem),
   };
   // Wrong credentials (app key, app/room token, admin key) on any route, per client, at the /auth/token
   // rate: while a client's allowance is used up, every request of it that carries credentials waits.
-  const authFailures = new RateLimiter(cfg.rateLimits.auth);
+  const authFailures = ctx.limits.limiter('authfail', cfg.rateLimits.auth);
   const carriesCredentials = (req) => req.headers['x-app-key'] !== undefined || req.headers['x-app-id'] !== undefined
     || req.headers.authorization !== undefined || req.headers['x-admin-key'] !== undefined;
   let secHeaders = null;
@@ -100,11 +100,11 @@ function createApp(ctx) {
     }
     const client = rateKeyOf(clientIp(req, cfg.trustProxy));
     if (carriesCredentials(req)) {
-      const wait = authFailures.blocked(client);
+      const wait = await authFailures.blocked(client);
       if (wait) { req.resume(); throw E.rateLimited(wait); }
     }
     if (route.opts.rate) {
-      const wait = limiters[route.opts.rate].take(client);
+      const wait = await limiters[route.opts.rate].take(client);
       if (wait) { req.resume(); throw E.rateLimited(wait); }
     }
     let body;
@@ -114,7 +114,7 @@ function createApp(ctx) {
     try {
       out = await route.handler({ req, res, url, params, body });
     } catch (e) {
-      if (e instanceof ApiError && e.code === 'auth.invalid' && carriesCredentials(req)) authFailures.take(client);
+      if (e instanceof ApiError && e.code === 'auth.invalid' && carriesCredentials(req)) await authFailures.take(client);
       throw e;
     }
     sendJson(res, out.status, out.body);

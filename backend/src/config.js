@@ -48,6 +48,15 @@ function trustProxyEnv(env) {
   return intEnv(env, 'EARSHOT_TRUST_PROXY', 0, 0, 10);
 }
 
+function urlEnv(env, name, protocols) {
+  const raw = env[name];
+  if (!raw) return null;
+  let u;
+  try { u = new URL(raw); } catch { throw new ConfigError(`${name} must be a URL like ${protocols[0]}//host:port/...`); }
+  if (!protocols.includes(u.protocol)) throw new ConfigError(`${name} must start with ${protocols.map((p) => p + '//').join(' or ')}`);
+  return raw;
+}
+
 function listEnv(env, name) {
   const raw = env[name];
   if (!raw) return [];
@@ -71,7 +80,7 @@ function loadSecrets(dataDir, env, dbPath) {
     try { stored = JSON.parse(fs.readFileSync(file, 'utf8')); } catch (e) {
       throw new ConfigError(`${file} is not valid JSON (${e.message}); fix or delete it`);
     }
-  } else if (!env.EARSHOT_JWT_SECRET || !env.EARSHOT_ADMIN_KEY || !env.EARSHOT_APP_SECRET || !env.EARSHOT_APP_ID) {
+  } else if (dbPath && (!env.EARSHOT_JWT_SECRET || !env.EARSHOT_ADMIN_KEY || !env.EARSHOT_APP_SECRET || !env.EARSHOT_APP_ID)) {
     const rooms = countRooms(dbPath);
     if (rooms > 0) {
       throw new StartupError(`${file} is missing, but the database ${dbPath} holds ${rooms} room${rooms === 1 ? '' : 's'} whose invites `
@@ -119,7 +128,10 @@ function loadConfig(env = process.env) {
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const dbPath = path.resolve(env.EARSHOT_DB || path.join(dataDir, 'earshot.sqlite'));
   const webDir = path.resolve(env.EARSHOT_WEB_DIR || path.join(REPO_ROOT, 'dist', 'web'));
-  const { secrets, secretsFile } = loadSecrets(dataDir, env, dbPath);
+  const databaseUrl = urlEnv(env, 'EARSHOT_DATABASE_URL', ['postgres:', 'postgresql:']);
+  const redisUrl = urlEnv(env, 'EARSHOT_REDIS_URL', ['redis:', 'rediss:']);
+  // with PostgreSQL the rooms are not in this data dir: every process must be given the same secrets
+  const { secrets, secretsFile } = loadSecrets(dataDir, env, databaseUrl ? null : dbPath);
 
   const corsOrigins = listEnv(env, 'EARSHOT_CORS_ORIGINS').map((o) => normalizeOrigin(o, 'EARSHOT_CORS_ORIGINS'));
   const frameAncestors = listEnv(env, 'EARSHOT_FRAME_ANCESTORS').map((o) => normalizeOrigin(o, 'EARSHOT_FRAME_ANCESTORS'));
@@ -141,6 +153,11 @@ function loadConfig(env = process.env) {
     publicUrl: env.EARSHOT_PUBLIC_URL ? env.EARSHOT_PUBLIC_URL.replace(/\/+$/, '') : null,
     dataDir,
     dbPath,
+    // optional shared backends (several processes): PostgreSQL for persistence, Redis for the Socket.IO
+    // adapter, presence and rate limits; without them SQLite (dbPath) and this process's memory
+    databaseUrl,
+    redisUrl,
+    nodeId: env.EARSHOT_NODE_ID || `${require('node:os').hostname()}-${process.pid}-${crypto.randomBytes(3).toString('hex')}`,
     webDir,
     secretsFile,
     ...secrets,

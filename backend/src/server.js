@@ -6,7 +6,8 @@ const http = require('node:http');
 const { Server } = require('socket.io');
 const { loadConfig, dataDirOf, ConfigError, StartupError } = require('./config');
 const { lockDataDir, DataDirBusyError } = require('./data/lock');
-const { openDb, DatabaseError } = require('./data/db');
+const { DatabaseError } = require('./data/db');
+const { openBackends } = require('./cluster');
 const { createAuth } = require('./services/auth');
 const { createDispatcher } = require('./webhooks/dispatcher');
 const { attachSignaling } = require('./socket/signaling');
@@ -28,8 +29,9 @@ async function main(env = process.env) {
   const dataDirLock = lockDataDir(dataDirOf(env)); // held until this process exits (kept referenced)
   const cfg = loadConfig(env);
   const log = createLogger(cfg.logLevel);
-  const store = openDb(cfg.dbPath);
-  store.ensureApp(cfg.appId);
+  const backends = await openBackends(cfg, log);
+  const { store, presence, limits } = backends;
+  await store.ensureApp(cfg.appId);
   const auth = createAuth(cfg);
   const webhooks = createDispatcher({ store, cfg, log });
 
@@ -40,7 +42,7 @@ async function main(env = process.env) {
     return turn ? turn.check() : { state: 'stopped', error: null };
   };
 
-  const ctx = { cfg, log, store, auth, webhooks, turnHealth, signaling: null };
+  const ctx = { cfg, log, store, presence, limits, nodeId: cfg.nodeId, auth, webhooks, turnHealth, signaling: null };
   const server = http.createServer({ requestTimeout: 30000, headersTimeout: 15000 });
   server.keepAliveTimeout = 5000;
 
@@ -59,9 +61,11 @@ async function main(env = process.env) {
     cors: { origin: true, methods: ['GET', 'POST'] },
   };
   // path /ws, default namespace: what the Earshot pages use.
-  const io = new Server(server, { ...ioOptions, path: '/ws' });
+  // With Redis, each Server gets the Redis adapter (its own channel prefix): a room's participants may be
+  // connected to different processes.
+  const io = new Server(server, { ...ioOptions, path: '/ws', ...(backends.adapter('earshot-ws') ? { adapter: backends.adapter('earshot-ws') } : {}) });
   // default path /socket.io/, namespace /ws: what io('ws://host/ws') means to socket.io-client.
-  const ioDefault = new Server(server, { ...ioOptions, path: '/socket.io' });
+  const ioDefault = new Server(server, { ...ioOptions, path: '/socket.io', ...(backends.adapter('earshot-sio') ? { adapter: backends.adapter('earshot-sio') } : {}) });
   ctx.signaling = attachSignaling([io.of('/'), ioDefault.of('/ws'), ioDefault.of('/')], ctx);
 
   try {
@@ -80,11 +84,13 @@ async function main(env = process.env) {
     const h = cfg.host.includes(':') ? `[${cfg.host}]` : (cfg.host === '0.0.0.0' ? '127.0.0.1' : cfg.host);
     cfg.publicUrl = `http://${h}:${port}`;
   }
-  // Rooms that were mid-call when the previous process stopped: their sockets are gone.
-  for (const row of store.activeRooms()) {
-    if (store.endRoom(row.room_id)) {
+  // Rooms that were mid-call when the previous process stopped: their sockets are gone (unless they are
+  // connected to another process sharing the same Redis and database).
+  for (const row of await store.activeRooms()) {
+    if ((await ctx.signaling.liveParticipants(row.room_id)).length) continue;
+    if (await store.endRoom(row.room_id)) {
       const now = Date.now();
-      webhooks.enqueue(row.app_id, 'call.ended', {
+      await webhooks.enqueue(row.app_id, 'call.ended', {
         roomId: row.room_id, startedAt: row.started_at ? new Date(row.started_at).toISOString() : null,
         endedAt: new Date(now).toISOString(), durationSeconds: row.started_at ? Math.round((now - row.started_at) / 1000) : 0,
         reason: 'server_restart',
@@ -99,18 +105,21 @@ async function main(env = process.env) {
   }
 
   webhooks.start();
-  const sweep = () => {
+  const sweep = async () => {
     try {
       const now = Date.now();
       // tell connected sockets before the rows disappear
-      for (const r of store.expiredRooms(now)) ctx.signaling.closeRoom(r.room_id, 'expired');
-      const res = store.sweep(now);
+      for (const r of await store.expiredRooms(now)) await ctx.signaling.closeRoom(r.room_id, 'expired');
+      const res = await store.sweep(now);
       if (res.rooms.length || res.invites) log.info('sweeper removed expired data', { rooms: res.rooms.length, invites: res.invites });
     } catch (e) { log.error('sweep failed', { err: String(e) }); }
   };
-  sweep();
+  await sweep();
   const sweeper = setInterval(sweep, cfg.sweepMs);
   sweeper.unref();
+  // participants of another process that died (Redis presence only): the others are told they left
+  const reaper = setInterval(() => ctx.signaling.reapDeadNodes().catch((e) => log.error('reaping failed', { err: String(e) })), 2000);
+  reaper.unref();
 
   let stopping = null;
   async function shutdown(sig) {
@@ -120,12 +129,13 @@ async function main(env = process.env) {
       const force = setTimeout(() => { log.error('forced exit after timeout'); process.exit(1); }, 8000);
       force.unref();
       clearInterval(sweeper);
+      clearInterval(reaper);
       ioDefault.close();
       io.close(); // disconnects sockets and closes the http server
       server.closeAllConnections?.();
       await webhooks.stop();
       if (turn) { const t = turn; turn = null; await t.stop(); }
-      try { store.close(); } catch { /* already closed */ }
+      await backends.close();
       dataDirLock.release();
       process.exit(0);
     })();

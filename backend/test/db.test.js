@@ -7,37 +7,36 @@ const { spawn } = require('node:child_process');
 const { openDb } = require('../src/data/db');
 const H = require('./helpers');
 
-function seed(dbPath, jti, inviteExpiresAt = Date.now() + 600000) {
+async function seed(dbPath, jti, inviteExpiresAt = Date.now() + 600000) {
   const store = openDb(dbPath);
   const now = Date.now();
-  store.createRoom({ roomId: 'room_' + jti, appId: 'a', source: 'admin', title: 't', createdAt: now, expiresAt: now + 3600000 },
+  await store.createRoom({ roomId: 'room_' + jti, appId: 'a', source: 'admin', title: 't', createdAt: now, expiresAt: now + 3600000 },
     [{ jti, role: 'guest', name: 'G', expiresAt: inviteExpiresAt }]);
   return store;
 }
 
-test('redeemInvite: ok once, then used; unknown; expired', () => {
-  const store = seed(':memory:', 'j1');
-  assert.equal(store.redeemInvite('j1', 'u1'), 'ok');
-  assert.equal(store.redeemInvite('j1', 'u2'), 'used');
-  assert.equal(store.getInvite('j1').used_by, 'u1');
-  assert.equal(store.redeemInvite('nope', 'u3'), 'unknown');
+test('redeemInvite: ok once, then used; unknown; expired', async () => {
+  const store = await seed(':memory:', 'j1');
+  assert.equal(await store.redeemInvite('j1', 'u1'), 'ok');
+  assert.equal(await store.redeemInvite('j1', 'u2'), 'used');
+  assert.equal((await store.getInvite('j1')).used_by, 'u1');
+  assert.equal(await store.redeemInvite('nope', 'u3'), 'unknown');
   const now = Date.now();
-  store.createRoom({ roomId: 'r2', appId: 'a', source: 'admin', createdAt: now, expiresAt: now + 1000 }, [{ jti: 'old', role: 'host', name: 'H', expiresAt: now - 1 }]);
-  assert.equal(store.redeemInvite('old', 'u4'), 'expired');
+  await store.createRoom({ roomId: 'r2', appId: 'a', source: 'admin', createdAt: now, expiresAt: now + 1000 }, [{ jti: 'old', role: 'host', name: 'H', expiresAt: now - 1 }]);
+  assert.equal(await store.redeemInvite('old', 'u4'), 'expired');
   store.close();
 });
 
 test('8 processes redeeming the same invite at the same instant: exactly one wins', { timeout: 60000 }, async () => {
   const dbPath = path.join(H.tempDir(), 'race.sqlite');
-  seed(dbPath, 'race').close();
+  (await seed(dbPath, 'race')).close();
   const at = Date.now() + 1500;
   const code = `
     const { openDb } = require(${JSON.stringify(path.join(__dirname, '..', 'src', 'data', 'db.js'))});
     const s = openDb(process.argv[1]);
     const wait = () => { while (Date.now() < ${at}) {} };
     wait();
-    process.stdout.write(s.redeemInvite('race', 'user' + process.pid));
-    s.close();`;
+    s.redeemInvite('race', 'user' + process.pid).then((r) => { process.stdout.write(r); return s.close(); });`;
   const runs = Array.from({ length: 8 }, () => new Promise((resolve, reject) => {
     const p = spawn(process.execPath, ['-e', code, dbPath], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -48,28 +47,28 @@ test('8 processes redeeming the same invite at the same instant: exactly one win
   assert.deepEqual(results, ['ok', 'used', 'used', 'used', 'used', 'used', 'used', 'used']);
 });
 
-test('sweep deletes expired rooms (with their invites) and expired invites only', () => {
+test('sweep deletes expired rooms (with their invites) and expired invites only', async () => {
   const store = openDb(':memory:');
   const now = Date.now();
-  store.createRoom({ roomId: 'live', appId: 'a', source: 'admin', createdAt: now, expiresAt: now + 60000 },
+  await store.createRoom({ roomId: 'live', appId: 'a', source: 'admin', createdAt: now, expiresAt: now + 60000 },
     [{ jti: 'fresh', role: 'host', name: 'H', expiresAt: now + 30000 }, { jti: 'stale', role: 'guest', name: 'G', expiresAt: now - 1 }]);
-  store.createRoom({ roomId: 'dead', appId: 'a', source: 'api', createdAt: now - 10, expiresAt: now - 1 }, [{ jti: 'd1', role: 'host', name: 'H', expiresAt: now + 30000 }]);
-  const r = store.sweep(now);
+  await store.createRoom({ roomId: 'dead', appId: 'a', source: 'api', createdAt: now - 10, expiresAt: now - 1 }, [{ jti: 'd1', role: 'host', name: 'H', expiresAt: now + 30000 }]);
+  const r = await store.sweep(now);
   assert.deepEqual(r.rooms.map((x) => x.room_id), ['dead']);
-  assert.ok(store.getRoom('live'));
-  assert.equal(store.getRoom('dead'), null);
-  assert.ok(store.getInvite('fresh'));
-  assert.equal(store.getInvite('stale'), null);
-  assert.equal(store.getInvite('d1'), null, 'cascade');
+  assert.ok(await store.getRoom('live'));
+  assert.equal(await store.getRoom('dead'), null);
+  assert.ok(await store.getInvite('fresh'));
+  assert.equal(await store.getInvite('stale'), null);
+  assert.equal(await store.getInvite('d1'), null, 'cascade');
   store.close();
 });
 
-test('a room holds several guest invites, listed in creation order, each redeemed once', () => {
+test('a room holds several guest invites, listed in creation order, each redeemed once', async () => {
   const dbPath = path.join(H.tempDir(), 'guests.sqlite');
   const now = Date.now();
   const exp = now + 600000;
   let store = openDb(dbPath);
-  store.createRoom({ roomId: 'trio', appId: 'a', source: 'admin', createdAt: now, expiresAt: now + 3600000 }, [
+  await store.createRoom({ roomId: 'trio', appId: 'a', source: 'admin', createdAt: now, expiresAt: now + 3600000 }, [
     { jti: 'h', role: 'host', name: 'Ana', expiresAt: exp },
     { jti: 'g2', role: 'guest', name: 'Bob', expiresAt: exp },
     { jti: 'g1', role: 'guest', name: 'Cleo', expiresAt: exp },
@@ -78,9 +77,9 @@ test('a room holds several guest invites, listed in creation order, each redeeme
   store.close();
   // reopened like an existing database file: same schema, nothing to migrate
   store = openDb(dbPath);
-  assert.deepEqual(store.invitesForRoom('trio').map((i) => [i.role, i.name]), [['host', 'Ana'], ['guest', 'Bob'], ['guest', 'Cleo'], ['guest', 'Dan']]);
-  for (const jti of ['g1', 'g2', 'g3']) assert.equal(store.redeemInvite(jti, 'u_' + jti), 'ok');
-  for (const jti of ['g1', 'g2', 'g3']) assert.equal(store.redeemInvite(jti, 'x'), 'used');
-  assert.equal(store.getInvite('h').used_at, null);
+  assert.deepEqual((await store.invitesForRoom('trio')).map((i) => [i.role, i.name]), [['host', 'Ana'], ['guest', 'Bob'], ['guest', 'Cleo'], ['guest', 'Dan']]);
+  for (const jti of ['g1', 'g2', 'g3']) assert.equal(await store.redeemInvite(jti, 'u_' + jti), 'ok');
+  for (const jti of ['g1', 'g2', 'g3']) assert.equal(await store.redeemInvite(jti, 'x'), 'used');
+  assert.equal((await store.getInvite('h')).used_at, null);
   store.close();
 });

@@ -447,7 +447,7 @@ test('unknown paths get a small HTML 404 page with a link home', async () => {
   assert.equal((await A('HEAD', '/nope')).text, '');
 });
 
-test('a schema-1 database is migrated: each invite becomes a seat, used ones joined', () => {
+test('a schema-1 database is migrated: each invite becomes a seat, used ones joined', async () => {
   const file = path.join(H.tempDir(), 'v1.sqlite');
   const db = new Database(file);
   db.exec(`CREATE TABLE rooms (room_id TEXT PRIMARY KEY, app_id TEXT NOT NULL, source TEXT NOT NULL, title TEXT, metadata TEXT, created_by TEXT,
@@ -462,14 +462,14 @@ test('a schema-1 database is migrated: each invite becomes a seat, used ones joi
   db.close();
   const store = openDb(file);
   try {
-    const seats = store.seatsForRoom('old');
+    const seats = await store.seatsForRoom('old');
     assert.deepEqual(seats.map((s) => [s.seat_id, s.role, s.name, s.user_id, s.gen, s.invite_token]), [['h1', 'host', 'Ana', 'u_ana', 1, null], ['g1', 'guest', 'Ben', null, 1, null]]);
-    assert.equal(store.claimSeat('g1', 'hash', { newUserId: 'u_ben' }).result, 'ok');
-    assert.equal(store.claimSeat('g1', 'hash', { newUserId: 'u_x' }).result, 'rejoin');
-    assert.equal(store.claimSeat('h1', 'hash', { newUserId: 'u_x' }).result, 'used');
+    assert.equal((await store.claimSeat('g1', 'hash', { newUserId: 'u_ben' })).result, 'ok');
+    assert.equal((await store.claimSeat('g1', 'hash', { newUserId: 'u_x' })).result, 'rejoin');
+    assert.equal((await store.claimSeat('h1', 'hash', { newUserId: 'u_x' })).result, 'used');
     assert.equal(store.db.pragma('user_version', { simple: true }), 2);
   } finally { store.close(); }
   // opening again changes nothing
   const again = openDb(file);
-  try { assert.equal(again.seatsForRoom('old').length, 2); } finally { again.close(); }
+  try { assert.equal((await again.seatsForRoom('old')).length, 2); } finally { again.close(); }
 });

@@ -160,7 +160,13 @@ function countRooms(dbPath) {
   } finally { try { db?.close(); } catch { /* not open */ } }
 }
 
+/**
+ * The store interface (every method async; see also pg-store.js, the PostgreSQL implementation of the same
+ * methods): SQLite through better-sqlite3. Each method runs synchronously inside, so its transactions are atomic.
+ */
 class Store {
+  get kind() { return 'sqlite'; }
+
   constructor(db) {
     this.db = db;
     const q = (sql) => db.prepare(sql);
@@ -206,13 +212,13 @@ class Store {
     };
   }
 
-  close() { this.db.close(); }
+  async close() { this.db.close(); }
 
-  ensureApp(appId, now = Date.now()) { this.s.appEnsure.run(appId, now, now); return this.s.appGet.get(appId); }
-  getApp(appId) { return this.s.appGet.get(appId) || null; }
-  setWebhook(appId, url, secret, now = Date.now()) { this.s.appSetWebhook.run(url, secret, now, appId); }
+  async ensureApp(appId, now = Date.now()) { this.s.appEnsure.run(appId, now, now); return this.s.appGet.get(appId); }
+  async getApp(appId) { return this.s.appGet.get(appId) || null; }
+  async setWebhook(appId, url, secret, now = Date.now()) { this.s.appSetWebhook.run(url, secret, now, appId); }
 
-  createRoom(room, invites = []) {
+  async createRoom(room, invites = []) {
     const tx = this.db.transaction(() => {
       this.s.roomInsert.run({ metadata: null, createdBy: null, title: null, ...room });
       invites.forEach((inv, i) => {
@@ -224,12 +230,12 @@ class Store {
     tx();
   }
 
-  getRoom(roomId) { return this.s.roomGet.get(roomId) || null; }
-  listRooms(appId, includeApi, limit = 200) { return this.s.roomList.all(appId, includeApi ? 1 : 0, limit); }
-  invitesForRoom(roomId) { return this.s.invitesForRoom.all(roomId); }
-  getInvite(jti) { return this.s.inviteGet.get(jti) || null; }
-  getSeat(seatId) { return this.s.seatGet.get(seatId) || null; }
-  seatsForRoom(roomId) { return this.s.seatsForRoom.all(roomId); }
+  async getRoom(roomId) { return this.s.roomGet.get(roomId) || null; }
+  async listRooms(appId, includeApi, limit = 200) { return this.s.roomList.all(appId, includeApi ? 1 : 0, limit); }
+  async invitesForRoom(roomId) { return this.s.invitesForRoom.all(roomId); }
+  async getInvite(jti) { return this.s.inviteGet.get(jti) || null; }
+  async getSeat(seatId) { return this.s.seatGet.get(seatId) || null; }
+  async seatsForRoom(roomId) { return this.s.seatsForRoom.all(roomId); }
 
   /**
    * What redeeming invite `jti` from device `deviceHash` (null: a client without a device id) would do,
@@ -237,7 +243,10 @@ class Store {
    * still come back with it). Returns { result, seat, invite } with result
    * 'unknown' | 'replaced' | 'expired' | 'used' | 'unused' | 'yours' | 'elsewhere'.
    */
-  inspectSeat(jti, deviceHash, { jwtExpired = false, nowMs = Date.now() } = {}) {
+  async inspectSeat(jti, deviceHash, opts) { return this.inspectSeatNow(jti, deviceHash, opts); }
+
+  /** inspectSeat, synchronously (inside a transaction). */
+  inspectSeatNow(jti, deviceHash, { jwtExpired = false, nowMs = Date.now() } = {}) {
     const invite = this.s.inviteGet.get(jti);
     if (!invite) return { result: jwtExpired ? 'expired' : 'unknown' };
     if (invite.revoked_at !== null) return { result: 'replaced', invite };
@@ -256,9 +265,9 @@ class Store {
    * only with takeover (the generation is bumped). Returns { result, seat } with result
    * 'ok' | 'rejoin' | 'takeover' | 'in_use' | 'used' | 'unknown' | 'replaced' | 'expired'.
    */
-  claimSeat(jti, deviceHash, { newUserId, takeover = false, jwtExpired = false, nowMs = Date.now() } = {}) {
+  async claimSeat(jti, deviceHash, { newUserId, takeover = false, jwtExpired = false, nowMs = Date.now() } = {}) {
     const tx = this.db.transaction(() => {
-      const r = this.inspectSeat(jti, deviceHash, { jwtExpired, nowMs });
+      const r = this.inspectSeatNow(jti, deviceHash, { jwtExpired, nowMs });
       const { seat } = r;
       switch (r.result) {
         case 'unused':
@@ -280,7 +289,7 @@ class Store {
    * Gives a seat a new current invite: the old one is revoked (answers invite.replaced), the device
    * binding and user are cleared and the generation bumped. Returns { previous, seat } or null.
    */
-  reissueSeat(seatId, { jti, token, expiresAt, nowMs = Date.now() }) {
+  async reissueSeat(seatId, { jti, token, expiresAt, nowMs = Date.now() }) {
     const tx = this.db.transaction(() => {
       const previous = this.s.seatGet.get(seatId);
       if (!previous) return null;
@@ -291,17 +300,17 @@ class Store {
     });
     return tx.immediate();
   }
-  startRoom(roomId, now = Date.now()) { return this.s.roomStart.run(now, roomId).changes === 1; }
-  endRoom(roomId, now = Date.now()) { return this.s.roomEnd.run(now, roomId).changes === 1; }
-  closeRoom(roomId, now = Date.now()) { return this.s.roomClose.run(now, roomId).changes === 1; }
-  activeRooms() { return this.s.roomsActive.all(); }
-  expiredRooms(nowMs = Date.now()) { return this.s.roomsExpired.all(nowMs); }
+  async startRoom(roomId, now = Date.now()) { return this.s.roomStart.run(now, roomId).changes === 1; }
+  async endRoom(roomId, now = Date.now()) { return this.s.roomEnd.run(now, roomId).changes === 1; }
+  async closeRoom(roomId, now = Date.now()) { return this.s.roomClose.run(now, roomId).changes === 1; }
+  async activeRooms() { return this.s.roomsActive.all(); }
+  async expiredRooms(nowMs = Date.now()) { return this.s.roomsExpired.all(nowMs); }
 
   /**
    * Atomically consumes an invite: one conditional UPDATE inside a transaction.
    * Returns 'ok' | 'used' | 'unknown' | 'expired'.
    */
-  redeemInvite(jti, userId, nowMs = Date.now()) {
+  async redeemInvite(jti, userId, nowMs = Date.now()) {
     const tx = this.db.transaction(() => {
       const r = this.s.inviteUse.run(nowMs, userId, jti, nowMs);
       if (r.changes === 1) {
@@ -318,7 +327,7 @@ class Store {
   }
 
   /** Deletes expired rooms (cascading to their invites) and expired invites. Returns deleted room rows. */
-  sweep(nowMs = Date.now()) {
+  async sweep(nowMs = Date.now()) {
     const tx = this.db.transaction(() => {
       const rooms = this.s.roomsExpired.all(nowMs);
       for (const r of rooms) this.s.roomDelete.run(r.room_id);
@@ -330,16 +339,16 @@ class Store {
     return tx();
   }
 
-  enqueueDelivery(d) {
+  async enqueueDelivery(d) {
     this.s.deliveryInsert.run(d.id, d.appId, d.event, d.url, d.body, d.nextAttemptAt, d.createdAt, d.createdAt);
   }
-  dueDeliveries(nowMs, limit = 20) { return this.s.deliveryDue.all(nowMs, limit); }
-  leaseDelivery(id, untilMs, nowMs) { return this.s.deliveryLease.run(untilMs, nowMs, id, nowMs).changes === 1; }
+  async dueDeliveries(nowMs, limit = 20) { return this.s.deliveryDue.all(nowMs, limit); }
+  async leaseDelivery(id, untilMs, nowMs) { return this.s.deliveryLease.run(untilMs, nowMs, id, nowMs).changes === 1; }
   /** url: where this attempt went (the app's subscription at the time), kept for inspection. */
-  recordDelivery(id, { status, attempts, nextAttemptAt, lastError, lastStatus, url }, nowMs = Date.now()) {
+  async recordDelivery(id, { status, attempts, nextAttemptAt, lastError, lastStatus, url }, nowMs = Date.now()) {
     this.s.deliveryResult.run(status, attempts, nextAttemptAt, lastError ?? null, lastStatus ?? null, nowMs, url ?? null, id);
   }
-  getDelivery(id) { return this.s.deliveryGet.get(id) || null; }
+  async getDelivery(id) { return this.s.deliveryGet.get(id) || null; }
 }
 
 module.exports = { openDb, Store, DatabaseError, countRooms };

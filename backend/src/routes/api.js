@@ -35,9 +35,9 @@ function createApi(ctx) {
     removeUser: (id, userId, why) => ctx.signaling.removeUser(id, userId, why),
   };
 
-  function loadRoomForApp(roomId, appId) {
+  async function loadRoomForApp(roomId, appId) {
     if (!ROOM_ID_RE.test(roomId)) throw E.notFound('room.not_found', 'This room does not exist.');
-    const row = store.getRoom(roomId);
+    const row = await store.getRoom(roomId);
     if (!row || row.app_id !== appId) throw E.notFound('room.not_found', 'This room does not exist.');
     return row;
   }
@@ -71,7 +71,7 @@ function createApi(ctx) {
   // ---- seed 004 -------------------------------------------------------------------------------
 
   // POST /api/v1/auth/token { appId, appSecret, user?: { id, name?, role? } } -> { token, expiresIn }
-  function authToken({ body }) {
+  async function authToken({ body }) {
     const b = validate(body, {
       appId: { type: 'string', max: 64 },
       appSecret: { type: 'string', max: 256, trim: false },
@@ -85,7 +85,7 @@ function createApi(ctx) {
     if (!(auth.safeEqual(b.appId, cfg.appId) && auth.safeEqual(b.appSecret, cfg.appSecret))) throw E.authInvalid('Unknown appId or wrong appSecret.');
     if (b.roomId !== undefined) {
       if (!b.user) throw E.invalid('roomId', 'Field "roomId" needs "user": it limits a user-scoped token to one room.');
-      const row = loadRoomForApp(b.roomId, cfg.appId);
+      const row = await loadRoomForApp(b.roomId, cfg.appId);
       if (row.source === 'admin') throw E.forbidden('This is an invite room; people join it through its invite links, not with app tokens.');
     }
     const t = auth.signAppToken(cfg.appId, b.user, b.roomId);
@@ -93,7 +93,7 @@ function createApi(ctx) {
   }
 
   // POST /api/v1/rooms { metadata?, createdBy? } -> 201 { roomId, status }
-  function createRoom({ req, body }) {
+  async function createRoom({ req, body }) {
     const a = auth.appAuth(req);
     const b = validate(body, {
       metadata: { type: 'json', optional: true, maxBytes: 2048 },
@@ -102,18 +102,18 @@ function createApi(ctx) {
     if (a.user && b.createdBy !== undefined && b.createdBy !== a.user.id) throw E.forbidden('This app token was issued for another user; it cannot create rooms in their name.');
     const now = Date.now();
     const roomId = randomId(12);
-    store.createRoom({
+    await store.createRoom({
       roomId, appId: a.appId, source: 'api', title: null,
       metadata: b.metadata === undefined ? null : JSON.stringify(b.metadata),
       createdBy: b.createdBy ?? a.user?.id ?? null,
       createdAt: now, expiresAt: now + cfg.roomTtl * 1000,
     });
-    webhooks.enqueue(a.appId, 'call.created', { roomId, createdAt: iso(now), createdBy: b.createdBy ?? a.user?.id ?? null });
+    await webhooks.enqueue(a.appId, 'call.created', { roomId, createdAt: iso(now), createdBy: b.createdBy ?? a.user?.id ?? null });
     return { status: 201, body: { roomId, status: 'open', createdAt: iso(now), expiresAt: iso(now + cfg.roomTtl * 1000) } };
   }
 
   // POST /api/v1/rooms/:roomId/join { userId, name?, role? } -> { roomId, token, signalingUrl, iceServers, ttl }
-  function joinRoom({ req, body, params }) {
+  async function joinRoom({ req, body, params }) {
     const a = auth.appAuth(req);
     const b = validate(body, {
       userId: { type: 'string', pattern: ID_RE, patternHint: '1-64 of A-Z a-z 0-9 _ . @ -' },
@@ -121,7 +121,7 @@ function createApi(ctx) {
       role: { type: 'string', optional: true, pattern: ROLE_RE, patternHint: '1-20 of A-Z a-z 0-9 _ -' },
     });
     if (a.user && a.user.id !== b.userId) throw E.forbidden('This app token was issued for another user.');
-    const row = loadRoomForApp(params.roomId, a.appId);
+    const row = await loadRoomForApp(params.roomId, a.appId);
     assertTokenForRoom(a, row);
     let user;
     if (a.user) {
@@ -134,24 +134,24 @@ function createApi(ctx) {
       user = { userId: b.userId, name: b.name ?? b.userId, role: b.role ?? 'participant' };
     }
     assertJoinable(row);
-    const present = signaling.liveParticipants(row.room_id);
+    const present = await signaling.liveParticipants(row.room_id);
     if (present.length >= cfg.roomSize && !present.some((p) => p.userId === b.userId)) throw roomFull(cfg.roomSize);
     return { status: 200, body: roomSessionPayload(row, user) };
   }
 
   // GET /api/v1/rooms/:roomId/status -> { roomId, status, participants }
-  function roomStatusRoute({ req, params }) {
+  async function roomStatusRoute({ req, params }) {
     const a = auth.appOrRoomAuth(req);
     let row;
     if (a.kind === 'room') {
       if (a.claims.roomId !== params.roomId) throw E.forbidden('This room token is for another room.');
-      row = loadRoomForApp(params.roomId, a.claims.appId);
+      row = await loadRoomForApp(params.roomId, a.claims.appId);
     } else {
-      row = loadRoomForApp(params.roomId, a.appId);
+      row = await loadRoomForApp(params.roomId, a.appId);
       assertTokenForRoom(a, row);
     }
     return { status: 200, body: {
-      roomId: row.room_id, status: roomStatus(row), participants: signaling.liveParticipants(row.room_id),
+      roomId: row.room_id, status: roomStatus(row), participants: await signaling.liveParticipants(row.room_id),
       createdAt: iso(row.created_at), expiresAt: iso(row.expires_at),
     } };
   }
@@ -190,21 +190,21 @@ function createApi(ctx) {
     const url = await checkWebhookUrl(b.url);
     const generated = b.secret === undefined;
     const secret = b.secret ?? crypto.randomBytes(32).toString('base64url');
-    store.ensureApp(a.appId);
-    store.setWebhook(a.appId, url, secret);
+    await store.ensureApp(a.appId);
+    await store.setWebhook(a.appId, url, secret);
     const out = { ok: true, webhookUrl: url };
     if (generated) out.webhookSecret = secret; // shown once: the only way to learn a generated secret
     return { status: 200, body: out };
   }
 
   // POST /api/v1/webhooks/test -> 202 { ok, event, deliveryId }
-  function webhookTest({ req, body }) {
+  async function webhookTest({ req, body }) {
     const a = auth.appAuth(req);
     if (a.user) throw E.forbidden('User-scoped app tokens cannot send test webhooks.');
     validate(body, {});
-    const app = store.getApp(a.appId);
+    const app = await store.getApp(a.appId);
     if (!app || !app.webhook_url) throw new ApiError(409, 'webhook.not_configured', 'Subscribe a webhook URL first (POST /api/v1/webhooks/subscribe).');
-    const id = webhooks.enqueue(a.appId, 'test.event', { message: 'Earshot test event', sentAt: iso(Date.now()) });
+    const id = await webhooks.enqueue(a.appId, 'test.event', { message: 'Earshot test event', sentAt: iso(Date.now()) });
     return { status: 202, body: { ok: true, event: 'test.event', deliveryId: id, webhookUrl: app.webhook_url } };
   }
 
@@ -226,21 +226,21 @@ function createApi(ctx) {
     return { jti, role, name, token: s.token, expiresAt: s.exp * 1000 };
   }
 
-  function isLive(roomId, userId) {
-    return !!userId && signaling.liveParticipants(roomId).some((p) => p.userId === userId);
+  async function isLive(roomId, userId) {
+    return !!userId && (await signaling.liveParticipants(roomId)).some((p) => p.userId === userId);
   }
 
   /** A seat as the admin sees it; url only while the invite is unused, unexpired and the room open. */
-  function seatView(row, seat, now = Date.now()) {
+  async function seatView(row, seat, now = Date.now()) {
     const state = seat.user_id !== null ? 'joined' : (seat.invite_expires_at <= now ? 'expired' : 'unused');
-    const out = { seatId: seat.seat_id, role: seat.role, name: seat.name, state, inCall: isLive(row.room_id, seat.user_id), expiresAt: iso(seat.invite_expires_at) };
+    const out = { seatId: seat.seat_id, role: seat.role, name: seat.name, state, inCall: await isLive(row.room_id, seat.user_id), expiresAt: iso(seat.invite_expires_at) };
     if (state === 'unused' && roomStatus(row, now) !== 'closed' && roomStatus(row, now) !== 'expired' && seat.invite_token) out.url = linkUrl(row.room_id, seat.invite_token);
     return out;
   }
 
   // POST /api/v1/admin/rooms { title?, hostName?, guestName? | guestNames?, inviteTtlSeconds? }
   // -> 201 { roomId, title, createdAt, expiresAt, links: { host, guest (= guests[0]), guests: [...] }, seats }
-  function adminCreateRoom({ req, body }) {
+  async function adminCreateRoom({ req, body }) {
     auth.adminAuth(req);
     const maxGuests = cfg.roomSize - 1;
     const b = validate(body, {
@@ -262,25 +262,25 @@ function createApi(ctx) {
     const guests = (b.guestNames ?? [b.guestName ?? 'Guest']).map((name) => newInvite(roomId, 'guest', name, ttl));
     for (const inv of [host, ...guests]) inv.seatId = 's_' + randomId(9);
     const title = b.title ? b.title : null;
-    store.createRoom({ roomId, appId: cfg.appId, source: 'admin', title, createdAt: now, expiresAt }, [host, ...guests]);
-    webhooks.enqueue(cfg.appId, 'call.created', { roomId, title, createdAt: iso(now), createdBy: 'admin' });
+    await store.createRoom({ roomId, appId: cfg.appId, source: 'admin', title, createdAt: now, expiresAt }, [host, ...guests]);
+    await webhooks.enqueue(cfg.appId, 'call.created', { roomId, title, createdAt: iso(now), createdBy: 'admin' });
     const link = (inv) => ({ url: linkUrl(roomId, inv.token), role: inv.role, name: inv.name, expiresAt: iso(inv.expiresAt) });
     const links = { host: link(host), guest: link(guests[0]), guests: guests.map(link) };
-    const row = store.getRoom(roomId);
-    const seats = store.seatsForRoom(roomId).map((s) => seatView(row, s, now));
+    const row = await store.getRoom(roomId);
+    const seats = await Promise.all((await store.seatsForRoom(roomId)).map((s) => seatView(row, s, now)));
     return { status: 201, body: { roomId, title, createdAt: iso(now), expiresAt: iso(expiresAt), links, seats } };
   }
 
   // GET /api/v1/admin/rooms[?include=api]
-  function adminListRooms({ req, url }) {
+  async function adminListRooms({ req, url }) {
     auth.adminAuth(req);
     for (const k of url.searchParams.keys()) if (k !== 'include') throw E.invalid(k, `Unknown query parameter "${k}".`);
     const inc = url.searchParams.get('include');
     if (inc !== null && inc !== 'api') throw E.invalid('include', 'Query parameter "include" may only be "api".');
-    const rows = store.listRooms(cfg.appId, inc === 'api');
+    const rows = await store.listRooms(cfg.appId, inc === 'api');
     const now = Date.now();
-    const rooms = rows.map((row) => {
-      const seats = store.seatsForRoom(row.room_id);
+    const rooms = await Promise.all(rows.map(async (row) => {
+      const seats = await store.seatsForRoom(row.room_id);
       // compatibility: host = the host seat; guests = every guest seat in order; guest = the first of them
       const inv = { host: null, guest: null, guests: [] };
       for (const s of seats) {
@@ -291,39 +291,39 @@ function createApi(ctx) {
       if (inv.guests.length) inv.guest = { used: inv.guests[0].used, expiresAt: inv.guests[0].expiresAt };
       return {
         roomId: row.room_id, title: row.title, status: roomStatus(row, now), createdAt: iso(row.created_at), expiresAt: iso(row.expires_at),
-        participants: signaling.liveParticipants(row.room_id), invites: inv, seats: seats.map((s) => seatView(row, s, now)),
+        participants: await signaling.liveParticipants(row.room_id), invites: inv, seats: await Promise.all(seats.map((s) => seatView(row, s, now))),
       };
-    });
+    }));
     return { status: 200, body: { rooms } };
   }
 
   // DELETE /api/v1/admin/rooms/:roomId -> { roomId, status: "closed" }
-  function adminCloseRoom({ req, params }) {
+  async function adminCloseRoom({ req, params }) {
     auth.adminAuth(req);
-    const row = loadRoomForApp(params.roomId, cfg.appId);
-    signaling.closeRoom(row.room_id, 'closed');
+    const row = await loadRoomForApp(params.roomId, cfg.appId);
+    await signaling.closeRoom(row.room_id, 'closed');
     return { status: 200, body: { roomId: row.room_id, status: 'closed' } };
   }
 
   // POST /api/v1/admin/rooms/:roomId/seats/:seatId/link { inviteTtlSeconds? } -> { seat }
-  function adminNewSeatLink({ req, params, body }) {
+  async function adminNewSeatLink({ req, params, body }) {
     auth.adminAuth(req);
     const b = validate(body, { inviteTtlSeconds: { type: 'int', default: cfg.inviteTtl, min: 60, max: 86400 } });
-    const row = loadRoomForApp(params.roomId, cfg.appId);
+    const row = await loadRoomForApp(params.roomId, cfg.appId);
     if (row.expires_at <= Date.now()) throw new ApiError(410, 'room.expired', 'This room has expired.');
     if (row.status === 'closed') throw new ApiError(410, 'room.closed', ROOM_CLOSED_MESSAGE);
-    const old = store.getSeat(params.seatId);
+    const old = await store.getSeat(params.seatId);
     if (!old || old.room_id !== row.room_id) throw E.notFound('seat.not_found', 'This room has no such seat.');
     const inv = newInvite(row.room_id, old.role, old.name, b.inviteTtlSeconds);
-    const r = store.reissueSeat(old.seat_id, { jti: inv.jti, token: inv.token, expiresAt: inv.expiresAt });
+    const r = await store.reissueSeat(old.seat_id, { jti: inv.jti, token: inv.token, expiresAt: inv.expiresAt });
     if (r.previous.user_id) {
-      signaling.removeUser(row.room_id, r.previous.user_id, { reason: 'replaced', message: 'The host gave your seat a new link.' });
+      await signaling.removeUser(row.room_id, r.previous.user_id, { reason: 'replaced', message: 'The host gave your seat a new link.' });
     }
-    return { status: 200, body: { seat: seatView(row, r.seat) } };
+    return { status: 200, body: { seat: await seatView(row, r.seat) } };
   }
 
   /** Verifies an invite JWT (an expired one too: its bound device may still come back). */
-  function readInvite(raw) {
+  async function readInvite(raw) {
     let claims; let jwtExpired = false;
     try {
       claims = auth.verify(raw, 'invite');
@@ -335,7 +335,7 @@ function createApi(ctx) {
     if (typeof claims.jti !== 'string' || typeof claims.room !== 'string' || !['host', 'guest'].includes(claims.role) || typeof claims.name !== 'string') {
       throw new ApiError(401, 'invite.invalid', 'This invite link is not valid.');
     }
-    const row = store.getRoom(claims.room);
+    const row = await store.getRoom(claims.room);
     if (!row || row.app_id !== cfg.appId) throw E.notFound('room.not_found', 'The room of this invite no longer exists.');
     if (row.expires_at <= Date.now()) throw new ApiError(410, 'room.expired', 'The room of this invite has expired.');
     if (row.status === 'closed') throw new ApiError(410, 'room.closed', ROOM_CLOSED_MESSAGE);
@@ -343,13 +343,13 @@ function createApi(ctx) {
   }
 
   /** The refusals shared by inspect and redeem. */
-  function inviteRefusal(result, seat, roomId) {
+  async function inviteRefusal(result, seat, roomId) {
     switch (result) {
       case 'unknown': return new ApiError(401, 'invite.invalid', 'This invite link is not valid.');
       case 'expired': return new ApiError(410, 'invite.expired', 'This invite link has expired.');
       case 'replaced': return new ApiError(410, 'invite.replaced', REPLACED_MESSAGE);
       case 'used': return new ApiError(409, 'invite.used', 'This invite link has already been used.');
-      case 'in_use': return new ApiError(409, 'invite.in_use', 'You are in this call on another device.', { inCall: isLive(roomId, seat.user_id) });
+      case 'in_use': return new ApiError(409, 'invite.in_use', 'You are in this call on another device.', { inCall: await isLive(roomId, seat.user_id) });
       default: return null;
     }
   }
@@ -360,40 +360,40 @@ function createApi(ctx) {
   };
 
   // POST /api/v1/invites/inspect { invite, device? } -> { roomId, title, seat, state, inCall, inRoom, expiresAt }
-  function inspectInvite({ body }) {
+  async function inspectInvite({ body }) {
     const b = validate(body, inviteBody);
-    const { claims, jwtExpired, row } = readInvite(b.invite);
-    const r = store.inspectSeat(claims.jti, hashDevice(b.device), { jwtExpired });
-    if (r.seat && r.seat.room_id !== row.room_id) throw inviteRefusal('unknown');
+    const { claims, jwtExpired, row } = await readInvite(b.invite);
+    const r = await store.inspectSeat(claims.jti, hashDevice(b.device), { jwtExpired });
+    if (r.seat && r.seat.room_id !== row.room_id) throw await inviteRefusal('unknown');
     let state = r.result;
     if (state === 'used') state = 'elsewhere'; // redeemed by a client without a device id
-    const err = ['unused', 'yours', 'elsewhere'].includes(state) ? null : inviteRefusal(r.result, r.seat, row.room_id);
+    const err = ['unused', 'yours', 'elsewhere'].includes(state) ? null : await inviteRefusal(r.result, r.seat, row.room_id);
     if (err) throw err;
     const s = r.seat;
     return { status: 200, body: {
       roomId: row.room_id, title: row.title, seat: { seatId: s.seat_id, role: s.role, name: s.name }, state,
-      inCall: isLive(row.room_id, s.user_id),
-      inRoom: signaling.liveParticipants(row.room_id).map(({ userId, name, role }) => ({ userId, name, role })),
+      inCall: await isLive(row.room_id, s.user_id),
+      inRoom: (await signaling.liveParticipants(row.room_id)).map(({ userId, name, role }) => ({ userId, name, role })),
       expiresAt: iso(s.invite_expires_at),
     } };
   }
 
   // POST /api/v1/invites/redeem { invite, device?, takeover? }
   // -> { roomId, title, token, signalingUrl, signalingPath, ttl, expiresAt, iceServers, user, seat }
-  function redeemInvite({ body }) {
+  async function redeemInvite({ body }) {
     const b = validate(body, { ...inviteBody, takeover: { type: 'bool', optional: true } });
-    const { claims, jwtExpired, row } = readInvite(b.invite);
+    const { claims, jwtExpired, row } = await readInvite(b.invite);
     const deviceHash = hashDevice(b.device);
-    const pre = store.inspectSeat(claims.jti, deviceHash, { jwtExpired });
-    if (pre.seat && pre.seat.room_id !== row.room_id) throw inviteRefusal('unknown');
+    const pre = await store.inspectSeat(claims.jti, deviceHash, { jwtExpired });
+    if (pre.seat && pre.seat.room_id !== row.room_id) throw await inviteRefusal('unknown');
     // This browser's seat, but in the call right now (another tab of it): ask before moving it, as
     // for another device; a takeover from the same browser is a plain rejoin that replaces the socket.
-    if (pre.result === 'yours' && b.takeover !== true && isLive(row.room_id, pre.seat.user_id)) throw inviteRefusal('in_use', pre.seat, row.room_id);
-    const r = store.claimSeat(claims.jti, deviceHash, { newUserId: 'u_' + randomId(9), takeover: b.takeover === true, jwtExpired });
-    const err = inviteRefusal(r.result, r.seat, row.room_id);
+    if (pre.result === 'yours' && b.takeover !== true && await isLive(row.room_id, pre.seat.user_id)) throw await inviteRefusal('in_use', pre.seat, row.room_id);
+    const r = await store.claimSeat(claims.jti, deviceHash, { newUserId: 'u_' + randomId(9), takeover: b.takeover === true, jwtExpired });
+    const err = await inviteRefusal(r.result, r.seat, row.room_id);
     if (err) throw err;
     const s = r.seat;
-    if (r.result === 'takeover') signaling.removeUser(row.room_id, s.user_id, { reason: 'moved', message: MOVED_MESSAGE });
+    if (r.result === 'takeover') await signaling.removeUser(row.room_id, s.user_id, { reason: 'moved', message: MOVED_MESSAGE });
     const user = { userId: s.user_id, name: s.name, role: s.role };
     return { status: 200, body: {
       ...roomSessionPayload(row, user, s), title: row.title, user,

@@ -7,7 +7,6 @@
 // and err.data = { code, message } (room.full adds capacity); a browser origin that is neither this
 // server nor configured in EARSHOT_CORS_ORIGINS is refused the same way with cors.forbidden.
 const jwt = require('../services/jwt');
-const { RateLimiter } = require('../utils/rate-limit');
 
 const MAX_SDP_BYTES = 64 * 1024;
 const MAX_CANDIDATE_BYTES = 4 * 1024;
@@ -27,6 +26,7 @@ const REFUSALS = {
   'session.moved': 'You joined this call on another device.',
   'session.replaced': 'The host gave your seat a new link.',
   'cors.forbidden': 'This origin is not allowed to connect.',
+  'server.busy': 'The server could not check this connection; try again in a moment.',
 };
 const CLOSED_MESSAGES = { closed: 'The host closed this room.', expired: 'This room has expired.' };
 
@@ -95,25 +95,47 @@ function originAllowed(req, cfg) {
   return !!host && (origin === `http://${host}` || origin === `https://${host}`);
 }
 
-/** namespaces: one socket.io namespace or a list of them, all served by the same handlers. */
-function attachSignaling(namespaces, { store, cfg, auth, webhooks, log }) {
+/**
+ * namespaces: one socket.io namespace or a list of them, all served by the same handlers.
+ * presence (cluster/memory.js or cluster/redis.js) holds who is in which room, for this process alone or
+ * for every process sharing a Redis; limits the same for rate limits; nodeId names this process. A socket
+ * of another process is reached through the namespace's adapter (the Redis adapter in a cluster).
+ */
+function attachSignaling(namespaces, { store, cfg, auth, webhooks, log, presence, limits, nodeId }) {
   const nsps = Array.isArray(namespaces) ? namespaces : [namespaces];
   const capacity = cfg.roomSize;
-  /** roomId -> Map(userId -> { userId, name, role, joinedAt, socket, live, muted, seat, gen }) */
-  const presence = new Map();
-  const refreshLimiter = new RateLimiter(REFRESH_PER_MINUTE);
+  /** socket id -> socket, for the sockets of this process that completed their connection */
+  const local = new Map();
+  const refreshLimiter = limits.limiter('refresh', REFRESH_PER_MINUTE);
 
-  /** Sends to every live participant of a room except `exceptUserId` (across namespaces). */
-  function emitRoom(roomId, event, payload, exceptUserId) {
-    const m = presence.get(roomId);
-    if (!m) return;
-    for (const e of m.values()) if (e.live && e.userId !== exceptUserId) e.socket.emit(event, payload);
+  /** Emits to the socket of a presence entry, in this process or another. */
+  function deliver(e, event, payload) {
+    if (e.node === nodeId) { local.get(e.sid)?.emit(event, payload); return; }
+    nsps[e.nsp]?.to(e.sid).emit(event, payload);
   }
 
-  function liveParticipants(roomId) {
-    const m = presence.get(roomId);
-    if (!m) return [];
-    return [...m.values()].filter((e) => e.live).map(({ userId, name, role, joinedAt }) => ({ userId, name, role, joinedAt }));
+  /** Tells the socket of entry e why (event, payload) and disconnects it, wherever it is. */
+  function kick(e, event, payload) {
+    if (e.node === nodeId) {
+      const s = local.get(e.sid) || pending.get(e.sid);
+      if (s) { if (event) s.emit(event, payload); s.disconnect(true); }
+      return;
+    }
+    const nsp = nsps[e.nsp];
+    if (!nsp) return;
+    if (event) nsp.to(e.sid).emit(event, payload);
+    nsp.in(e.sid).disconnectSockets(true);
+  }
+  /** sockets of this process past the handshake whose connection is not live yet */
+  const pending = new Map();
+
+  /** Sends to every live participant of a room except `exceptUserId` (across namespaces and processes). */
+  async function emitRoom(roomId, event, payload, exceptUserId) {
+    for (const e of await presence.list(roomId)) if (e.live && e.userId !== exceptUserId) deliver(e, event, payload);
+  }
+
+  async function liveParticipants(roomId) {
+    return (await presence.list(roomId)).filter((e) => e.live).map(({ userId, name, role, joinedAt }) => ({ userId, name, role, joinedAt }));
   }
 
   function roomOpenState(row) {
@@ -126,19 +148,19 @@ function attachSignaling(namespaces, { store, cfg, auth, webhooks, log }) {
   }
 
   /**
-   * Presence lives in memory and goes on; what is written about it (room status, webhook rows) may fail
-   * while another process holds the database's write lock. Logged, never thrown into socket.io.
+   * Presence goes on; what is written about it (room status, webhook rows) may fail, e.g. while another
+   * process holds the SQLite write lock. Logged, never thrown into socket.io.
    */
-  function persist(what, fn) {
-    try { fn(); } catch (e) { log.error(`could not record ${what}`, { err: String(e && e.message || e), code: e && e.code }); }
+  async function persist(what, fn) {
+    try { await fn(); } catch (e) { log.error(`could not record ${what}`, { err: String(e && e.message || e), code: e && e.code }); }
   }
 
   for (const nsp of nsps) {
-    nsp.use(handshake);
+    nsp.use((socket, next) => { handshake(socket, next).catch((e) => { log.error('handshake failed', { err: String(e && e.message || e) }); next(refusal('server.busy')); }); });
     nsp.on('connection', onConnection);
   }
 
-  function handshake(socket, next) {
+  async function handshake(socket, next) {
     // CORS headers do not protect a WebSocket, and an opaque transport failure helps nobody: the
     // engine accepts any origin and this refusal names the reason.
     if (!originAllowed(socket.request, cfg)) return next(refusal('cors.forbidden'));
@@ -151,7 +173,7 @@ function attachSignaling(namespaces, { store, cfg, auth, webhooks, log }) {
     }
     if (claims.appId !== cfg.appId || typeof claims.roomId !== 'string' || typeof claims.sub !== 'string') return next(refusal('token.invalid'));
     if (a.roomId !== undefined && a.roomId !== null && a.roomId !== claims.roomId) return next(refusal('token.wrong_room'));
-    const row = store.getRoom(claims.roomId);
+    const row = await store.getRoom(claims.roomId);
     if (row && row.app_id !== claims.appId) return next(refusal('room.not_found'));
     const closed = roomOpenState(row);
     if (closed === 'room.closed') return next(closedRefusal(row));
@@ -159,75 +181,87 @@ function attachSignaling(namespaces, { store, cfg, auth, webhooks, log }) {
     // an invite seat's token is only good for the seat's current generation (takeover / new link bump it)
     let seat = null;
     if (claims.seat !== undefined) {
-      seat = typeof claims.seat === 'string' ? store.getSeat(claims.seat) : null;
+      seat = typeof claims.seat === 'string' ? await store.getSeat(claims.seat) : null;
       if (!seat || seat.room_id !== claims.roomId || !Number.isInteger(claims.gen)) return next(refusal('token.invalid'));
       if (seat.gen !== claims.gen) return next(refusal(seat.user_id === claims.sub ? 'session.moved' : 'session.replaced'));
     }
+    if (socket.conn.readyState !== 'open') return next(refusal('token.missing')); // gone while we looked
 
-    let m = presence.get(claims.roomId);
-    if (!m) { m = new Map(); presence.set(claims.roomId, m); }
-    // drop reservations whose transport died before the connection completed
-    for (const [uid, e] of m) if (!e.live && e.socket.conn.readyState !== 'open') m.delete(uid);
-    const prev = m.get(claims.sub);
-    if (!prev && m.size >= capacity) return next(refusal('room.full', { message: roomFullMessage(capacity), capacity }));
-
-    const entry = {
+    const want = {
       userId: claims.sub,
       name: typeof claims.name === 'string' ? claims.name : claims.sub,
       role: typeof claims.role === 'string' ? claims.role : 'participant',
-      joinedAt: prev ? prev.joinedAt : new Date().toISOString(),
-      socket,
+      joinedAt: new Date().toISOString(),
+      muted: false,
+      ...(seat ? { seat: seat.seat_id, gen: seat.gen } : {}),
+      sid: socket.id,
+      nsp: nsps.indexOf(socket.nsp),
+      node: nodeId,
       live: false,
-      muted: prev ? prev.muted : false,
-      seat: seat ? seat.seat_id : undefined,
-      gen: seat ? seat.gen : undefined,
-      replaces: prev ? prev.socket : null,
+      at: Date.now(),
     };
-    m.set(claims.sub, entry); // reserve synchronously: a concurrent third handshake sees it
+    // reserved atomically: a concurrent third handshake (in any process) sees it
+    const r = await presence.reserve(claims.roomId, want, capacity, Date.now());
+    if (!r.ok) return next(refusal('room.full', { message: roomFullMessage(capacity), capacity }));
+    const prev = r.prev;
     socket.data.roomId = claims.roomId;
     socket.data.userId = claims.sub;
-    socket.data.entry = entry;
+    socket.data.entry = r.entry;
+    socket.data.prev = prev;
+    pending.set(socket.id, socket);
     socket.conn.once('close', () => {
-      // handshake passed but the connection never completed
-      if (!entry.live && m.get(entry.userId) === entry) {
-        m.delete(entry.userId);
-        if (prev && prev.live && prev.socket.connected) m.set(prev.userId, prev);
-        if (m.size === 0 && presence.get(claims.roomId) === m) presence.delete(claims.roomId);
-      }
+      pending.delete(socket.id);
+      // handshake passed but the connection never completed: give the place back (to the previous
+      // socket of the same user if that one is still connected)
+      if (socket.data.started) return;
+      const restore = prev && prev.live && (prev.node !== nodeId || local.get(prev.sid)?.connected) ? prev : null;
+      presence.unreserve(claims.roomId, claims.sub, socket.id, restore).catch((e) => log.error('could not release a reservation', { err: String(e) }));
     });
+    if (socket.conn.readyState !== 'open') {
+      await presence.unreserve(claims.roomId, claims.sub, socket.id, null);
+      return next(refusal('token.missing'));
+    }
     next();
   }
 
   function onConnection(socket) {
-    const { roomId, userId, entry } = socket.data;
-    const m = presence.get(roomId);
-    if (!m || m.get(userId) !== entry) { socket.disconnect(true); return; }
-    const reconnect = !!entry.replaces;
-    if (entry.replaces) {
-      const old = entry.replaces;
-      entry.replaces = null;
-      old.data.replaced = true;
-      old.emit('session-replaced', { reason: 'A newer connection of the same user took over.' });
-      old.disconnect(true);
-    }
-    entry.live = true;
-    const title = store.getRoom(roomId)?.title ?? null;
-    const self = { userId, name: entry.name, role: entry.role };
-    const others = [...m.values()].filter((e) => e.live && e.userId !== userId)
-      .map(({ userId: id, name, role, joinedAt, muted }) => ({ userId: id, name, role, joinedAt, muted }));
-    socket.emit('room-state', { self, participants: others, capacity, title });
-    emitRoom(roomId, 'user-joined', { userId, name: entry.name, role: entry.role, joinedAt: entry.joinedAt, muted: entry.muted, title, ...(reconnect ? { reconnect: true } : {}) }, userId);
-    log.debug('participant connected', { roomId, userId, reconnect });
+    const { roomId, userId, prev } = socket.data;
+    socket.data.started = true;
+    pending.delete(socket.id);
+    const reconnect = !!prev;
+    let entry = socket.data.entry;
 
-    if (!reconnect) persist('participant joined', () => {
-      webhooks.enqueue(cfg.appId, 'user.joined', { roomId, userId, name: entry.name, role: entry.role, joinedAt: entry.joinedAt });
-      // The call starts when a second participant is live; startRoom only moves open/ended -> active,
-      // so later joiners of a running call do not fire it again.
-      const live = liveParticipants(roomId);
-      if (live.length >= 2 && store.startRoom(roomId)) {
-        webhooks.enqueue(cfg.appId, 'call.started', { roomId, startedAt: new Date().toISOString(), participants: live });
-      }
-    });
+    // Handlers are registered now, synchronously, so nothing the client sends is lost; each waits
+    // until the connection is live (presence written, room-state sent).
+    const ready = (async () => {
+      const e = await presence.markLive(roomId, userId, socket.id);
+      if (!e) { socket.disconnect(true); return false; } // removed meanwhile (seat moved / room closed)
+      entry = e;
+      local.set(socket.id, socket);
+      if (prev && prev.sid !== socket.id) kick(prev, 'session-replaced', { reason: 'A newer connection of the same user took over.' });
+      const title = (await store.getRoom(roomId))?.title ?? null;
+      const self = { userId, name: entry.name, role: entry.role };
+      const list = await presence.list(roomId);
+      const others = list.filter((o) => o.live && o.userId !== userId);
+      socket.emit('room-state', {
+        self, capacity, title,
+        participants: others.map(({ userId: id, name, role, joinedAt, muted }) => ({ userId: id, name, role, joinedAt, muted })),
+      });
+      const joined = { userId, name: entry.name, role: entry.role, joinedAt: entry.joinedAt, muted: entry.muted, title, ...(reconnect ? { reconnect: true } : {}) };
+      for (const o of others) deliver(o, 'user-joined', joined);
+      log.debug('participant connected', { roomId, userId, reconnect });
+
+      if (!reconnect) await persist('participant joined', async () => {
+        await webhooks.enqueue(cfg.appId, 'user.joined', { roomId, userId, name: entry.name, role: entry.role, joinedAt: entry.joinedAt });
+        // The call starts when a second participant is live; startRoom only moves open/ended -> active,
+        // so later joiners of a running call (on any process) do not fire it again.
+        const live = list.filter((o) => o.live).map(({ userId: id, name, role, joinedAt }) => ({ userId: id, name, role, joinedAt }));
+        if (live.length >= 2 && await store.startRoom(roomId)) {
+          await webhooks.enqueue(cfg.appId, 'call.started', { roomId, startedAt: new Date().toISOString(), participants: live });
+        }
+      });
+      return true;
+    })().catch((e) => { log.error('connection setup failed', { err: String(e && e.message || e) }); socket.disconnect(true); return false; });
 
     let windowStart = Date.now();
     let count = 0;
@@ -237,23 +271,31 @@ function attachSignaling(namespaces, { store, cfg, auth, webhooks, log }) {
       return ++count <= EVENT_BUDGET;
     }
 
-    function relay(event, check) {
+    /** socket.on with the ack split off; errors are logged, never thrown into socket.io. */
+    function on(event, fn) {
       socket.on(event, (...args) => {
         const ack = typeof args[args.length - 1] === 'function' ? args.pop() : null;
         const reply = (r) => { if (ack) { try { ack(r); } catch { /* ignore */ } } };
+        Promise.resolve(fn(args[0], reply, ack)).catch((e) => log.error(`${event} failed`, { err: String(e && e.message || e) }));
+      });
+    }
+
+    function relay(event, check) {
+      on(event, async (payload, reply) => {
         if (!budget()) return reply({ ok: false, code: 'signal.rate_limited', message: 'Too many signaling messages; slow down.' });
-        if (socket.data.removed) return reply({ ok: false, code: 'signal.not_joined', message: 'You have left this room.' });
+        if (!await ready || socket.data.removed) return reply({ ok: false, code: 'signal.not_joined', message: 'You have left this room.' });
         let clean;
-        try { clean = check(args[0]); } catch (e) {
+        try { clean = check(payload); } catch (e) {
           if (e instanceof SignalError) return reply({ ok: false, code: e.code, message: e.message });
           throw e;
         }
         if (clean.to === userId) return reply({ ok: false, code: 'signal.invalid', message: 'to must name another participant, not yourself.' });
-        const others = [...(presence.get(roomId)?.values() || [])].filter((e) => e.live && e.userId !== userId && (clean.to === undefined || e.userId === clean.to));
+        const others = (await presence.list(roomId)).filter((e) => e.live && e.userId !== userId && (clean.to === undefined || e.userId === clean.to));
         if (clean.to !== undefined && others.length === 0) {
           return reply({ ok: false, code: 'signal.unknown_recipient', message: `No participant ${clean.to} in this room.` });
         }
-        for (const o of others) o.socket.emit(event, { ...clean, from: userId });
+        const out = { ...clean, from: userId };
+        for (const o of others) deliver(o, event, out);
         reply({ ok: true, delivered: others.length });
       });
     }
@@ -262,66 +304,68 @@ function attachSignaling(namespaces, { store, cfg, auth, webhooks, log }) {
     relay('ice-candidate', checkCandidate);
 
     // Mute state: { muted } -> everyone else gets { from, muted }; room-state carries it for late joiners.
-    socket.on('media-state', (...args) => {
-      const ack = typeof args[args.length - 1] === 'function' ? args.pop() : null;
-      const reply = (r) => { if (ack) { try { ack(r); } catch { /* ignore */ } } };
+    on('media-state', async (p, reply) => {
       if (!budget()) return reply({ ok: false, code: 'signal.rate_limited', message: 'Too many signaling messages; slow down.' });
-      if (socket.data.removed) return reply({ ok: false, code: 'signal.not_joined', message: 'You have left this room.' });
-      const p = args[0];
+      if (!await ready || socket.data.removed) return reply({ ok: false, code: 'signal.not_joined', message: 'You have left this room.' });
       if (!isObj(p) || typeof p.muted !== 'boolean') return reply({ ok: false, code: 'signal.invalid', message: 'Payload must be an object { muted: true|false }.' });
-      entry.muted = p.muted;
-      emitRoom(roomId, 'media-state', { from: userId, muted: p.muted }, userId);
+      await presence.setMuted(roomId, userId, socket.id, p.muted);
+      await emitRoom(roomId, 'media-state', { from: userId, muted: p.muted }, userId);
       reply({ ok: true });
     });
 
-    socket.on('leave', (...args) => {
-      const ack = typeof args[args.length - 1] === 'function' ? args.pop() : null;
-      removeParticipant(socket, 'left');
-      if (ack) { try { ack({ ok: true }); } catch { /* ignore */ } }
+    on('leave', async (p, reply) => {
+      if (await ready) await removeParticipant(socket, 'left');
+      reply({ ok: true });
       setImmediate(() => socket.disconnect(true));
     });
 
     // Long calls outlive a room token; a connected participant can get a fresh one for reconnects.
-    socket.on('token-refresh', (...args) => {
-      const ack = typeof args[args.length - 1] === 'function' ? args.pop() : null;
+    on('token-refresh', async (p, reply, ack) => {
       if (!ack) return;
-      if (!budget()) return ack({ ok: false, code: 'signal.rate_limited', message: 'Too many signaling messages; slow down.' });
+      if (!budget()) return reply({ ok: false, code: 'signal.rate_limited', message: 'Too many signaling messages; slow down.' });
       // each participant (not each socket: a reconnect does not reset it) gets REFRESH_PER_MINUTE
-      const wait = refreshLimiter.take(`${roomId}\n${userId}`);
-      if (wait) return ack({ ok: false, code: 'signal.rate_limited', message: `Too many token refreshes; try again in ${wait} s.` });
-      const row = store.getRoom(roomId);
-      if (roomOpenState(row) || socket.data.removed) return ack({ ok: false, code: 'room.closed', message: REFUSALS['room.closed'] });
+      const wait = await refreshLimiter.take(`${roomId}\n${userId}`);
+      if (wait) return reply({ ok: false, code: 'signal.rate_limited', message: `Too many token refreshes; try again in ${wait} s.` });
+      const row = await store.getRoom(roomId);
+      if (!await ready || roomOpenState(row) || socket.data.removed) return reply({ ok: false, code: 'room.closed', message: REFUSALS['room.closed'] });
       const t = auth.signRoomToken({
         roomId, appId: cfg.appId, userId, name: entry.name, role: entry.role, roomExpiresAtMs: row.expires_at,
         ...(entry.seat !== undefined ? { seat: entry.seat, gen: entry.gen } : {}),
       });
-      ack({ ok: true, token: t.token, ttl: t.ttl, expiresAt: new Date(t.exp * 1000).toISOString() });
+      reply({ ok: true, token: t.token, ttl: t.ttl, expiresAt: new Date(t.exp * 1000).toISOString() });
     });
 
     // A client's own namespace disconnect (41) is a deliberate leave, even when it overtakes the
     // 'leave' event (socket.io dispatches events a tick later than packets); anything else is a drop.
     socket.on('disconnect', (why) => {
-      if (socket.data.replaced) return;
-      removeParticipant(socket, why === 'client namespace disconnect' ? 'left' : 'disconnected');
+      const reason = why === 'client namespace disconnect' ? 'left' : 'disconnected';
+      ready.then((ok) => {
+        if (local.get(socket.id) === socket) local.delete(socket.id);
+        if (ok) return removeParticipant(socket, reason);
+        return null;
+      }).catch((e) => log.error('disconnect failed', { err: String(e && e.message || e) }));
     });
   }
 
-  function removeParticipant(socket, reason) {
-    if (socket.data.removed || socket.data.replaced) return;
+  /** Takes a socket's participant out of its room (only if that socket still holds the place). */
+  async function removeParticipant(socket, reason) {
+    if (socket.data.removed) return;
     socket.data.removed = true;
-    const { roomId, userId, entry } = socket.data;
-    const m = presence.get(roomId);
-    if (!m || m.get(userId) !== entry) return;
-    m.delete(userId);
-    emitRoom(roomId, 'user-left', { userId, reason });
-    const empty = m.size === 0;
-    if (empty) presence.delete(roomId);
-    persist('participant left', () => {
-      webhooks.enqueue(cfg.appId, 'user.left', { roomId, userId, reason });
+    const { roomId, userId } = socket.data;
+    const r = await presence.remove(roomId, userId, socket.id);
+    if (!r.removed) return; // replaced by a newer socket of the same user, moved, or the room closed
+    await emitRoom(roomId, 'user-left', { userId, reason });
+    await left(roomId, userId, reason, r.empty);
+  }
+
+  /** Webhooks for a participant who left; ends the call when the room is empty. */
+  function left(roomId, userId, reason, empty) {
+    return persist('participant left', async () => {
+      await webhooks.enqueue(cfg.appId, 'user.left', { roomId, userId, reason });
       if (!empty) return;
-      const row = store.getRoom(roomId);
-      if (row && row.status === 'active' && store.endRoom(roomId)) {
-        webhooks.enqueue(cfg.appId, 'call.ended', callEnded(row, reason === 'left' ? 'left' : 'disconnected'));
+      const row = await store.getRoom(roomId);
+      if (row && row.status === 'active' && await store.endRoom(roomId)) {
+        await webhooks.enqueue(cfg.appId, 'call.ended', callEnded(row, reason === 'left' ? 'left' : 'disconnected'));
       }
     });
   }
@@ -342,38 +386,39 @@ function attachSignaling(namespaces, { store, cfg, auth, webhooks, log }) {
    * (reason 'replaced'): their socket gets session-replaced { reason, message } and is disconnected,
    * the others get user-left { userId, reason }.
    */
-  function removeUser(roomId, userId, { reason, message }) {
-    const e = presence.get(roomId)?.get(userId);
-    if (!e) return false;
-    const socket = e.socket;
-    if (e.live) {
-      removeParticipant(socket, reason);
-      socket.emit('session-replaced', { reason, message });
-      socket.disconnect(true);
+  async function removeUser(roomId, userId, { reason, message }) {
+    const r = await presence.take(roomId, userId);
+    if (!r) return false;
+    if (r.entry.live) {
+      await emitRoom(roomId, 'user-left', { userId, reason });
+      kick(r.entry, 'session-replaced', { reason, message });
+      await left(roomId, userId, reason, r.empty);
     } else {
-      presence.get(roomId).delete(userId); // a handshake in progress: its connection handler sees it is gone
+      kick(r.entry); // a handshake in progress: it finds its place gone
     }
     return true;
   }
 
   /** Closes a room (admin close or expiry): marks it closed, tells and disconnects its sockets. */
-  function closeRoom(roomId, reason) {
-    const row = store.getRoom(roomId);
-    const wasActive = row && row.status === 'active';
-    if (row) store.closeRoom(roomId);
-    const m = presence.get(roomId);
-    if (m) {
-      presence.delete(roomId);
-      for (const e of m.values()) {
-        e.socket.data.removed = true;
-        e.socket.emit('room-closed', { roomId, reason, message: CLOSED_MESSAGES[reason] || CLOSED_MESSAGES.closed });
-        e.socket.disconnect(true);
-      }
+  async function closeRoom(roomId, reason) {
+    const row = await store.getRoom(roomId);
+    const closedNow = row ? await store.closeRoom(roomId) : false;
+    for (const e of await presence.clear(roomId)) {
+      kick(e, 'room-closed', { roomId, reason, message: CLOSED_MESSAGES[reason] || CLOSED_MESSAGES.closed });
     }
-    if (wasActive) webhooks.enqueue(row.app_id, 'call.ended', callEnded(row, reason));
+    if (closedNow && row.status === 'active') await webhooks.enqueue(row.app_id, 'call.ended', callEnded(row, reason));
   }
 
-  return { liveParticipants, closeRoom, removeUser, presence };
+  /** Participants of server processes that stopped without saying so: they left (disconnected). */
+  async function reapDeadNodes() {
+    for (const { roomId, entry, empty } of await presence.reapDeadNodes()) {
+      if (!entry.live) continue;
+      await emitRoom(roomId, 'user-left', { userId: entry.userId, reason: 'disconnected' });
+      await left(roomId, entry.userId, 'disconnected', empty);
+    }
+  }
+
+  return { liveParticipants, closeRoom, removeUser, reapDeadNodes, local };
 }
 
 module.exports = { attachSignaling, originAllowed, checkSdp, checkCandidate, roomFullMessage, REFUSALS, MAX_SDP_BYTES, MAX_CANDIDATE_BYTES, MAX_TO_CHARS };

@@ -1,5 +1,6 @@
 'use strict';
-// Outbound webhooks from a persisted SQLite queue. A worker polls due deliveries, POSTs them signed
+// Outbound webhooks from a persisted queue (SQLite, or PostgreSQL shared by several processes: the lease
+// below is a conditional update, so one process sends each attempt). A worker polls due deliveries, POSTs them signed
 //   X-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + body)>, X-Timestamp, X-App-Id, X-Event
 // and retries on failure (non-2xx, timeout, network error) after 0 s, 30 s, 120 s, 600 s, 1800 s
 // (5 attempts in all). EARSHOT_WEBHOOK_RETRY_SCALE multiplies the delays (tests use e.g. 0.01).
@@ -39,13 +40,13 @@ function createDispatcher({ store, cfg, log }) {
   let stopped = false;
   const inflight = new Set();
 
-  function enqueue(appId, event, data) {
-    const app = store.getApp(appId);
+  async function enqueue(appId, event, data) {
+    const app = await store.getApp(appId);
     if (!app || !app.webhook_url) return null;
     const now = Date.now();
     const id = 'evt_' + crypto.randomBytes(12).toString('base64url');
     const body = JSON.stringify({ id, event, appId, createdAt: new Date(now).toISOString(), data });
-    store.enqueueDelivery({ id, appId, event, url: app.webhook_url, body, nextAttemptAt: now, createdAt: now });
+    await store.enqueueDelivery({ id, appId, event, url: app.webhook_url, body, nextAttemptAt: now, createdAt: now });
     kick();
     return id;
   }
@@ -55,7 +56,7 @@ function createDispatcher({ store, cfg, log }) {
   async function attempt(d) {
     // The app's current subscription, URL and secret together: a retry queued before a new subscribe
     // goes where the app now wants its events, signed with the secret that receiver knows.
-    const app = store.getApp(d.app_id);
+    const app = await store.getApp(d.app_id);
     const secret = app && app.webhook_secret;
     const url = (app && app.webhook_url) || d.url;
     const ts = String(Math.floor(Date.now() / 1000));
@@ -86,14 +87,14 @@ function createDispatcher({ store, cfg, log }) {
     }
     const now = Date.now();
     if (ok) {
-      store.recordDelivery(d.id, { status: 'delivered', attempts: attemptNo, nextAttemptAt: now, lastError: null, lastStatus: status, url }, now);
+      await store.recordDelivery(d.id, { status: 'delivered', attempts: attemptNo, nextAttemptAt: now, lastError: null, lastStatus: status, url }, now);
       log.debug('webhook delivered', { id: d.id, event: d.event, attempt: attemptNo });
     } else if (attemptNo < RETRY_SCHEDULE_S.length && !permanent) {
       const next = now + Math.round(RETRY_SCHEDULE_S[attemptNo] * 1000 * cfg.webhook.retryScale);
-      store.recordDelivery(d.id, { status: 'pending', attempts: attemptNo, nextAttemptAt: next, lastError: error, lastStatus: status, url }, now);
+      await store.recordDelivery(d.id, { status: 'pending', attempts: attemptNo, nextAttemptAt: next, lastError: error, lastStatus: status, url }, now);
       log.info('webhook attempt failed, will retry', { id: d.id, event: d.event, attempt: attemptNo, error, retryAt: new Date(next).toISOString() });
     } else {
-      store.recordDelivery(d.id, { status: 'failed', attempts: attemptNo, nextAttemptAt: now, lastError: error, lastStatus: status, url }, now);
+      await store.recordDelivery(d.id, { status: 'failed', attempts: attemptNo, nextAttemptAt: now, lastError: error, lastStatus: status, url }, now);
       log.warn('webhook delivery gave up', { id: d.id, event: d.event, attempts: attemptNo, error });
     }
   }
@@ -103,12 +104,12 @@ function createDispatcher({ store, cfg, log }) {
     running = true;
     try {
       const now = Date.now();
-      const due = store.dueDeliveries(now, 20);
+      const due = await store.dueDeliveries(now, 20);
       for (const d of due) {
         if (stopped) break;
         // lease: push next_attempt_at past the request timeout so nothing else picks it up meanwhile;
         // if we crash mid-request the delivery becomes due again after the lease.
-        if (!store.leaseDelivery(d.id, now + cfg.webhook.timeoutMs + 5000, now)) continue;
+        if (!await store.leaseDelivery(d.id, now + cfg.webhook.timeoutMs + 5000, now)) continue;
         const p = attempt(d).catch((e) => log.error('webhook attempt crashed', { id: d.id, err: String(e) }));
         inflight.add(p);
         p.finally(() => inflight.delete(p));
