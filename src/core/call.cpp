@@ -24,7 +24,9 @@ Call::Impl::Impl(Call& c, CallConfig config, Clock now, std::uint64_t seed)
     gate = std::make_unique<Gate>(out, profile, cfg.profile.utc_offset_min);
     snap.media = profile->media_plane();
     snap.topology = profile->topology();
+#ifndef EARSHOT_SELFHOSTED_ONLY  // the selfhosted page's core has no vendor media (call_vendor.cpp)
     if (snap.media == MediaPlane::Vendor) vendor = std::make_unique<VendorSession>(out, std::string(profile->vendor()));
+#endif
   }
 }
 
@@ -116,10 +118,12 @@ void Call::Impl::on(const in::TokenGiven& e) {
   start_prejoin();
 }
 
-void Call::Impl::on(const in::NameEntered& e) {
+void Call::Impl::on([[maybe_unused]] const in::NameEntered& e) {
+#ifndef EARSHOT_SELFHOSTED_ONLY  // selfhosted rooms are entered by invite or app token, never by name
   if (snap.state != CallState::Prejoin || !gate || gate->entry().kind != EntryKind::Name) return;
   if (auto f = gate->set_name(e.name)) return show_recoverable(*f);
   if (snap.failure && snap.failure->code == "name.invalid") clear_recoverable();
+#endif
 }
 
 void Call::Impl::start_prejoin() {

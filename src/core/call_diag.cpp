@@ -5,8 +5,7 @@
 namespace earshot {
 
 void Call::Impl::on(const in::LinkStats& e) {
-  for (const auto& l : links.all())
-    if (l.id() == e.peer) diag.sample(e.peer, l.participant(), e.sample, clock.mono);
+  if (links.find(e.peer)) diag.sample(e.peer, e.sample, clock.mono);
 }
 
 // Each member's grade is that of our link to them; links that are gone are forgotten.

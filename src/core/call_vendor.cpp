@@ -5,6 +5,13 @@
 namespace earshot {
 
 // ---- [SECTION] Vendor media ---------------------------------------------------------------------
+#ifdef EARSHOT_SELFHOSTED_ONLY
+// The selfhosted room page's core: no profile there has vendor media (see profiles/registry.cpp).
+void Call::Impl::on(const in::VendorStarted&) {}
+void Call::Impl::on(const in::VendorStopped&) {}
+void Call::Impl::on(const in::VendorRoster&) {}
+void Call::Impl::on(const in::VendorVolumes&) {}
+#else
 void Call::Impl::on(const in::VendorStarted& e) {
   if (!vendor || !vendor->on(e)) return;
   go(Trigger::RoomEntered);
@@ -50,6 +57,7 @@ void Call::Impl::settle_vendor() {
   go(Trigger::OthersPresent);
   if (go(Trigger::MediaUp)) announce("Connected.");
 }
+#endif
 
 void Call::Impl::room_closed(std::string sentence) {
   if (!go(Trigger::RoomClosed)) return;

@@ -80,14 +80,15 @@ void Diagnostics::forget(PeerId peer) {
   links_.erase(std::remove_if(links_.begin(), links_.end(), [&](const Link& l) { return l.id == peer; }), links_.end());
 }
 
-Quality Diagnostics::sample(PeerId peer, const std::string& participant, const in::LinkSample& s, Instant at) {
-  auto it = std::find_if(links_.begin(), links_.end(), [&](const Link& l) { return l.id == peer; });
-  if (it == links_.end()) {
-    links_.push_back(Link{peer, participant, {}, 0, false, {}, Quality::Unknown});
-    it = links_.end() - 1;
+Quality Diagnostics::sample(PeerId peer, const in::LinkSample& s, Instant at) {
+  Link* found = nullptr;
+  for (auto& x : links_)
+    if (x.id == peer) found = &x;
+  if (!found) {
+    found = &links_.emplace_back();
+    found->id = peer;
   }
-  Link& l = *it;
-  l.participant = participant;
+  Link& l = *found;
   const double secs = l.sampled ? static_cast<double>(at - l.last_at) / 1000.0 : 0;
   // A counter that went backwards is a new RTCPeerConnection behind the same link: start over.
   const bool fresh = !l.sampled || secs <= 0 || s.packets_received < l.last.packets_received ||

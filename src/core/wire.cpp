@@ -135,7 +135,9 @@ Result<Input> parse_input(std::string_view text) {
     return nullptr;
   };
   if (type == "page-opened") in = in::PageOpened{r.str("url"), r.str("saved", false), r.str("device", false)};
+#ifndef EARSHOT_SELFHOSTED_ONLY
   else if (type == "name-entered") in = in::NameEntered{r.str("name")};
+#endif
   else if (type == "token-given") {
     in::TokenGiven t{r.str("room"), r.str("token"), r.str("userId", false), r.str("userName", false), r.str("signalingUrl")};
     if (auto ice = j.find("iceServers"); ice != j.end() && ice->is_array()) t.ice_servers = *ice;
@@ -152,6 +154,7 @@ Result<Input> parse_input(std::string_view text) {
   else if (type == "page-closing") in = in::PageClosing{};
   else if (type == "retry-clicked") in = in::RetryClicked{};
   else if (type == "mute-set") in = in::MuteSet{r.boolean("muted")};
+#ifndef EARSHOT_SELFHOSTED_ONLY  // vendor adapters exist only on the pages of vendor profiles
   else if (type == "vendor-started") in = in::VendorStarted{};
   else if (type == "vendor-stopped") in = in::VendorStopped{r.str("code"), r.str("detail", false)};
   else if (type == "vendor-roster") {
@@ -179,6 +182,7 @@ Result<Input> parse_input(std::string_view text) {
       }
     in = std::move(v);
   }
+#endif
   else if (PageOnly) {
     return Failure{"input.malformed", "Unknown input type '" + utf8_prefix(type, 64) + "'."};
   }

@@ -89,9 +89,9 @@ TEST(Quality, GradesTheLastFewSecondsOfLossJitterAndRoundTrip) {
 TEST(Diagnostics, DerivesLossAndBitratesFromConsecutiveSamples) {
   Diagnostics d;
   Counters c;
-  EXPECT_EQ(d.sample(3, "u1", c.next(0), 1000), Quality::Unknown) << "one sample is not an interval yet";
-  EXPECT_EQ(d.sample(3, "u1", c.next(0), 2000), Quality::Good);
-  d.sample(3, "u1", c.next(10), 3000);
+  EXPECT_EQ(d.sample(3, c.next(0), 1000), Quality::Unknown) << "one sample is not an interval yet";
+  EXPECT_EQ(d.sample(3, c.next(0), 2000), Quality::Good);
+  d.sample(3, c.next(10), 3000);
   const auto* l = d.link(3);
   ASSERT_NE(l, nullptr);
   ASSERT_EQ(l->points.size(), 2u);
@@ -101,9 +101,9 @@ TEST(Diagnostics, DerivesLossAndBitratesFromConsecutiveSamples) {
   EXPECT_EQ(l->quality, Quality::Poor) << "20% + 0% over two seconds averages 10%";
   // Counters going backwards: a new RTCPeerConnection behind the link; no negative figures.
   Counters fresh;
-  d.sample(3, "u1", fresh.next(0), 4000);
+  d.sample(3, fresh.next(0), 4000);
   EXPECT_EQ(l->points.size(), 2u);
-  for (int s = 5; s < 70; ++s) d.sample(3, "u1", fresh.next(0), s * 1000);
+  for (int s = 5; s < 70; ++s) d.sample(3, fresh.next(0), s * 1000);
   EXPECT_EQ(l->points.size(), Diagnostics::kSeconds) << "a minute of history, no more";
   d.forget(3);
   EXPECT_EQ(d.link(3), nullptr);

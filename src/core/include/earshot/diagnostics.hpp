@@ -66,7 +66,6 @@ class Diagnostics {
   };
   struct Link {
     PeerId id = 0;
-    std::string participant;
     in::LinkSample last;
     Instant last_at = 0;
     bool sampled = false;
@@ -79,8 +78,8 @@ class Diagnostics {
   void failure(Instant at, const Failure& f);
   void note(Instant at, const std::string& text);
   void warning(Instant at, const std::string& what);
-  // A getStats sample for a link to `participant`; returns the link's grade after it.
-  Quality sample(PeerId peer, const std::string& participant, const in::LinkSample& s, Instant at);
+  // A getStats sample of a peer link; returns the link's grade after it.
+  Quality sample(PeerId peer, const in::LinkSample& s, Instant at);
   void forget(PeerId peer);
 
   const std::vector<Link>& links() const { return links_; }
