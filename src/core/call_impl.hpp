@@ -82,6 +82,7 @@ struct Call::Impl {
   void open_room_link();
   void enter_room();
   void on_signaling_lost(const std::string& purpose);
+  void server_gone(const std::string& purpose);  // a room link dropped (Lost, GoAway): reconnect, and say so mid-call
   void on_backoff_done(const std::string& purpose);
   void on(const in::MicGranted&);
   void on(const in::MicFailed&);

@@ -56,7 +56,9 @@ PeerId Call::Impl::link_for(const Participant& p, bool offer) {
 }
 
 void Call::Impl::on_signal(const std::string& purpose, const signal::Welcome& w) {
+  const bool came_back = signaling.attempt(purpose) > 0 && snap.state == CallState::Connected;  // see server_gone
   signaling.mark_in_room(purpose);
+  if (came_back) announce("Reconnected to the call server.");
   if (snap.state != CallState::Connected) disarm(kGiveUp);
   if (w.capacity > 0) snap.capacity = w.capacity;
   if (w.capacity > 2 && snap.topology == Topology::Pair) snap.topology = Topology::Mesh;  // the room says it holds more
@@ -185,8 +187,16 @@ void Call::Impl::on_signal(const std::string&, const signal::Candidate& c) {
 }
 
 void Call::Impl::on_signal(const std::string&, const signal::Refused& r) { fail(r.failure); }
-void Call::Impl::on_signal(const std::string& purpose, const signal::Lost&) { on_signaling_lost(purpose); }
-void Call::Impl::on_signal(const std::string& purpose, const signal::GoAway&) { on_signaling_lost(purpose); }
+// Lost while the call is connected: the audio goes on peer to peer and the state stays connected, but
+// the page says (once, when the room link drops, not at every refused attempt) that the server is gone;
+// the welcome back says it has returned.
+void Call::Impl::on_signal(const std::string& purpose, const signal::Lost&) { server_gone(purpose); }
+void Call::Impl::on_signal(const std::string& purpose, const signal::GoAway&) { server_gone(purpose); }
+void Call::Impl::server_gone(const std::string& purpose) {
+  const bool was_in_room = signaling.in_room(purpose);
+  on_signaling_lost(purpose);
+  if (was_in_room && snap.state == CallState::Connected) announce("Lost the connection to the call server. Reconnecting…");
+}
 void Call::Impl::on_signal(const std::string&, const signal::Warning& w) { warn(w.what); }  // never fatal
 void Call::Impl::on_signal(const std::string&, const signal::RoomClosed&) { room_closed("The host closed this room."); }
 

@@ -117,8 +117,9 @@ void long_signaling_outage(Ctx& x) {
   if (!x.connect_pair(host, guest)) return;
   x.w.run_for(500);
   std::vector<Client*> pair{&host, &guest};
-  std::vector<std::size_t> before;
+  std::vector<std::size_t> before, said_before;
   for (Client* c : pair) before.push_back(c->link_open_times.size());
+  for (Client* c : pair) said_before.push_back(c->announcements.size());
   x.w.backend().down = true;
   const Instant down_at = x.w.now();
   for (Client* c : pair) x.w.drop_signaling(*c);
@@ -166,6 +167,14 @@ void long_signaling_outage(Ctx& x) {
     x.check(c->call->snapshot().reconnect_attempt == 0, c->name + "'s attempt counter resets once back in the room");
   }
   x.check(x.w.received_level(host) > 0.1 && x.w.received_level(guest) > 0.1, "audio flows both ways after the outage");
+  // Each page said the server was gone once (not at every refused attempt), then that it was back.
+  for (std::size_t k = 0; k < pair.size(); ++k) {
+    Client& c = *pair[k];
+    std::vector<std::string> said(c.announcements.begin() + static_cast<std::ptrdiff_t>(said_before[k]), c.announcements.end());
+    const auto n = [&](const std::string& s) { return std::count(said.begin(), said.end(), s); };
+    x.check(n("Lost the connection to the call server. Reconnecting…") == 1, c.name + " says once that the server is gone");
+    x.check(n("Reconnected to the call server.") == 1, c.name + " says once that the server is back");
+  }
 }
 
 void signaling_lost_while_joining_and_connecting(Ctx& x) {
