@@ -65,9 +65,9 @@ export type FailureCode =
   | 'signal.unreachable'
   /** your-network: Could not reach the relay server{detail}, so audio cannot connect. Ask the host to check the TURN settings. */
   | 'relay.unreachable'
-  /** your-network: Could not connect audio with {name} within {seconds} seconds. A firewall may be blocking calls; try another network. */
+  /** your-network, retryable: Could not connect audio with {name} within {seconds} seconds. A firewall may be blocking calls; try another network. */
   | 'media.timeout'
-  /** your-network: The connection to {name} was lost and could not be restored. */
+  /** your-network, retryable: The connection to {name} was lost and could not be restored. */
   | 'call.lost'
   /** server, retryable: The call service stopped the session ({detail}). */
   | 'vendor.failed'

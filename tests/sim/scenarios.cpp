@@ -216,11 +216,24 @@ void ice_restart(Ctx& x) {
   x.wait(host, S::Reconnecting, 3000);
   x.wait(host, S::Failed, 60000);
   x.expect_failure(host, "call.lost", "The connection to Gus was lost");
+  // its help says "Press Try again to reconnect.": there is a Try again, and it does
+  x.check(host.call->snapshot().failure_retryable, "call.lost offers Try again");
   // the peer either hears the host leave and waits, or gives up itself at the same moment
   x.w.run_for(5000);
   const auto& gf = guest.call->snapshot().failure;
   x.check(guest.state() == S::WaitingForPeer || (guest.state() == S::Failed && gf && gf->code == "call.lost"),
           "guest waits for the host or reports call.lost, but is " + std::string(to_string(guest.state())));
+  x.w.set_network(true);
+  if (guest.state() == S::Failed) {
+    x.w.input(guest, in::RetryClicked{});
+    x.wait(guest, S::Prejoin, 5000);
+    x.join(guest);
+    x.wait(guest, S::WaitingForPeer, 10000);
+  }
+  x.w.input(host, in::RetryClicked{});
+  x.wait(host, S::Prejoin, 5000);
+  x.join(host);
+  x.wait(host, S::Connected, 15000) && x.wait(guest, S::Connected, 15000);
 }
 
 void token_expires_while_waiting(Ctx& x) {
@@ -421,6 +434,8 @@ void leave_and_timeouts(Ctx& x) {
     x.check(h.state() == S::Failed, "H gives up connecting after 30 s");
     x.expect_failure(h, "media.timeout", "Could not connect audio with G2 within 30 seconds.");
   }
+  for (Client* c : {&h, &g2})  // its help ends "then press Try again.": there is one
+    if (c->state() == S::Failed) x.check(c->call->snapshot().failure_retryable, c->name + ": media.timeout offers Try again");
   // Reconnecting -> ended and Reconnecting -> waiting-for-peer (peer gone while repairing)
   Client& p = x.open("P", "host", "room-c");
   Client& q = x.open("Q", "guest", "room-c");
