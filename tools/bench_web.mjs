@@ -46,6 +46,13 @@ const summary = (xs) => {
 const fmt = (x) => `${x.toFixed(0)} ms`;
 
 // In the page: click Join (a real click event), then poll the stats hook until audio packets arrive.
+// Earshot's inbound audio packets over every peer link, read through the page's call.
+const EARSHOT_INBOUND = `async () => {
+  const links = await window.__earshot.call().stats();
+  let packetsReceived = 0;
+  for (const { report } of links) report.forEach((x) => { if (x.type === 'inbound-rtp' && x.kind === 'audio') packetsReceived += x.packetsReceived || 0; });
+  return { packetsReceived };
+}`;
 async function clickAndTime(page, selector, statsExpr) {
   await page.evaluate(({ selector, statsExpr }) => {
     window.__bench = { t0: performance.now(), t1: null };
@@ -78,7 +85,7 @@ async function earshotCall(browser, backend) {
     await p.locator('#join-btn:not([disabled])').waitFor({ timeout: 15000 });
     pages.push(p);
   }
-  await Promise.all(pages.map((p) => clickAndTime(p, '#join-btn', 'window.__earshot.stats')));
+  await Promise.all(pages.map((p) => clickAndTime(p, '#join-btn', EARSHOT_INBOUND)));
   const times = await Promise.all(pages.map((p) => waitTimed(p)));
   for (const c of ctxs) await c.close();
   return Math.max(...times);

@@ -97,6 +97,7 @@ function person(li, p, speaking, extra) {
   li.querySelector('.state').textContent = extra;
 }
 
+const QUALITY_WORDS = { fair: 'Weak connection', poor: 'Poor connection' };
 const CONNECTION_WORDS = { new: 'Connecting…', connecting: 'Connecting…', disconnected: 'Reconnecting…', failed: 'No audio', closed: 'No audio' };
 // Everyone else in the room, one <li class="peer" data-participant> each, kept in roster order.
 function renderPeople(s) {
@@ -113,7 +114,8 @@ function renderPeople(s) {
       list.append(li);
     }
     const role = p.role === 'host' ? 'Host' : 'Guest';
-    const how = CONNECTION_WORDS[p.connection] || '';
+    const how = CONNECTION_WORDS[p.connection] || QUALITY_WORDS[p.quality] || '';
+    li.dataset.q = p.quality;  // the avatar's ring: amber for a weak connection, red for a poor one
     person(li, p, p.speaking, [role, p.muted ? 'muted' : '', how].filter(Boolean).join(' · '));
   }
 }
@@ -229,9 +231,11 @@ function wire() {
   $('input-device').onchange = choose;
   $('call-device').onchange = choose;
   $('output-device').onchange = (e) => call.setOutput(e.target.value).catch((err) => say(err.message));
+  $('diag-btn').onclick = toggleDiagnostics;
   document.addEventListener('keydown', (e) => {
-    if (e.key !== 'm' && e.key !== 'M') return;
     if (e.ctrlKey || e.metaKey || e.altKey || /^(INPUT|SELECT|TEXTAREA)$/.test(e.target.tagName)) return;
+    if (e.key === 'd' || e.key === 'D' || (e.key === 'Escape' && diag)) return toggleDiagnostics();
+    if (e.key !== 'm' && e.key !== 'M') return;
     if (snap && ['waiting-for-peer', 'connecting', 'connected', 'reconnecting'].includes(snap.state)) call.setMuted(!snap.muted);
   });
   // Any gesture lets the AudioContext and the remote <audio> start (autoplay policy).
@@ -244,42 +248,25 @@ function wire() {
   });
 }
 
-// Test and diagnostics hook: a summary of every peer link's stats (read-only).
-window.__earshot = {
-  snapshot: () => snap,
-  async stats() {
-    const links = call ? await call.stats() : [];
-    if (!links.length) return null;
-    const out = { packetsReceived: 0, packetsSent: 0, totalAudioEnergy: 0, totalSamplesDuration: 0, audioLevel: 0, bytesReceived: 0, pair: null, links: [] };
-    for (const { link, participant, report } of links) {
-      const one = { link, participant, packetsReceived: 0, totalAudioEnergy: 0, totalSamplesDuration: 0, pair: null };
-      let pairId = null;
-      report.forEach((x) => {
-        if (x.type === 'inbound-rtp' && x.kind === 'audio') {
-          one.packetsReceived += x.packetsReceived || 0;
-          one.totalAudioEnergy += x.totalAudioEnergy || 0;
-          one.totalSamplesDuration += x.totalSamplesDuration || 0;
-          out.bytesReceived += x.bytesReceived || 0;
-          out.audioLevel = Math.max(out.audioLevel, x.audioLevel || 0);
-        }
-        if (x.type === 'outbound-rtp' && x.kind === 'audio') out.packetsSent += x.packetsSent || 0;
-        if (x.type === 'transport' && x.selectedCandidatePairId) pairId = x.selectedCandidatePairId;
-      });
-      const pair = pairId && report.get(pairId);
-      if (pair) {
-        const l = report.get(pair.localCandidateId) || {};
-        const r = report.get(pair.remoteCandidateId) || {};
-        one.pair = { state: pair.state, local: l.candidateType, remote: r.candidateType, localAddress: l.address, protocol: l.protocol };
-        out.pair = out.pair || one.pair;
-      }
-      out.packetsReceived += one.packetsReceived;
-      out.totalAudioEnergy += one.totalAudioEnergy;
-      out.totalSamplesDuration += one.totalSamplesDuration;
-      out.links.push(one);
-    }
-    return out;
-  },
-};
+// Test hook: the snapshot and the call (tests read call.stats() and call.diagnostics() through it).
+window.__earshot = { snapshot: () => snap, call: () => call };
+
+// ---- diagnostics overlay: its own page and Dear ImGui module, fetched only when opened -------------
+let diag = null;
+function toggleDiagnostics() {
+  if (diag) {
+    diag.remove();
+    diag = null;
+    return $('diag-btn').focus();
+  }
+  window.earshotDiagnostics = { view: () => call.diagnostics(), close: toggleDiagnostics, key: () => $('mute-btn').click() };
+  diag = document.createElement('iframe');
+  diag.className = 'diag';
+  diag.title = 'Call diagnostics';
+  diag.src = 'diag/overlay.html';
+  document.body.append(diag);
+  diag.focus();
+}
 
 async function boot() {
   const [cfg, mod] = await Promise.all([
@@ -298,6 +285,7 @@ async function boot() {
   if (embed) embed.attach(call);
   wire();
   render(call.getSnapshot());
+  if (new URLSearchParams(location.search).has('diagnostics')) toggleDiagnostics();
 }
 
 boot().catch((e) => {

@@ -65,8 +65,7 @@ void Diagnostics::effect(Instant at, const Effect& e) {
   std::string text;
   if (auto* h = std::get_if<fx::HttpRequest>(&e)) text = h->spec.method + " " + without_query(h->spec.url);
   else if (auto* o = std::get_if<fx::OpenLink>(&e)) text = without_query(o->url);
-  else if (auto* c = std::get_if<fx::CreatePeer>(&e)) text = "peer " + std::to_string(c->peer);
-  else if (auto* f = std::get_if<fx::ShowFailure>(&e)) text = f->failure.code;
+  // (a failure's code and sentence are in the log; links are named in the timers and the peers)
   effects_.add({at, kKinds[e.index()], std::move(text)});
 }
 
@@ -132,8 +131,6 @@ std::string Diagnostics::to_json(const Snapshot& snap, const std::vector<Pending
   d["now"] = now;
   d["state"] = earshot::to_string(snap.state);
   d["room"] = snap.room_id;
-  d["media"] = earshot::to_string(snap.media);
-  d["topology"] = earshot::to_string(snap.topology);
   d["signaling"]["link"] = wire::to_string(snap.link);
   d["signaling"]["reconnectAttempt"] = snap.reconnect_attempt;
   d["states"] = entries(states_, "to", "from");
@@ -155,7 +152,7 @@ std::string Diagnostics::to_json(const Snapshot& snap, const std::vector<Pending
     const Link* l = link(v.id);
     if (!l) continue;
     p["quality"] = to_string(l->quality);
-    p["pair"] = l->last.local_candidate + " \u2192 " + l->last.remote_candidate;
+    p["pair"] = l->last.pair;
     const double now_figures[] = {l->last.packets_received, l->last.packets_lost, l->last.packets_sent, l->last.rtt_ms, l->last.jitter_ms};
     const char* now_names[] = {"packetsReceived", "packetsLost", "packetsSent", "rttMs", "jitterMs"};
     for (int i = 0; i < 5; ++i) p[now_names[i]] = now_figures[i];

@@ -234,7 +234,7 @@ Result<Input> parse_input(std::string_view text) {
   else if (type == "link-stats") {
     in::LinkSample s{r.number("rttMs"), r.number("jitterMs"), r.number("packetsReceived"), r.number("packetsLost"),
                      r.number("packetsSent"), r.number("bytesReceived"), r.number("bytesSent"), r.number("audioLevel"),
-                     r.str("localCandidate", false), r.str("remoteCandidate", false)};
+                     r.str("pair", false)};
     in = in::LinkStats{r.id("peer"), std::move(s)};
   }
   else if (r.bad.empty()) return Failure{"input.malformed", "Unknown input type '" + utf8_prefix(type, 64) + "'."};
@@ -298,7 +298,7 @@ json to_json(const Input& input) {
       return {{"type", "link-stats"}, {"peer", e.peer}, {"rttMs", s.rtt_ms}, {"jitterMs", s.jitter_ms},
               {"packetsReceived", s.packets_received}, {"packetsLost", s.packets_lost}, {"packetsSent", s.packets_sent},
               {"bytesReceived", s.bytes_received}, {"bytesSent", s.bytes_sent}, {"audioLevel", s.audio_level},
-              {"localCandidate", s.local_candidate}, {"remoteCandidate", s.remote_candidate}};
+              {"pair", s.pair}};
     }
   };
   return std::visit(V{}, input);

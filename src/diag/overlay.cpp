@@ -67,8 +67,7 @@ void plot(const char* label, const json& series, const char* unit, float floor_m
 }
 
 void call_window(json& shown) {
-  ImGui::Text("State: %s   Room: %s   Media: %s / %s", str(g_view, "state").c_str(), str(g_view, "room").c_str(),
-              str(g_view, "media").c_str(), str(g_view, "topology").c_str());
+  ImGui::Text("State: %s   Room: %s", str(g_view, "state").c_str(), str(g_view, "room").c_str());
   if (ImGui::CollapsingHeader("Participants", ImGuiTreeNodeFlags_DefaultOpen) &&
       ImGui::BeginTable("people", 5, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp)) {
     for (const char* h : {"Name", "Connection", "Quality", "Muted", "Level"}) ImGui::TableSetupColumn(h);

@@ -68,10 +68,6 @@ std::string send(int id, const std::string& input_json) {
 void on_event(int id, unsigned handle, int event, val value) {
   if (Driver* d = find(id)) d->on_event(handle, event, std::move(value));
 }
-std::string snapshot(int id) {
-  Driver* d = find(id);
-  return d ? d->snapshot_json() : std::string("null");
-}
 // What the call has been doing (earshot/diagnostics.hpp), for the diagnostics overlay and support reports.
 std::string diagnostics(int id) {
   Driver* d = find(id);
@@ -97,37 +93,18 @@ std::string describe_failure(const std::string& code) {
   return o.dump();
 }
 
-// Stateless helper for embedders and tests: the invite as the core reads it (no network, no call).
-std::string read_invite(const std::string& url, double now_ms) {
-  Result<Invite> invite = parse_invite_link(url, static_cast<Instant>(now_ms));
-  json o = json::object();
-  o["ok"] = invite.ok();
-  if (!invite) {
-    o["failure"] = wire::to_json(invite.failure());
-    return o.dump();
-  }
-  const Invite& i = *invite;
-  o["room"] = i.room;
-  o["role"] = to_string(i.role);
-  o["name"] = i.name;
-  o["title"] = i.title;
-  o["expiresAt"] = i.expires_at;
-  return o.dump();
-}
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(earshot) {
   emscripten::function("start", &start);
   emscripten::function("send", &send);
   emscripten::function("event", &on_event);
-  emscripten::function("snapshot", &snapshot);
   emscripten::function("diagnostics", &diagnostics);
   emscripten::function("micStream", &mic_stream);
   emscripten::function("peers", &peers);
   emscripten::function("setOutput", &set_output);
   emscripten::function("resumeAudio", &resume_audio);
   emscripten::function("stop", &stop);
-  emscripten::function("readInvite", &read_invite);
   emscripten::function("describeFailure", &describe_failure);
 }
 

@@ -132,7 +132,7 @@ export async function startCall(options = {}) {
   }), hooks));
   if (started.failure) throw new EarshotError(started.failure);
   id = started.id;
-  if (!last) last = JSON.parse(m.snapshot(id));
+  // (the driver published the first snapshot while starting: onUpdate has set `last`)
 
   return {
     getSnapshot: () => last,

@@ -763,10 +763,11 @@ void Driver::sample_levels() {
 
 // getStats: the selected candidate pair (its RTT and both candidates' type and protocol) and the audio
 // RTP counters, as the core's LinkSample. Figures the browser did not report stay negative / zero.
+// One audio track per link: jitter and level are its inbound stream's.
 void Driver::sample_stats() {
   for (auto& s : peers_) {
     val p = pc(s);
-    if (p.isNull() || p["connectionState"].as<std::string>() == "closed") continue;
+    if (p.isNull()) continue;  // (a closed one rejects: ignored)
     const HandleTable::Id op = handles_.add(val::null(), Kind::Negotiation, 0, s.handle);
     p.call<val>("getStats").call<void>("then", bind(op, kStats), bind(op, kIgnore));
   }
@@ -790,14 +791,13 @@ in::LinkSample Driver::read_stats(const val& report) const {
     const std::string type = text_of(st["type"]);
     if (type == "transport" && st["selectedCandidatePairId"].isString()) pair = report.call<val>("get", st["selectedCandidatePairId"]);
     else if (type == "candidate-pair" && pair.isUndefined() && st["nominated"].isTrue() && text_of(st["state"]) == "succeeded") pair = st;
-    else if (type == "remote-inbound-rtp" && x.rtt_ms < 0) x.rtt_ms = num(st, "roundTripTime", 1000, -1);
     else if (text_of(st["kind"]) != "audio") continue;
     else if (type == "inbound-rtp") {
       x.packets_received += num(st, "packetsReceived");
       x.packets_lost += num(st, "packetsLost");
       x.bytes_received += num(st, "bytesReceived");
-      x.jitter_ms = std::max(x.jitter_ms, num(st, "jitter", 1000, -1));
-      x.audio_level = std::max(x.audio_level, num(st, "audioLevel", 1, -1));
+      x.jitter_ms = num(st, "jitter", 1000, -1);
+      x.audio_level = num(st, "audioLevel", 1, -1);
     } else if (type == "outbound-rtp") {
       x.packets_sent += num(st, "packetsSent");
       x.bytes_sent += num(st, "bytesSent");
@@ -805,8 +805,7 @@ in::LinkSample Driver::read_stats(const val& report) const {
   }
   if (!pair.isUndefined()) {
     x.rtt_ms = num(pair, "currentRoundTripTime", 1000, x.rtt_ms);
-    x.local_candidate = candidate(pair, "localCandidateId");
-    x.remote_candidate = candidate(pair, "remoteCandidateId");
+    x.pair = candidate(pair, "localCandidateId") + " \u2192 " + candidate(pair, "remoteCandidateId");
   }
   return x;
 }

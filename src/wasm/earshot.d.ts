@@ -200,7 +200,7 @@ export interface DiagnosticsPeer {
 export interface DiagnosticsEntry { at: number; kind: string; text: string; }
 /** Call.diagnostics(): times are the monotonic clock in ms (`now` is the current one). */
 export interface Diagnostics {
-  now: number; state: CallState; room: string; media: Snapshot['media']; topology: Snapshot['topology'];
+  now: number; state: CallState; room: string;
   signaling: { link: LinkStatus; reconnectAttempt: number };
   states: { at: number; from: CallState; to: CallState }[];
   timers: { name: string; inMs: number }[];

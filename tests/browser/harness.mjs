@@ -138,7 +138,43 @@ export function artifact(name) {
 
 // ---- page helpers -----------------------------------------------------------------------------
 export async function snapshot(page) { return page.evaluate(() => window.__earshot && window.__earshot.snapshot()); }
-export async function stats(page) { return page.evaluate(() => window.__earshot.stats()); }
+// A summary of every peer link's getStats (inbound audio energy and packets, the selected pair), read
+// through the page's call (window.__earshot.call().stats(): one RTCStatsReport per link).
+export async function stats(page) {
+  return page.evaluate(async () => {
+    const call = window.__earshot && window.__earshot.call();
+    const links = call ? await call.stats() : [];
+    if (!links.length) return null;
+    const out = { packetsReceived: 0, packetsSent: 0, totalAudioEnergy: 0, totalSamplesDuration: 0, audioLevel: 0, bytesReceived: 0, pair: null, links: [] };
+    for (const { link, participant, report } of links) {
+      const one = { link, participant, packetsReceived: 0, totalAudioEnergy: 0, totalSamplesDuration: 0, pair: null };
+      let pairId = null;
+      report.forEach((x) => {
+        if (x.type === 'inbound-rtp' && x.kind === 'audio') {
+          one.packetsReceived += x.packetsReceived || 0;
+          one.totalAudioEnergy += x.totalAudioEnergy || 0;
+          one.totalSamplesDuration += x.totalSamplesDuration || 0;
+          out.bytesReceived += x.bytesReceived || 0;
+          out.audioLevel = Math.max(out.audioLevel, x.audioLevel || 0);
+        }
+        if (x.type === 'outbound-rtp' && x.kind === 'audio') out.packetsSent += x.packetsSent || 0;
+        if (x.type === 'transport' && x.selectedCandidatePairId) pairId = x.selectedCandidatePairId;
+      });
+      const pair = pairId && report.get(pairId);
+      if (pair) {
+        const l = report.get(pair.localCandidateId) || {};
+        const r = report.get(pair.remoteCandidateId) || {};
+        one.pair = { state: pair.state, local: l.candidateType, remote: r.candidateType, localAddress: l.address, protocol: l.protocol };
+        out.pair = out.pair || one.pair;
+      }
+      out.packetsReceived += one.packetsReceived;
+      out.totalAudioEnergy += one.totalAudioEnergy;
+      out.totalSamplesDuration += one.totalSamplesDuration;
+      out.links.push(one);
+    }
+    return out;
+  });
+}
 
 export async function waitFor(fn, { timeout = 15000, interval = 100, what = 'condition' } = {}) {
   const end = Date.now() + timeout;

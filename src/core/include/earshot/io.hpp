@@ -87,12 +87,12 @@ struct VendorVolumes { std::vector<VendorVolume> volumes; bool operator==(const 
 // RTCStats has them; a figure the browser did not report is negative). Diagnostics and the
 // connection-quality grade are derived from consecutive samples.
 struct LinkSample {
-  double rtt_ms = -1;              // selected candidate pair's currentRoundTripTime (else remote-inbound-rtp)
+  double rtt_ms = -1;              // the selected candidate pair's currentRoundTripTime
   double jitter_ms = -1;           // inbound-rtp jitter
   double packets_received = 0, packets_lost = 0, packets_sent = 0;
   double bytes_received = 0, bytes_sent = 0;
   double audio_level = -1;         // inbound-rtp audioLevel, 0..1
-  std::string local_candidate, remote_candidate;  // of the selected pair: "host udp", "relay udp", ...
+  std::string pair;                // the selected candidate pair's types: "host udp → relay udp"
   bool operator==(const LinkSample&) const = default;
 };
 struct LinkStats { PeerId peer = 0; LinkSample sample; bool operator==(const LinkStats&) const = default; };
