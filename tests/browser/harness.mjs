@@ -122,12 +122,14 @@ export function toneFile(dir, freq = 440) {
   return file;
 }
 
-export async function launch({ fakeUi = true, wav } = {}) {
+// `args`: more Chromium switches (e.g. WebGL through SwiftShader for the diagnostics overlay).
+export async function launch({ fakeUi = true, wav, args: extra = [] } = {}) {
   const args = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync',
     '--use-fake-device-for-media-stream'];
   if (fakeUi) args.push('--use-fake-ui-for-media-stream');
   if (wav) args.push(`--use-file-for-fake-audio-capture=${wav}`);
+  args.push(...extra);
   return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args, ignoreDefaultArgs: ['--headless'] });
 }
 
