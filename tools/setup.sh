@@ -13,7 +13,8 @@ SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
 # emcc: when an emsdk emcc is already on PATH we use it as is and skip Debian's emscripten.
 PKGS=(cmake ninja-build g++ clang libclang-rt-14-dev libgtest-dev libgmock-dev libbenchmark-dev
       nlohmann-json3-dev libmbedtls-dev binaryen wabt node-acorn
-      chromium coturn sox brotli sqlite3 dpkg-dev python3 make)
+      chromium coturn sox brotli sqlite3 dpkg-dev python3 make
+      redis-server postgresql)  # the backend's Redis + PostgreSQL tests start their own servers
 if command -v emcc >/dev/null 2>&1 && ! dpkg -s emscripten >/dev/null 2>&1; then
   say "using emcc already on PATH: $(command -v emcc)"
 else

@@ -292,7 +292,7 @@ test('rate limits answer 429 with Retry-After on /auth/token, /admin/*, /invites
   } finally { await s.stop(); }
 });
 
-test('generated secrets: written 0600 once and reused across restarts', async () => {
+test('generated secrets: written 0600 once and reused across restarts', { skip: H.CLUSTER && 'the SQLite file itself (EARSHOT_TEST_BACKENDS=redis+postgres)' }, async () => {
   const dataDir = H.tempDir();
   const s1 = await H.startServer({ dataDir, secrets: false });
   const file = path.join(dataDir, 'secrets.json');

@@ -71,7 +71,7 @@ test('M1: a second server on the same data dir refuses before touching the first
   await again.stop();
 });
 
-test('L9: a corrupt database stops the server with one line naming the file and the remedy, no stack', async () => {
+test('L9: a corrupt database stops the server with one line naming the file and the remedy, no stack', { skip: H.CLUSTER && 'the SQLite file itself (EARSHOT_TEST_BACKENDS=redis+postgres)' }, async () => {
   const noDb = H.tempDir();
   fs.writeFileSync(path.join(noDb, 'earshot.sqlite'), Buffer.alloc(8192, 0x5a));
   // a real database damaged inside (its header intact)
@@ -94,7 +94,7 @@ test('L9: a corrupt database stops the server with one line naming the file and 
   }
 });
 
-test('L9: a deleted secrets.json with rooms in the database stops the server instead of orphaning them', async () => {
+test('L9: a deleted secrets.json with rooms in the database stops the server instead of orphaning them', { skip: H.CLUSTER && 'the SQLite file itself (EARSHOT_TEST_BACKENDS=redis+postgres)' }, async () => {
   const dir = H.tempDir();
   const s = await H.startServer({ dataDir: dir, secrets: false });
   const key = JSON.parse(fs.readFileSync(path.join(dir, 'secrets.json'), 'utf8')).adminKey;

@@ -10,6 +10,29 @@ const net = require('node:net');
 const dgram = require('node:dgram');
 const crypto = require('node:crypto');
 const { io: ioClient } = require('socket.io-client');
+const services = require('./services');
+
+// EARSHOT_TEST_BACKENDS=redis+postgres runs every server of the suite on Redis + PostgreSQL instead of
+// memory + SQLite: one PostgreSQL per test process (a new database per data dir) and one redis-server
+// per data dir, both started and stopped here (see services.js). A restart on the same data dir gets
+// the same database and Redis back.
+const BACKENDS = process.env.EARSHOT_TEST_BACKENDS || 'memory+sqlite';
+if (!['memory+sqlite', 'redis+postgres'].includes(BACKENDS)) throw new Error(`EARSHOT_TEST_BACKENDS: memory+sqlite or redis+postgres, not ${BACKENDS}`);
+const CLUSTER = BACKENDS === 'redis+postgres';
+let sharedPg = null;
+const clusterByDir = new Map();
+async function clusterEnv(dataDir) {
+  if (!CLUSTER) return {};
+  if (!clusterByDir.has(dataDir)) {
+    clusterByDir.set(dataDir, (async () => {
+      sharedPg ??= services.startPostgres();
+      const pg = await sharedPg;
+      const redis = await services.startRedis();
+      return { EARSHOT_REDIS_URL: redis.url, EARSHOT_DATABASE_URL: await pg.createDatabase() };
+    })());
+  }
+  return clusterByDir.get(dataDir);
+}
 
 const SERVER = path.join(__dirname, '..', 'src', 'server.js');
 const live = new Set(); // { proc, dataDir }
@@ -64,7 +87,7 @@ const SECRETS = {
 };
 
 /** The server's environment for opts (see startServer). */
-function serverEnv(opts, dataDir) {
+function serverEnv(opts, dataDir, backends = {}) {
   return {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -80,6 +103,7 @@ function serverEnv(opts, dataDir) {
     // the tests' webhook receivers listen on 127.0.0.1 (the SSRF tests turn this off again)
     EARSHOT_WEBHOOK_ALLOW_PRIVATE: '1',
     ...(opts.secrets === false ? {} : SECRETS),
+    ...backends,
     ...opts.env,
   };
 }
@@ -88,9 +112,9 @@ function serverEnv(opts, dataDir) {
  * Runs the server expecting it to refuse to start: resolves { code, signal, stdout, stderr } when it
  * exits (rejects if it prints EARSHOT_READY, after stopping it). Same opts as startServer.
  */
-function startServerExpectingFailure(opts = {}) {
+async function startServerExpectingFailure(opts = {}) {
   const dataDir = opts.dataDir || tempDir();
-  const proc = spawn(process.execPath, [SERVER], { env: serverEnv(opts, dataDir), stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [SERVER], { env: serverEnv(opts, dataDir, await clusterEnv(dataDir)), stdio: ['ignore', 'pipe', 'pipe'] });
   const rec = { proc, dataDir };
   live.add(rec);
   let stdout = ''; let stderr = '';
@@ -111,7 +135,7 @@ function startServerExpectingFailure(opts = {}) {
  */
 async function startServer(opts = {}) {
   const dataDir = opts.dataDir || tempDir();
-  const env = serverEnv(opts, dataDir);
+  const env = serverEnv(opts, dataDir, await clusterEnv(dataDir));
   const proc = spawn(process.execPath, [SERVER], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const rec = { proc, dataDir };
   live.add(rec);
@@ -220,9 +244,36 @@ function hmacJwt(payload, secret = SECRETS.EARSHOT_JWT_SECRET, header = { alg: '
   return `${h}.${p}.${s}`;
 }
 
+/**
+ * Runs one SQL statement on the database of server srv, whichever it is (SQLite file in its data dir, or
+ * its EARSHOT_DATABASE_URL): `?` placeholders; returns the rows (of a SELECT), else [].
+ */
+async function dbQuery(srv, sql, args = []) {
+  const url = srv.env && srv.env.EARSHOT_DATABASE_URL;
+  if (url) {
+    const { Client } = require('pg');
+    const c = new Client({ connectionString: url });
+    await c.connect();
+    try {
+      let i = 0;
+      const r = await c.query(sql.replace(/\?/g, () => `$${++i}`), args);
+      return (r.rows || []).map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'string' && /^(attempts|last_status|expires_at|used_at)$/.test(k) && /^-?\d+$/.test(v) ? Number(v) : v])));
+    } finally { await c.end(); }
+  }
+  const Database = require('better-sqlite3');
+  const db = new Database(path.join(srv.dataDir, 'earshot.sqlite'));
+  try {
+    const st = db.prepare(sql);
+    if (st.reader) return st.all(...args);
+    st.run(...args);
+    return [];
+  } finally { db.close(); }
+}
+
 function hasBinary(bin) { return spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0; }
 
 module.exports = {
   startServer, startServerExpectingFailure, api, appHeaders, adminHeaders, connect, connectOk, connectRefused, once, sleep, waitFor,
   adminRoom, inviteOf, redeem, hmacJwt, SECRETS, tempDir, freePort, hasBinary, killTurnFromPidfile,
+  BACKENDS, CLUSTER, SERVER, services, dbQuery,
 };

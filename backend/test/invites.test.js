@@ -186,10 +186,7 @@ test('room.expired: a room past its TTL refuses redemption (410) and the sweeper
   const s = await H.startServer({ env: { EARSHOT_SWEEP_MS: '100000' } });
   try {
     const room = await H.adminRoom(s.url);
-    const Database = require('better-sqlite3');
-    const db = new Database(require('node:path').join(s.dataDir, 'earshot.sqlite'));
-    db.prepare('UPDATE rooms SET expires_at = ? WHERE room_id = ?').run(Date.now() - 1000, room.roomId);
-    db.close();
+    await H.dbQuery(s, 'UPDATE rooms SET expires_at = ? WHERE room_id = ?', [Date.now() - 1000, room.roomId]);
     const r = await H.redeem(s.url, H.inviteOf(room.links.host));
     assert.equal(r.status, 410);
     assert.equal(r.json.code, 'room.expired');

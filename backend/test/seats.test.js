@@ -31,10 +31,7 @@ const redeem = (invite, device, takeover) => A('POST', '/api/v1/invites/redeem',
 });
 const listRoom = async (roomId) => (await A('GET', '/api/v1/admin/rooms', { headers: H.adminHeaders() })).json.rooms.find((r) => r.roomId === roomId);
 const newLink = (roomId, seatId, body = {}) => A('POST', `/api/v1/admin/rooms/${roomId}/seats/${seatId}/link`, { headers: H.adminHeaders(), body });
-function ageDb(s, sql, ...args) {
-  const db = new Database(path.join(s.dataDir, 'earshot.sqlite'));
-  try { db.prepare(sql).run(...args); } finally { db.close(); }
-}
+function ageDb(s, sql, ...args) { return H.dbQuery(s, sql, args); }
 function expect(r, status, code, message) {
   assert.equal(r.status, status, `${code}: ${r.text}`);
   assert.equal(r.json.code, code);
@@ -182,8 +179,8 @@ test('a bound device may come back after its invite expired, until the room clos
   expect(await redeem(expiredHost), 409, 'invite.used');
 
   // the guest invite expires unused
-  ageDb(srv, 'UPDATE seats SET invite_expires_at = ? WHERE seat_id = ?', Date.now() - 1000, room.seats[1].seatId);
-  ageDb(srv, 'UPDATE invites SET expires_at = ? WHERE seat_id = ?', Date.now() - 1000, room.seats[1].seatId);
+  await ageDb(srv, 'UPDATE seats SET invite_expires_at = ? WHERE seat_id = ?', Date.now() - 1000, room.seats[1].seatId);
+  await ageDb(srv, 'UPDATE invites SET expires_at = ? WHERE seat_id = ?', Date.now() - 1000, room.seats[1].seatId);
   const seat = (await listRoom(room.roomId)).seats[1];
   assert.equal(seat.state, 'expired');
   assert.equal(seat.url, undefined);
@@ -311,7 +308,7 @@ test('inspect and redeem error codes: invalid, expired, room not found / expired
   expect(await A('POST', '/api/v1/invites/inspect', { body: { invite: inv, takeover: true } }), 400, 'request.invalid');
   // nothing above spent the invite
   assert.equal((await inspect(inv, DEV1)).json.state, 'unused');
-  ageDb(srv, 'UPDATE rooms SET expires_at = ? WHERE room_id = ?', Date.now() - 1000, room.roomId);
+  await ageDb(srv, 'UPDATE rooms SET expires_at = ? WHERE room_id = ?', Date.now() - 1000, room.roomId);
   expect(await inspect(inv, DEV1), 410, 'room.expired');
   expect(await redeem(inv, DEV1), 410, 'room.expired');
   const e = await listRoom(room.roomId);

@@ -88,7 +88,6 @@ test('M4: a user-scoped app token joins only the rooms it is for, as the name an
 test('M2: webhook URLs to loopback, link-local, private or ULA addresses are refused after resolution, at subscribe and at delivery', async () => {
   const http = require('node:http');
   const path = require('node:path');
-  const Database = require('better-sqlite3');
   let hits = 0;
   const rx = http.createServer((req, res) => { hits++; req.resume(); res.end('ok'); });
   await new Promise((r) => rx.listen(0, '127.0.0.1', r));
@@ -143,12 +142,10 @@ test('M2: webhook URLs to loopback, link-local, private or ULA addresses are ref
     try {
       const t = await H.api(prod.url, 'POST', '/api/v1/webhooks/test', { headers: H.appHeaders() });
       assert.equal(t.status, 202);
-      const db = new Database(path.join(prod.dataDir, 'earshot.sqlite'), { readonly: true });
-      const row = await H.waitFor(() => {
-        const r = db.prepare('SELECT status, last_error FROM webhook_deliveries WHERE id = ?').get(t.json.deliveryId);
+      const row = await H.waitFor(async () => {
+        const [r] = await H.dbQuery(prod, 'SELECT status, last_error FROM webhook_deliveries WHERE id = ?', [t.json.deliveryId]);
         return r && r.status !== 'pending' && r;
       }, 5000);
-      db.close();
       await H.sleep(200);
       assert.equal(hits, 0, 'the loopback receiver got nothing');
       assert.equal(row.status, 'failed', 'a forbidden target is not retried');

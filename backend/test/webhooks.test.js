@@ -6,7 +6,6 @@ const assert = require('node:assert/strict');
 const http = require('node:http');
 const crypto = require('node:crypto');
 const path = require('node:path');
-const Database = require('better-sqlite3');
 const H = require('./helpers');
 
 const HOOK_SECRET = 'receiver-secret-0123456789abcdef';
@@ -90,9 +89,7 @@ test('retry schedule 0/30/120/600/1800 s (scaled) then give up after 5 attempts'
     await H.sleep(1000);
     assert.equal(rx.got.length, 5, 'gave up after 5 attempts');
     await srv.stop();
-    const db = new Database(path.join(srv.dataDir, 'earshot.sqlite'), { readonly: true });
-    const row = db.prepare("SELECT status, attempts, last_status FROM webhook_deliveries WHERE event = 'test.event'").get();
-    db.close();
+    const [row] = await H.dbQuery(srv, "SELECT status, attempts, last_status FROM webhook_deliveries WHERE event = 'test.event'");
     assert.deepEqual(row, { status: 'failed', attempts: 5, last_status: 503 });
   } finally { await srv.stop(); await rx.close(); }
 });
@@ -173,9 +170,7 @@ test('restart keeps rooms, invite used/unused state and the pending webhook deli
     await s1.stop();
 
     // while the server is down the delivery sits in SQLite, pending, 1 attempt made
-    const db = new Database(path.join(s1.dataDir, 'earshot.sqlite'), { readonly: true });
-    const row = db.prepare('SELECT status, attempts, last_status FROM webhook_deliveries WHERE id = ?').get(t.json.deliveryId);
-    db.close();
+    const [row] = await H.dbQuery(s1, 'SELECT status, attempts, last_status FROM webhook_deliveries WHERE id = ?', [t.json.deliveryId]);
     assert.deepEqual(row, { status: 'pending', attempts: 1, last_status: 500 });
 
     phase = 'after';
