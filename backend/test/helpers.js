@@ -19,6 +19,7 @@ const services = require('./services');
 const BACKENDS = process.env.EARSHOT_TEST_BACKENDS || 'memory+sqlite';
 if (!['memory+sqlite', 'redis+postgres'].includes(BACKENDS)) throw new Error(`EARSHOT_TEST_BACKENDS: memory+sqlite or redis+postgres, not ${BACKENDS}`);
 const CLUSTER = BACKENDS === 'redis+postgres';
+if (CLUSTER && services.unavailable()) throw new Error(`EARSHOT_TEST_BACKENDS=redis+postgres: ${services.unavailable()}`);
 let sharedPg = null;
 const clusterByDir = new Map();
 async function clusterEnv(dataDir) {
