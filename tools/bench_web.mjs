@@ -4,7 +4,9 @@
 //  (b) Earshot: time from clicking Join to the first inbound audio packet on both sides (getStats
 //      inbound-rtp packetsReceived > 0), median and spread over N calls (default 10);
 //  (c) the same for a plain-JS baseline (simple-peer + socket.io-client, mic requested on click,
-//      seed-004 /api/v1/rooms/:id/join with app credentials) against the same backend; the ratio.
+//      seed-004 /api/v1/rooms/:id/join with app credentials) against the same backend; the ratio;
+//  (d) the CPU cost of an open diagnostics overlay: the host page's main-thread busy time per second
+//      of a connected call (CDP Performance.getMetrics TaskDuration), overlay closed and then open.
 // Runs the backend and headless Chromium inside a private network namespace (needs root; Chromium
 // gathers no ICE candidates on loopback alone); pages load from http://127.0.0.1.
 import { readFileSync, cpSync, mkdirSync, rmSync } from 'node:fs';
@@ -91,6 +93,41 @@ async function earshotCall(browser, backend) {
   return Math.max(...times);
 }
 
+// (d) One connected call; the host page's main-thread busy share over 10 s, overlay closed, then open
+// (the overlay draws with WebGL through SwiftShader here: a software renderer, so an upper bound).
+async function overlayCost(browser, backend) {
+  const r = await backend.createRoom({ title: 'bench overlay' });
+  const ctxs = [await browser.newContext(), await browser.newContext()];
+  const pages = [];
+  for (const [i, url] of [r.links.host.url, r.links.guest.url].entries()) {
+    const p = await ctxs[i].newPage();
+    await p.goto(url);
+    await p.locator('#join-btn:not([disabled])').waitFor({ timeout: 15000 });
+    await p.click('#join-btn');
+    pages.push(p);
+  }
+  await pages[0].waitForFunction(() => window.__earshot.snapshot().state === 'connected', null, { timeout: 20000 });
+  const cdp = await ctxs[0].newCDPSession(pages[0]);
+  await cdp.send('Performance.enable');
+  const busy = async () => {
+    const metric = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration').value;
+    const t0 = await metric();
+    await sleep(10000);
+    return ((await metric()) - t0) / 10;
+  };
+  const closed = await busy();
+  await pages[0].locator('body').press('d');
+  await pages[0].waitForFunction(() => {
+    const f = document.querySelector('iframe.diag');
+    return f && f.contentWindow.earshotDiag && f.contentWindow.earshotDiag.shown().frames > 10;
+  }, null, { timeout: 20000 });
+  const open = await busy();
+  const frames = await pages[0].evaluate(() => document.querySelector('iframe.diag').contentWindow.earshotDiag.shown().frames);
+  console.log('\n(d) diagnostics overlay: host page main-thread busy time per second of a connected call');
+  console.log(`    closed ${(closed * 1000).toFixed(1)} ms/s (${(closed * 100).toFixed(1)}%), open ${(open * 1000).toFixed(1)} ms/s (${(open * 100).toFixed(1)}%), ${frames} frames drawn`);
+  for (const c of ctxs) await c.close();
+}
+
 async function baselineCall(browser, backend, creds, n) {
   const created = await fetch(`${backend.base}/api/v1/rooms`, {
     method: 'POST', headers: { 'Content-Type': 'application/json', 'X-App-Id': creds.appId, 'X-App-Key': creds.appSecret }, body: '{}',
@@ -130,7 +167,8 @@ async function main() {
     executablePath: '/usr/bin/chromium', ignoreDefaultArgs: ['--headless'],
     args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-      `--use-file-for-fake-audio-capture=${toneFile(work)}`, '--autoplay-policy=no-user-gesture-required'],
+      `--use-file-for-fake-audio-capture=${toneFile(work)}`, '--autoplay-policy=no-user-gesture-required',
+      '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
   });
   try {
     await earshotCall(browser, backend);          // warm-up (compile caches), not counted
@@ -149,6 +187,7 @@ async function main() {
     console.log(`    each: ${b.map((x) => x.toFixed(0)).join(' ')}`);
     const ratio = es.median / bs.median;
     console.log(`    ratio Earshot/baseline (medians): ${ratio.toFixed(2)}x  (goal <= 0.70x: ${ratio <= 0.7 ? 'met' : 'NOT met'})`);
+    await overlayCost(browser, backend);
   } finally {
     await browser.close();
     await backend.stop();

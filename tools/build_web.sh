@@ -64,3 +64,17 @@ node -e '
   }
   console.log(`build_web: ${dir} (version ${process.argv[2]}): room.html needs ${files.length} files, ${raw} B raw, ${br} B brotli (budget 76800)`);
 ' "$OUT" "$VERSION"
+
+# The diagnostics overlay, fetched only when opened: its own figures, never part of the page's budget.
+node -e '
+  const fs = require("fs"), zlib = require("zlib"), path = require("path");
+  const dir = path.join(process.argv[1], "diag");
+  let raw = 0, gz = 0, br = 0;
+  for (const f of fs.readdirSync(dir)) {
+    const b = fs.readFileSync(path.join(dir, f));
+    raw += b.length;
+    gz += zlib.gzipSync(b, { level: 9 }).length;
+    br += zlib.brotliCompressSync(b, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+  }
+  console.log(`build_web: the diagnostics overlay (diag/, on demand) is ${raw} B raw, ${gz} B gzip, ${br} B brotli`);
+' "$OUT"

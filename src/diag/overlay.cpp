@@ -60,10 +60,11 @@ void plot(const char* label, const json& series, const char* unit, float floor_m
   std::vector<float> v = floats(series);
   float hi = floor_max;
   for (float x : v) hi = std::max(hi, x);
-  char overlay[48];
-  std::snprintf(overlay, sizeof overlay, "%s: %.1f %s", label, v.empty() ? 0.f : v.back(), unit);
-  ImGui::PlotLines(label, v.empty() ? nullptr : v.data(), static_cast<int>(v.size()), 0, overlay, 0.f, hi * 1.1f,
-                   ImVec2(-1, 42));
+  char overlay[64], id[32];
+  std::snprintf(overlay, sizeof overlay, "%s %.1f %s (last 60 s)", label, v.empty() ? 0.f : v.back(), unit);
+  std::snprintf(id, sizeof id, "##%s", label);
+  const float width = std::max(40.f, ImGui::GetContentRegionAvail().x);
+  ImGui::PlotLines(id, v.empty() ? nullptr : v.data(), static_cast<int>(v.size()), 0, overlay, 0.f, hi * 1.1f, ImVec2(width, 44));
 }
 
 void call_window(json& shown) {
@@ -94,6 +95,13 @@ void call_window(json& shown) {
   shown["state"] = str(g_view, "state");
 }
 
+// A participant's name from the view's roster (links name their participant by id).
+std::string name_of(const std::string& id) {
+  for (const auto& p : g_view.value("participants", json::array()))
+    if (str(p, "id") == id) return str(p, "name");
+  return id.empty() ? std::string("(not yet known)") : id;
+}
+
 void network_window(json& shown) {
   json drawn = json::array();
   const json peers = g_view.value("peers", json::array());
@@ -101,8 +109,10 @@ void network_window(json& shown) {
   for (const auto& p : peers) {
     ImGui::PushID(static_cast<int>(num(p, "id", 0)));
     ImGui::TextColored(quality_colour(str(p, "quality")), "Link %d to %s: %s, quality %s", static_cast<int>(num(p, "id", 0)),
-                       str(p, "participant").c_str(), str(p, "state").c_str(), str(p, "quality").c_str());
-    ImGui::Text("Candidate pair: %s", str(p, "pair").empty() ? "(not yet)" : str(p, "pair").c_str());
+                       name_of(str(p, "participant")).c_str(), str(p, "state").c_str(), str(p, "quality").c_str());
+    std::string pair = str(p, "pair");
+    if (auto at = pair.find("\u2192"); at != std::string::npos) pair.replace(at, 3, "->");  // the default font is ASCII
+    ImGui::Text("Candidate pair: %s", pair.empty() ? "(not yet)" : pair.c_str());
     const double rtt = num(p, "rttMs"), jitter = num(p, "jitterMs");
     ImGui::Text("RTT %.0f ms   jitter %.1f ms   loss %.1f %%", rtt, jitter, num(p, "lossPct", 0));
     ImGui::Text("in %.1f kbit/s   out %.1f kbit/s   level %.2f", num(p, "kbpsIn", 0), num(p, "kbpsOut", 0), num(p, "level", 0));
