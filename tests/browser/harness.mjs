@@ -3,7 +3,7 @@
 // with a fake microphone playing a sox sine tone, and helpers to read audio stats from a page.
 // Traffic stays on loopback or on a veth pair inside the namespace.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,45 +58,66 @@ export function freePort() {
 
 export function tempDir(prefix) { return mkdtempSync(join(tmpdir(), prefix)); }
 
-// Starts backend/src/server.js; resolves when it prints EARSHOT_READY.
-export async function startBackend({ turn = true, turnPort, turnSecret = 'browser-test-turn-secret', env = {} } = {}) {
+// Starts backend/src/server.js; resolves when it prints EARSHOT_READY. `host` and `port` (default
+// 127.0.0.1 and an ephemeral port) are where it listens and what its links name. kill() ends it with
+// SIGKILL (its coturn dies with it) and restart() starts it again on the same data dir, port and coturn
+// port, as an operator would after a crash.
+export async function startBackend({ turn = true, turnPort, turnSecret = 'browser-test-turn-secret', env = {}, host = '127.0.0.1', port = 0 } = {}) {
   const dataDir = tempDir('earshot-be-');
   turnPort = turnPort || await freePort();
-  const child = spawn(process.execPath, [join(ROOT, 'backend', 'src', 'server.js')], {
-    env: {
-      ...process.env,
-      EARSHOT_PORT: '0', EARSHOT_HOST: '127.0.0.1', EARSHOT_DATA_DIR: dataDir,
-      EARSHOT_WEB_DIR: join(ROOT, 'dist', 'web'), EARSHOT_ADMIN_KEY: ADMIN_KEY,
-      EARSHOT_START_TURN: turn ? '1' : '0', EARSHOT_TURN_PORT: String(turnPort), EARSHOT_TURN_SECRET: turnSecret,
-      EARSHOT_TURN_ALLOW_LOOPBACK: '1', EARSHOT_TURN_MIN_PORT: String(40000 + (turnPort % 200) * 100),
-      EARSHOT_TURN_MAX_PORT: String(40000 + (turnPort % 200) * 100 + 99), EARSHOT_LOG_LEVEL: 'warn', ...env,
+  const spawnServer = async (listenPort) => {
+    const child = spawn(process.execPath, [join(ROOT, 'backend', 'src', 'server.js')], {
+      env: {
+        ...process.env,
+        EARSHOT_PORT: String(listenPort), EARSHOT_HOST: host, EARSHOT_DATA_DIR: dataDir,
+        EARSHOT_WEB_DIR: join(ROOT, 'dist', 'web'), EARSHOT_ADMIN_KEY: ADMIN_KEY,
+        EARSHOT_START_TURN: turn ? '1' : '0', EARSHOT_TURN_PORT: String(turnPort), EARSHOT_TURN_SECRET: turnSecret,
+        EARSHOT_TURN_ALLOW_LOOPBACK: '1', EARSHOT_TURN_MIN_PORT: String(40000 + (turnPort % 200) * 100),
+        EARSHOT_TURN_MAX_PORT: String(40000 + (turnPort % 200) * 100 + 99), EARSHOT_LOG_LEVEL: 'warn', ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const ready = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`backend did not start:\n${out}`)), 15000);
+      const onData = (d) => {
+        out += d;
+        const m = /EARSHOT_READY port=(\d+)/.exec(out);
+        if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', (d) => { out += d; });
+      child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`backend exited (${code}):\n${out}`)); });
+    });
+    child.stdout.removeAllListeners('data');
+    child.stdout.resume();
+    child.stderr.removeAllListeners('data');
+    child.stderr.on('data', (d) => { server.log += d; });
+    return { child, port: ready };
+  };
+  const first = await spawnServer(port);
+  port = first.port;
+  const base = `http://${host}:${port}`;
+  const server = {
+    base, port, turnPort, dataDir, child: first.child, log: '',
+    async kill(signal = 'SIGKILL') {
+      const { child } = server;
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      process.kill(child.pid, signal);
+      await exited;
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const port = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`backend did not start:\n${out}`)), 15000);
-    const onData = (d) => {
-      out += d;
-      const m = /EARSHOT_READY port=(\d+)/.exec(out);
-      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', (d) => { out += d; });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`backend exited (${code}):\n${out}`)); });
-  });
-  child.stdout.removeAllListeners('data');
-  child.stdout.resume();
-  child.stderr.resume();
-  const base = `http://127.0.0.1:${port}`;
-  return {
-    base, port, turnPort, dataDir, child,
+    async restart() {
+      await server.kill();
+      server.child = (await spawnServer(port)).child;
+    },
     async stop() {
-      if (child.exitCode === null) {
+      const { child } = server;
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         process.kill(child.pid, 'SIGTERM');
         await Promise.race([exited, sleep(5000)]);
-        if (child.exitCode === null) process.kill(child.pid, 'SIGKILL');
+        if (child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');
       }
       rmSync(dataDir, { recursive: true, force: true });
     },
@@ -110,6 +131,7 @@ export async function startBackend({ turn = true, turnPort, turnSecret = 'browse
       return r.json();
     },
   };
+  return server;
 }
 
 // A steady sine tone for the fake microphone (the default fake mic beeps).
@@ -122,15 +144,24 @@ export function toneFile(dir, freq = 440) {
   return file;
 }
 
+// `netns`: run Chromium (all its processes) in that network namespace, through `ip netns exec`; playwright
+// talks to it over a pipe, so it needs no network to the test. `secureOrigins`: plain-http origins other
+// than loopback that may still use the microphone (e.g. a server on a veth address).
 // `args`: more Chromium switches (e.g. WebGL through SwiftShader for the diagnostics overlay).
-export async function launch({ fakeUi = true, wav, args: extra = [] } = {}) {
+export async function launch({ fakeUi = true, wav, netns, secureOrigins = [], args: extra = [] } = {}) {
   const args = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync',
     '--use-fake-device-for-media-stream'];
   if (fakeUi) args.push('--use-fake-ui-for-media-stream');
   if (wav) args.push(`--use-file-for-fake-audio-capture=${wav}`);
   args.push(...extra);
-  return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args, ignoreDefaultArgs: ['--headless'] });
+  if (secureOrigins.length) args.push(`--unsafely-treat-insecure-origin-as-secure=${secureOrigins.join(',')}`);
+  let executablePath = '/usr/bin/chromium';
+  if (netns) {
+    executablePath = join(tempDir('earshot-chromium-'), 'chromium');
+    writeFileSync(executablePath, `#!/bin/sh\nexec ip netns exec ${netns} /usr/bin/chromium "$@"\n`, { mode: 0o755 });
+  }
+  return chromium.launch({ executablePath, headless: true, args, ignoreDefaultArgs: ['--headless'] });
 }
 
 export function artifact(name) {
