@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Browser tests: builds dist/web if missing, then runs every tests/browser/*.test.mjs. Each test file
 # moves itself into a private network namespace (`ip netns`, needs root) with a veth pair, because
-# Chromium gathers no ICE candidates on loopback alone. Screenshots go to tests/browser/artifacts/.
+# Chromium gathers no ICE candidates on loopback alone. faults.test.mjs also gives each person's browser
+# a namespace of its own behind that one, to cut one network alone. Screenshots go to tests/browser/artifacts/.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
