@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Benchmark (not a test): node tools/bench_web.mjs [--calls N]
+// Benchmark (not a test): node tools/bench_web.mjs [--calls N] [--overlay-only]
 //  (a) every byte room.html needs before it can join: each file raw, gzip, brotli (node's zlib);
 //  (b) Earshot: time from clicking Join to the first inbound audio packet on both sides (getStats
 //      inbound-rtp packetsReceived > 0), median and spread over N calls (default 10);
@@ -18,6 +18,7 @@ import { createRequire } from 'node:module';
 
 const argCalls = process.argv.indexOf('--calls');
 const CALLS = argCalls > 0 ? Number(process.argv[argCalls + 1]) : 10;
+const OVERLAY_ONLY = process.argv.includes('--overlay-only');  // just (a) and (d)
 const WEB = join(ROOT, 'dist', 'web');
 const ROOM_FILES = ['room.html', 'earshot.css', 'room.js', 'client.js', 'earshot.js', 'earshot.wasm', 'config.json', 'favicon.svg'];
 
@@ -171,6 +172,7 @@ async function main() {
       '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
   });
   try {
+    if (OVERLAY_ONLY) return await overlayCost(browser, backend);
     await earshotCall(browser, backend);          // warm-up (compile caches), not counted
     await baselineCall(browser, backend, creds, 0);
     const e = [], b = [];

@@ -27,6 +27,10 @@ GLFWwindow* g_window = nullptr;
 json g_view = json::object();  // the last diagnostics view
 json g_shown = json::object(); // what the last frame drew
 int g_frames = 0;
+// Frames still to draw: the view changes once a second and the picture only with it or with input,
+// so an idle overlay draws nothing (a frame through a software WebGL costs a whole main thread).
+int g_dirty = 2;
+void redraw(int frames = 3) { g_dirty = std::max(g_dirty, frames); }
 int g_width = 720, g_height = 640;
 
 std::string str(const json& j, const char* k) {
@@ -163,6 +167,8 @@ void log_window(json& shown) {
 
 void frame() {
   glfwPollEvents();
+  if (g_dirty <= 0) return;
+  --g_dirty;
   int w = 0, h = 0;
   glfwGetFramebufferSize(g_window, &w, &h);
   ImGuiIO& io = ImGui::GetIO();
@@ -210,6 +216,13 @@ bool start(int width, int height) {
   g_window = glfwCreateWindow(width, height, "Earshot diagnostics", nullptr, nullptr);
   if (!g_window) return false;
   glfwMakeContextCurrent(g_window);
+  // Input asks for a few frames (ImGui settles hover and clicks over two or three); installed before
+  // ImGui's backend, which calls them after its own.
+  glfwSetCursorPosCallback(g_window, [](GLFWwindow*, double, double) { redraw(); });
+  glfwSetMouseButtonCallback(g_window, [](GLFWwindow*, int, int, int) { redraw(); });
+  glfwSetScrollCallback(g_window, [](GLFWwindow*, double, double) { redraw(); });
+  glfwSetKeyCallback(g_window, [](GLFWwindow*, int, int, int, int) { redraw(); });
+  glfwSetCharCallback(g_window, [](GLFWwindow*, unsigned) { redraw(); });
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
   ImGuiIO& io = ImGui::GetIO();
@@ -226,6 +239,7 @@ void resize(int width, int height) {
   g_width = width;
   g_height = height;
   if (g_window) glfwSetWindowSize(g_window, width, height);
+  redraw();
 }
 
 // update(json): a new diagnostics view; false when it is not JSON (the last good one stays).
@@ -233,6 +247,7 @@ bool update(const std::string& text) {
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return false;
   g_view = std::move(j);
+  redraw(2);
   return true;
 }
 

@@ -101,6 +101,9 @@ class Harness {
   void finish() const {
     check_snapshot();
     dumps_strictly(wire::to_json(call_.snapshot()));
+    // The diagnostics view is JSON whatever went in (bad UTF-8 is replaced, never thrown).
+    const auto view = nlohmann::json::parse(call_.diagnostics_json(), nullptr, false);
+    check(view.is_object() && view.contains("peers"));
   }
 
   // Every string of the snapshot is valid UTF-8 (what to_json(snapshot).dump() needs).
@@ -346,7 +349,12 @@ inline void browser_step(Harness& h, FuzzedDataProvider& in) {
       return h.live_peers[in.ConsumeIntegralInRange<std::size_t>(0, h.live_peers.size() - 1)];
     return in.ConsumeIntegralInRange<PeerId>(0, 12);
   };
-  switch (in.ConsumeIntegralInRange(0, 8)) {
+  switch (in.ConsumeIntegralInRange(0, 9)) {
+    case 8: {  // getStats, sane or not (counters backwards, negative, huge, NaN)
+      auto n = [&] { return in.ConsumeBool() ? in.ConsumeFloatingPoint<double>() : in.ConsumeIntegralInRange(0, 100000) * 1.0; };
+      in::LinkSample s{n(), n(), n(), n(), n(), n(), n(), n(), in.ConsumeRandomLengthString(40)};
+      return h.feed(in::LinkStats{any_peer(), std::move(s)});
+    }
     case 0:
     case 1: {  // answer a pending step
       if (h.pending.empty()) return;

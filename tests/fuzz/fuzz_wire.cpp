@@ -21,12 +21,13 @@ const char* const kTypes[] = {
     "http-responded", "http-failed", "link-opened", "link-message", "link-closed", "local-description-ready",
     "remote-description-applied", "negotiation-failed", "local-candidate", "ice-candidate-error",
     "ice-gathering-complete", "peer-state-changed", "remote-audio-started", "audio-levels", "vendor-started",
-    "vendor-stopped", "vendor-roster", "vendor-volumes", "no-such-input"};
+    "vendor-stopped", "vendor-roster", "vendor-volumes", "link-stats", "no-such-input"};
 const char* const kFields[] = {
     "url", "saved", "name", "room", "token", "userId", "userName", "signalingUrl", "iceServers", "ttl",
     "deviceId", "label", "error", "detail", "inputs", "outputs", "muted", "request", "status", "body",
     "reason", "link", "text", "code", "peer", "generation", "sdpType", "sdp", "description", "step",
-    "candidate", "candidates", "state", "local", "remote", "attendees", "volumes", "id", "level", "present", "url"};
+    "candidate", "candidates", "state", "local", "remote", "attendees", "volumes", "id", "level", "present", "url",
+    "rttMs", "jitterMs", "packetsReceived", "packetsLost", "packetsSent", "bytesReceived", "bytesSent", "audioLevel", "pair"};
 
 json value(FuzzedDataProvider& in, int depth = 0) {
   switch (in.ConsumeIntegralInRange(0, 10)) {
