@@ -210,3 +210,16 @@ test('SIGKILL one process: its clients reconnect to the other and keep their pla
     assert.deepEqual(left, []);
   } finally { a.s.close(); b.s.close(); c.s.close(); gone.s.close(); moved?.s.close(); }
 });
+
+test('an unreachable Redis or PostgreSQL stops the server at start with one line naming it', { skip: why || false }, async () => {
+  const port = await H.freePort(); // nothing listens there
+  const r = await H.startServerExpectingFailure({ env: { EARSHOT_REDIS_URL: `redis://127.0.0.1:${port}` } });
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  assert.match(r.stderr, new RegExp(`^earshot: cannot reach Redis at redis://127.0.0.1:${port}/? \\(connect ECONNREFUSED .*\\); check EARSHOT_REDIS_URL`));
+  const p = await H.startServerExpectingFailure({ env: { EARSHOT_DATABASE_URL: `postgres://earshot:hunter2@127.0.0.1:${port}/earshot` } });
+  assert.equal(p.code, 1);
+  assert.equal(p.stderr.trim().split('\n').length, 1, p.stderr);
+  assert.match(p.stderr, /^earshot: cannot use the PostgreSQL database postgres:\/\/earshot:\*\*\*@127\.0\.0\.1:\d+\/earshot \(connect ECONNREFUSED/);
+  assert.doesNotMatch(p.stderr, /hunter2/, 'the password is not printed');
+});

@@ -149,14 +149,14 @@ class RedisPresence {
   async reserve(roomId, entry, capacity, nowMs = Date.now()) {
     const r = await this.run('reserve', [this.key(roomId), `${P}nrooms:${this.nodeId}`], [entry.userId, JSON.stringify(entry), capacity, nowMs, this.staleMs, roomId]);
     if (Number(r[0]) !== 1) return { ok: false };
-    return { ok: true, entry: fix(JSON.parse(r[1])), prev: r[2] ? fix(JSON.parse(r[2])) : null };
+    return { ok: true, entry: (JSON.parse(r[1])), prev: r[2] ? (JSON.parse(r[2])) : null };
   }
   async unreserve(roomId, userId, sid, restore) {
     return Number(await this.run('unreserve', [this.key(roomId)], [userId, sid, restore ? JSON.stringify(restore) : ''])) === 1;
   }
   async markLive(roomId, userId, sid) {
     const s = await this.run('markLive', [this.key(roomId)], [userId, sid]);
-    return s ? fix(JSON.parse(s)) : null;
+    return s ? (JSON.parse(s)) : null;
   }
   async setMuted(roomId, userId, sid, muted) { await this.run('setMuted', [this.key(roomId)], [userId, sid, muted ? 1 : 0]); }
   async remove(roomId, userId, sid) {
@@ -165,10 +165,10 @@ class RedisPresence {
   }
   async take(roomId, userId) {
     const r = await this.run('remove', [this.key(roomId)], [userId, '']);
-    return Number(r[0]) === 1 ? { entry: fix(JSON.parse(r[2])), empty: Number(r[1]) === 0 } : null;
+    return Number(r[0]) === 1 ? { entry: (JSON.parse(r[2])), empty: Number(r[1]) === 0 } : null;
   }
-  async clear(roomId) { return (await this.run('clear', [this.key(roomId)], [])).map((s) => fix(JSON.parse(s))); }
-  async list(roomId) { return (await this.run('list', [this.key(roomId)], [])).map((s) => fix(JSON.parse(s))); }
+  async clear(roomId) { return (await this.run('clear', [this.key(roomId)], [])).map((s) => (JSON.parse(s))); }
+  async list(roomId) { return (await this.run('list', [this.key(roomId)], [])).map((s) => (JSON.parse(s))); }
 
   /** Entries of processes whose heartbeat stopped, removed (by one surviving process): [{ roomId, entry, empty }]. */
   async reapDeadNodes() {
@@ -178,7 +178,7 @@ class RedisPresence {
       if (!await this.c.set(`${P}reap:${n}`, this.nodeId, { NX: true, PX: 30000 })) continue;
       for (const roomId of await this.c.sMembers(`${P}nrooms:${n}`)) {
         const r = await this.run('reap', [this.key(roomId)], [n]);
-        const entries = r.slice(1).map((s) => fix(JSON.parse(s)));
+        const entries = r.slice(1).map((s) => (JSON.parse(s)));
         entries.forEach((entry, i) => out.push({ roomId, entry, empty: Number(r[0]) === 0 && i === entries.length - 1 }));
       }
       await this.c.del(`${P}nrooms:${n}`);
@@ -187,9 +187,6 @@ class RedisPresence {
     return out;
   }
 }
-
-/** cjson turns an empty JSON object into an array and may print integers as floats; entries have neither. */
-function fix(e) { return e; }
 
 class RedisLimits {
   constructor(client) { this.run = scriptRunner(client); }
@@ -203,9 +200,12 @@ class RedisLimits {
 
 async function openRedis(cfg, { log }) {
   const clients = [];
+  // a Redis that cannot be reached at start stops the server; once up, connections are retried
+  let up = false;
+  const reconnectStrategy = (n, cause) => (up ? Math.min(100 * 2 ** n, 2000) : (cause || new Error('connection failed')));
   const connect = async (base) => {
-    const c = base ? base.duplicate() : createClient({ url: cfg.redisUrl, socket: { connectTimeout: 5000, reconnectStrategy: (n) => Math.min(100 * 2 ** n, 2000) } });
-    c.on('error', (e) => log.error('redis connection error', { err: String(e && e.message || e) }));
+    const c = base ? base.duplicate() : createClient({ url: cfg.redisUrl, socket: { connectTimeout: 5000, reconnectStrategy } });
+    c.on('error', (e) => { if (up) log.error('redis connection error', { err: String(e && e.message || e) }); });
     clients.push(c);
     await c.connect();
     return c;
@@ -214,6 +214,7 @@ async function openRedis(cfg, { log }) {
   try {
     main = await connect();
     await main.ping();
+    up = true;
   } catch (e) {
     await Promise.allSettled(clients.map((c) => c.disconnect()));
     const { StartupError } = require('../config');
