@@ -127,6 +127,37 @@ test('room capacity counts participants on both processes; the same user moving 
   } finally { alice.s.close(); bob.s.close(); for (const s of extra) s.close(); }
 });
 
+test('across processes: a seat taken over on B removes its socket on A; a room closed on B closes it for sockets on A', { skip: why || false }, async () => {
+  const room = await H.adminRoom(A.url, { hostName: 'Ana', guestName: 'Ben' });
+  const host = (await H.redeem(A.url, H.inviteOf(room.links.host))).json;
+  const dev1 = 'device-one-0123456789abcdef';
+  const guest = (await H.api(A.url, 'POST', '/api/v1/invites/redeem', { body: { invite: H.inviteOf(room.links.guest), device: dev1 } })).json;
+  const a = join(A, host.token); await a.state;
+  const gIn = H.once(a.s, 'user-joined');
+  const g = join(A, guest.token); await g.state; await gIn;
+  let g2 = null;
+  try {
+    // Ben moves to another device through process B: his socket on A is told and closed, Ana hears he left
+    const replaced = H.once(g.s, 'session-replaced');
+    const left = H.once(a.s, 'user-left');
+    const r = await H.api(B.url, 'POST', '/api/v1/invites/redeem', { body: { invite: H.inviteOf(room.links.guest), device: 'device-two-0123456789abcdef', takeover: true } });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(await replaced, { reason: 'moved', message: 'You joined this call on another device.' });
+    assert.deepEqual(await left, { userId: guest.user.userId, reason: 'moved' });
+    await H.waitFor(() => g.s.disconnected, 5000);
+    assert.equal((await H.connectRefused(B.url, { token: guest.token })).message, 'session.moved', 'the old token is refused on the other process too');
+    // the new device joins on B; the admin closes the room through B: sockets on A and B are told
+    g2 = join(B, r.json.token); await g2.state;
+    const closedA = H.once(a.s, 'room-closed'); const closedB = H.once(g2.s, 'room-closed');
+    assert.equal((await H.api(B.url, 'DELETE', `/api/v1/admin/rooms/${room.roomId}`, { headers: H.adminHeaders() })).status, 200);
+    const msg = { roomId: room.roomId, reason: 'closed', message: 'The host closed this room.' };
+    assert.deepEqual(await closedA, msg);
+    assert.deepEqual(await closedB, msg);
+    await H.waitFor(() => a.s.disconnected && g2.s.disconnected, 5000);
+    assert.equal((await H.connectRefused(A.url, { token: host.token })).message, 'room.closed');
+  } finally { a.s.close(); g.s.close(); g2?.s.close(); }
+});
+
 test('an invite redeemed 100 times at once, half on each process, succeeds exactly once', { skip: why || false }, async () => {
   const room = await H.adminRoom(A.url, { guestNames: ['Ben'] });
   const invite = H.inviteOf(room.links.guests[0]);
