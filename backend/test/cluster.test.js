@@ -91,6 +91,15 @@ test('a call across two processes: presence, offer/answer/candidates, addressed 
     await b.s.timeout(3000).emitWithAck('leave');
     assert.deepEqual(await left, { userId: guest.user.userId, reason: 'left' });
     assert.deepEqual((await status(B, room.roomId)).participants.map((p) => p.userId), [host.user.userId]);
+    // once the room is empty Redis keeps nothing of it
+    a.s.close();
+    await H.waitFor(async () => (await status(A, room.roomId)).participants.length === 0);
+    const r = require('redis').createClient({ url: redis.url });
+    await r.connect();
+    try {
+      assert.equal(await r.exists(`earshot:p:${room.roomId}`), 0, 'no presence hash');
+      for (const n of ['proc-a', 'proc-b']) assert.equal(await r.sIsMember(`earshot:nrooms:${n}`, room.roomId), false, `not in ${n}'s rooms`);
+    } finally { await r.quit(); }
   } finally { a.s.close(); b.s.close(); }
 });
 

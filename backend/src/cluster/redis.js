@@ -78,15 +78,22 @@ if e.sid ~= ARGV[2] then return 0 end
 e.muted = ARGV[3] == '1'
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(e))
 return 1`,
-  // ARGV: userId, sid ('' = whichever). Returns {removed, left, entry}
+  // ARGV: userId, sid ('' = whichever), roomId. Returns {removed, left, entry}. The room leaves the
+  // process's set of rooms when it has no entry of that process any more.
   remove: `
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
 if not raw or (ARGV[2] ~= '' and cjson.decode(raw).sid ~= ARGV[2]) then return {0, redis.call('HLEN', KEYS[1]), ''} end
 redis.call('HDEL', KEYS[1], ARGV[1])
+local node = cjson.decode(raw).node
+local mine = false
+for _, v in ipairs(redis.call('HVALS', KEYS[1])) do if cjson.decode(v).node == node then mine = true end end
+if not mine then redis.call('SREM', '${P}nrooms:' .. node, ARGV[3]) end
 return {1, redis.call('HLEN', KEYS[1]), raw}`,
+  // ARGV: roomId
   clear: `
 local v = redis.call('HVALS', KEYS[1])
 redis.call('DEL', KEYS[1])
+for _, raw in ipairs(v) do redis.call('SREM', '${P}nrooms:' .. cjson.decode(raw).node, ARGV[1]) end
 return v`,
   list: `${ALIVE}
 local out = {}
@@ -160,14 +167,14 @@ class RedisPresence {
   }
   async setMuted(roomId, userId, sid, muted) { await this.run('setMuted', [this.key(roomId)], [userId, sid, muted ? 1 : 0]); }
   async remove(roomId, userId, sid) {
-    const r = await this.run('remove', [this.key(roomId)], [userId, sid]);
+    const r = await this.run('remove', [this.key(roomId)], [userId, sid, roomId]);
     return { removed: Number(r[0]) === 1, empty: Number(r[1]) === 0 };
   }
   async take(roomId, userId) {
-    const r = await this.run('remove', [this.key(roomId)], [userId, '']);
+    const r = await this.run('remove', [this.key(roomId)], [userId, '', roomId]);
     return Number(r[0]) === 1 ? { entry: (JSON.parse(r[2])), empty: Number(r[1]) === 0 } : null;
   }
-  async clear(roomId) { return (await this.run('clear', [this.key(roomId)], [])).map((s) => (JSON.parse(s))); }
+  async clear(roomId) { return (await this.run('clear', [this.key(roomId)], [roomId])).map((s) => (JSON.parse(s))); }
   async list(roomId) { return (await this.run('list', [this.key(roomId)], [])).map((s) => (JSON.parse(s))); }
 
   /** Entries of processes whose heartbeat stopped, removed (by one surviving process): [{ roomId, entry, empty }]. */
