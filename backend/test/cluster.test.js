@@ -200,6 +200,33 @@ test('rate limits are shared: the 11th /auth/token of a minute is refused, which
   }
 });
 
+test('Redis restarted empty mid-call: both processes write their participants back and signaling goes on', { skip: why || false }, async () => {
+  const room = await H.adminRoom(A.url);
+  const host = (await H.redeem(A.url, H.inviteOf(room.links.host))).json;
+  const guest = (await H.redeem(B.url, H.inviteOf(room.links.guest))).json;
+  const a = join(A, host.token); await a.state;
+  const gIn = H.once(a.s, 'user-joined');
+  const b = join(B, guest.token); await b.state; await gIn;
+  const left = [];
+  a.s.on('user-left', (m) => left.push(m)); b.s.on('user-left', (m) => left.push(m));
+  try {
+    await redis.restart(); // a new, empty redis-server on the same port
+    const both = [host.user.userId, guest.user.userId].sort();
+    await H.waitFor(async () => {
+      const r = await H.api(A.url, 'GET', `/api/v1/rooms/${room.roomId}/status`, { headers: H.appHeaders() });
+      return r.status === 200 && JSON.stringify(r.json.participants.map((p) => p.userId).sort()) === JSON.stringify(both);
+    }, 10000, 100);
+    const offer = H.once(b.s, 'webrtc-offer');
+    assert.deepEqual(await a.s.timeout(5000).emitWithAck('webrtc-offer', { sdp: OFFER }), { ok: true, delivered: 1 });
+    assert.equal((await offer).from, host.user.userId);
+    const answer = H.once(a.s, 'webrtc-answer');
+    b.s.emit('webrtc-answer', { sdp: ANSWER });
+    assert.equal((await answer).from, guest.user.userId);
+    assert.deepEqual(left, [], 'nobody was reported gone');
+    assert.ok(a.s.connected && b.s.connected);
+  } finally { a.s.close(); b.s.close(); }
+});
+
 test('SIGKILL one process: its clients reconnect to the other and keep their places; one who does not is reaped', { skip: why || false, timeout: 60000 }, async () => {
   // room 1: host on A, guest on B (moves to A after the kill)
   const room = await H.adminRoom(A.url, { hostName: 'Ana', guestName: 'Ben' });

@@ -90,16 +90,26 @@ function stopper(proc, signal) {
   };
 }
 
-/** redis-server on 127.0.0.1:<free port>, no persistence. Returns { url, port, pid, stop() }. */
+/**
+ * redis-server on 127.0.0.1:<free port>, no persistence. Returns { url, port, pid, stop(), restart() };
+ * restart() starts an empty one again on the same port (what a crash and restart looks like).
+ */
 async function startRedis() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-redis-'));
   dirs.add(dir);
   const port = await freeTcpPort();
-  const proc = spawn(bins.redis(), ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no',
-    '--protected-mode', 'yes', '--loglevel', 'warning'], { stdio: ['ignore', ...logTo(path.join(dir, 'log'))] });
-  started(proc);
-  await waitPort(port, proc, 'redis-server', () => readLog(path.join(dir, 'log')));
-  return { url: `redis://127.0.0.1:${port}`, port, pid: proc.pid, proc, stop: stopper(proc, 'SIGTERM') };
+  const spawnOne = async () => {
+    const proc = spawn(bins.redis(), ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no',
+      '--protected-mode', 'yes', '--loglevel', 'warning'], { stdio: ['ignore', ...logTo(path.join(dir, 'log'))] });
+    started(proc);
+    await waitPort(port, proc, 'redis-server', () => readLog(path.join(dir, 'log')));
+    return proc;
+  };
+  const r = { url: `redis://127.0.0.1:${port}`, port };
+  const use = (proc) => { r.proc = proc; r.pid = proc.pid; r.stop = stopper(proc, 'SIGTERM'); };
+  use(await spawnOne());
+  r.restart = async () => { await r.stop(); use(await spawnOne()); };
+  return r;
 }
 
 /**

@@ -16,6 +16,7 @@
 //   take(roomId, userId) -> { entry, empty } | null     (whatever socket holds it)
 //   clear(roomId) -> [entries]
 //   list(roomId) -> [entries]                          (of live server processes only)
+//   onReconnect(fn), restore(roomId, entry)           (a store that can lose its data: write back what this process holds)
 const { RateLimiter } = require('../utils/rate-limit');
 
 const STALE_MS = 15000;
@@ -87,6 +88,10 @@ class MemoryPresence {
     const m = this.rooms.get(roomId);
     return m ? [...m.values()].map((e) => ({ ...e })) : [];
   }
+
+  /** Nothing to restore: this memory cannot be lost while the process lives. */
+  onReconnect() {}
+  async restore() {}
 
   /** Entries of server processes that stopped (none in one process). */
   async reapDeadNodes() { return []; }

@@ -78,6 +78,13 @@ if e.sid ~= ARGV[2] then return 0 end
 e.muted = ARGV[3] == '1'
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(e))
 return 1`,
+  // KEYS: room hash, my rooms set. ARGV: userId, entry, roomId. Only if the user has no entry there now.
+  restore: `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ${ROOM_TTL_MS})
+redis.call('SADD', KEYS[2], ARGV[3])
+return 1`,
   // ARGV: userId, sid ('' = whichever), roomId. Returns {removed, left, entry}. The room leaves the
   // process's set of rooms when it has no entry of that process any more.
   remove: `
@@ -149,6 +156,13 @@ function scriptRunner(client) {
 class RedisPresence {
   constructor(client, nodeId, { staleMs = STALE_MS } = {}) {
     this.c = client; this.nodeId = nodeId; this.staleMs = staleMs; this.run = scriptRunner(client);
+    this.reconnectHandlers = [];
+  }
+  /** fn() runs after Redis comes back from an outage (it may have lost everything). */
+  onReconnect(fn) { this.reconnectHandlers.push(fn); }
+  /** Writes back an entry this process holds (after a Redis outage); keeps a newer one of the same user. */
+  async restore(roomId, entry) {
+    await this.run('restore', [this.key(roomId), `${P}nrooms:${this.nodeId}`], [entry.userId, JSON.stringify(entry), roomId]);
   }
   get kind() { return 'redis'; }
   key(roomId) { return `${P}p:${roomId}`; }
@@ -231,6 +245,18 @@ async function openRedis(cfg, { log }) {
   const beat = () => main.set(`${P}node:${cfg.nodeId}`, String(process.pid), { PX: NODE_TTL_MS });
   await beat();
   await main.sAdd(`${P}nodes`, cfg.nodeId);
+  const presence = new RedisPresence(main, cfg.nodeId);
+  // Redis came back (restarted, maybe empty): beat and register again, and let signaling write back the
+  // participants this process holds, so calls in progress keep their signaling
+  main.on('ready', () => {
+    if (!up) return;
+    log.warn('redis connection back; registering this process and its participants again');
+    (async () => {
+      await beat();
+      await main.sAdd(`${P}nodes`, cfg.nodeId);
+      for (const fn of presence.reconnectHandlers) await fn();
+    })().catch((e) => log.error('re-registering after a redis reconnect failed', { err: String(e && e.message || e) }));
+  });
   const heart = setInterval(() => beat().catch((e) => log.warn('redis heartbeat failed', { err: String(e) })), HEARTBEAT_MS);
   heart.unref();
   const adapters = {};
@@ -240,7 +266,7 @@ async function openRedis(cfg, { log }) {
     adapters[key] = createAdapter(pub, sub, { key });
   }
   return {
-    presence: new RedisPresence(main, cfg.nodeId),
+    presence,
     limits: new RedisLimits(main),
     adapter: (key) => adapters[key],
     async close() {

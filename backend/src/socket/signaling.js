@@ -155,6 +155,14 @@ function attachSignaling(namespaces, { store, cfg, auth, webhooks, log, presence
     try { await fn(); } catch (e) { log.error(`could not record ${what}`, { err: String(e && e.message || e), code: e && e.code }); }
   }
 
+  // After a Redis outage (presence may be empty): write back every participant this process holds.
+  presence.onReconnect(async () => {
+    for (const s of local.values()) {
+      if (!s.connected || s.data.removed || !s.data.entry) continue;
+      await presence.restore(s.data.roomId, { ...s.data.entry, live: true });
+    }
+  });
+
   for (const nsp of nsps) {
     nsp.use((socket, next) => { handshake(socket, next).catch((e) => { log.error('handshake failed', { err: String(e && e.message || e) }); next(refusal('server.busy')); }); });
     nsp.on('connection', onConnection);
@@ -237,6 +245,7 @@ function attachSignaling(namespaces, { store, cfg, auth, webhooks, log, presence
       const e = await presence.markLive(roomId, userId, socket.id);
       if (!e) { socket.disconnect(true); return false; } // removed meanwhile (seat moved / room closed)
       entry = e;
+      socket.data.entry = e;
       local.set(socket.id, socket);
       if (prev && prev.sid !== socket.id) kick(prev, 'session-replaced', { reason: 'A newer connection of the same user took over.' });
       const title = (await store.getRoom(roomId))?.title ?? null;
@@ -276,7 +285,10 @@ function attachSignaling(namespaces, { store, cfg, auth, webhooks, log, presence
       socket.on(event, (...args) => {
         const ack = typeof args[args.length - 1] === 'function' ? args.pop() : null;
         const reply = (r) => { if (ack) { try { ack(r); } catch { /* ignore */ } } };
-        Promise.resolve(fn(args[0], reply, ack)).catch((e) => log.error(`${event} failed`, { err: String(e && e.message || e) }));
+        Promise.resolve(fn(args[0], reply, ack)).catch((e) => {
+          log.error(`${event} failed`, { err: String(e && e.message || e) });
+          reply({ ok: false, code: 'server.busy', message: 'The server could not handle this just now; try again in a moment.' });
+        });
       });
     }
 
@@ -308,6 +320,7 @@ function attachSignaling(namespaces, { store, cfg, auth, webhooks, log, presence
       if (!budget()) return reply({ ok: false, code: 'signal.rate_limited', message: 'Too many signaling messages; slow down.' });
       if (!await ready || socket.data.removed) return reply({ ok: false, code: 'signal.not_joined', message: 'You have left this room.' });
       if (!isObj(p) || typeof p.muted !== 'boolean') return reply({ ok: false, code: 'signal.invalid', message: 'Payload must be an object { muted: true|false }.' });
+      entry.muted = p.muted;
       await presence.setMuted(roomId, userId, socket.id, p.muted);
       await emitRoom(roomId, 'media-state', { from: userId, muted: p.muted }, userId);
       reply({ ok: true });
