@@ -78,8 +78,9 @@ async function waitTimed(page, timeout = 30000) {
   throw new Error('no inbound audio within 30 s');
 }
 
-async function earshotCall(browser, backend) {
-  const r = await backend.createRoom({ title: 'bench' });
+// A new room's host and guest pages, each in its own context, loaded and ready to join.
+async function roomPages(browser, backend, title) {
+  const r = await backend.createRoom({ title });
   const ctxs = [await browser.newContext(), await browser.newContext()];
   const pages = [];
   for (const [i, url] of [r.links.host.url, r.links.guest.url].entries()) {
@@ -88,6 +89,11 @@ async function earshotCall(browser, backend) {
     await p.locator('#join-btn:not([disabled])').waitFor({ timeout: 15000 });
     pages.push(p);
   }
+  return { ctxs, pages };
+}
+
+async function earshotCall(browser, backend) {
+  const { ctxs, pages } = await roomPages(browser, backend, 'bench');
   await Promise.all(pages.map((p) => clickAndTime(p, '#join-btn', EARSHOT_INBOUND)));
   const times = await Promise.all(pages.map((p) => waitTimed(p)));
   for (const c of ctxs) await c.close();
@@ -97,16 +103,8 @@ async function earshotCall(browser, backend) {
 // (d) One connected call; the host page's main-thread busy share over 10 s, overlay closed, then open
 // (the overlay draws with WebGL through SwiftShader here: a software renderer, so an upper bound).
 async function overlayCost(browser, backend) {
-  const r = await backend.createRoom({ title: 'bench overlay' });
-  const ctxs = [await browser.newContext(), await browser.newContext()];
-  const pages = [];
-  for (const [i, url] of [r.links.host.url, r.links.guest.url].entries()) {
-    const p = await ctxs[i].newPage();
-    await p.goto(url);
-    await p.locator('#join-btn:not([disabled])').waitFor({ timeout: 15000 });
-    await p.click('#join-btn');
-    pages.push(p);
-  }
+  const { ctxs, pages } = await roomPages(browser, backend, 'bench overlay');
+  for (const p of pages) await p.click('#join-btn');
   await pages[0].waitForFunction(() => window.__earshot.snapshot().state === 'connected', null, { timeout: 20000 });
   const cdp = await ctxs[0].newCDPSession(pages[0]);
   await cdp.send('Performance.enable');
