@@ -227,6 +227,37 @@ test('Redis restarted empty mid-call: both processes write their participants ba
   } finally { a.s.close(); b.s.close(); }
 });
 
+test('PostgreSQL or Redis down: requests that need it answer 503 server.busy at once; back up, everything works', { skip: why || false, timeout: 60000 }, async () => {
+  const busy = (r) => { assert.equal(r.status, 503, r.text); assert.equal(r.json.code, 'server.busy'); assert.equal(r.headers.get('retry-after'), '1'); };
+  await pg.stop();
+  let t0 = Date.now();
+  busy(await H.api(A.url, 'POST', '/api/v1/rooms', { headers: H.appHeaders(), body: {} }));
+  busy(await H.api(B.url, 'POST', '/api/v1/admin/rooms', { headers: H.adminHeaders(), body: {} }));
+  assert.ok(Date.now() - t0 < 3000, `answered in ${Date.now() - t0} ms`);
+  assert.equal((await H.api(A.url, 'GET', '/health')).status, 200, 'the process itself is fine');
+  await pg.start();
+  await H.waitFor(async () => (await H.api(A.url, 'POST', '/api/v1/rooms', { headers: H.appHeaders(), body: {} })).status === 201, 15000, 200);
+  assert.equal((await H.api(B.url, 'POST', '/api/v1/rooms', { headers: H.appHeaders(), body: {} })).status, 201);
+
+  await redis.stop();
+  t0 = Date.now();
+  busy(await H.api(A.url, 'POST', '/api/v1/admin/rooms', { headers: H.adminHeaders(), body: {} })); // its rate limit lives in Redis
+  assert.ok(Date.now() - t0 < 3000, `answered in ${Date.now() - t0} ms`);
+  await redis.restart();
+  await H.waitFor(async () => (await H.api(B.url, 'POST', '/api/v1/admin/rooms', { headers: H.adminHeaders(), body: {} })).status === 201, 15000, 200);
+  // and a call across both processes works again
+  const room = await H.adminRoom(A.url);
+  const host = (await H.redeem(A.url, H.inviteOf(room.links.host))).json;
+  const guest = (await H.redeem(B.url, H.inviteOf(room.links.guest))).json;
+  const a = join(A, host.token); await a.state;
+  const b = join(B, guest.token); await b.state;
+  try {
+    const offer = H.once(b.s, 'webrtc-offer');
+    assert.deepEqual(await a.s.timeout(5000).emitWithAck('webrtc-offer', { sdp: OFFER }), { ok: true, delivered: 1 });
+    assert.equal((await offer).from, host.user.userId);
+  } finally { a.s.close(); b.s.close(); }
+});
+
 test('SIGKILL one process: its clients reconnect to the other and keep their places; one who does not is reaped', { skip: why || false, timeout: 60000 }, async () => {
   // room 1: host on A, guest on B (moves to A after the kill)
   const room = await H.adminRoom(A.url, { hostName: 'Ana', guestName: 'Ben' });

@@ -138,10 +138,14 @@ async function startPostgres() {
     '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200']);
   const logFile = path.join(os.tmpdir(), `earshot-pg-${process.pid}-${port}.log`);
   dirs.add(logFile);
-  const proc = spawn(pc, pa, { stdio: ['ignore', ...logTo(logFile)] });
-  started(proc);
   const out = () => readLog(logFile);
-  await waitPort(port, proc, 'postgres', out);
+  const spawnOne = async () => {
+    const p = spawn(pc, pa, { stdio: ['ignore', ...logTo(logFile)] });
+    started(p);
+    await waitPort(port, p, 'postgres', out);
+    return p;
+  };
+  let proc = await spawnOne();
   const base = `postgres://earshot@127.0.0.1:${port}`;
   const { Client } = require('pg');
   // accepting connections can lag the port a little (startup recovery)
@@ -149,7 +153,7 @@ async function startPostgres() {
     const c = new Client({ connectionString: `${base}/postgres` });
     try { await c.connect(); await c.end(); break; } catch (e) { await c.end().catch(() => {}); if (i > 100) throw e; await new Promise((r) => setTimeout(r, 50)); }
   }
-  return {
+  const r = {
     port, pid: proc.pid, proc,
     url: (db = 'postgres') => `${base}/${db}`,
     /** A new empty database; returns its URL. */
@@ -160,9 +164,12 @@ async function startPostgres() {
       return `${base}/${name}`;
     },
     // SIGINT = PostgreSQL's "fast shutdown"
-    stop: stopper(proc, 'SIGINT'),
+    stop: () => stopper(proc, 'SIGINT')(),
+    /** Starts it again on the same data and port (after stop()). */
+    async start() { proc = await spawnOne(); r.proc = proc; r.pid = proc.pid; },
     log: out,
   };
+  return r;
 }
 
 module.exports = { startRedis, startPostgres, unavailable };

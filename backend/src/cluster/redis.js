@@ -225,7 +225,8 @@ async function openRedis(cfg, { log }) {
   let up = false;
   const reconnectStrategy = (n, cause) => (up ? Math.min(100 * 2 ** n, 2000) : (cause || new Error('connection failed')));
   const connect = async (base) => {
-    const c = base ? base.duplicate() : createClient({ url: cfg.redisUrl, socket: { connectTimeout: 5000, reconnectStrategy } });
+    // no offline queue: while Redis is away a command fails at once (503 server.busy) instead of hanging
+    const c = base ? base.duplicate() : createClient({ url: cfg.redisUrl, disableOfflineQueue: true, socket: { connectTimeout: 5000, reconnectStrategy } });
     c.on('error', (e) => { if (up) log.error('redis connection error', { err: String(e && e.message || e) }); });
     clients.push(c);
     await c.connect();

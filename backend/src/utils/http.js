@@ -65,10 +65,26 @@ function sendJson(res, status, body, headers = {}) {
   res.end(data);
 }
 
+/**
+ * PostgreSQL or Redis not reachable right now (refused, reset, shut down, client disconnected): a moment
+ * later the same request may work.
+ */
+function backendUnavailable(err) {
+  if (!err || err instanceof ApiError) return false;
+  const code = String(err.code || '');
+  if (/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|57P0[123]|08\d\d\d)$/.test(code)) return true;
+  const names = /^(ClientClosedError|ClientOfflineError|SocketClosedUnexpectedlyError|ConnectionTimeoutError)$/;
+  if (names.test(err.name || '') || names.test(err.constructor?.name || '')) return true;
+  return /Connection terminated|The client is (closed|offline)|timeout exceeded when trying to connect/.test(String(err.message || ''));
+}
+
 function sendError(res, err, log) {
   if (!(err instanceof ApiError) && err && /^SQLITE_(BUSY|LOCKED)/.test(err.code || '')) {
     log?.warn('database locked by another process', { code: err.code });
     err = new ApiError(503, 'server.busy', 'The database is locked by another process; try again in a moment.', { retryAfter: 1 });
+  } else if (backendUnavailable(err)) {
+    log?.warn('database or redis unreachable', { err: String(err.message || err), code: err.code });
+    err = new ApiError(503, 'server.busy', 'The server cannot reach its database just now; try again in a moment.', { retryAfter: 1 });
   }
   if (!(err instanceof ApiError)) {
     log?.error('unhandled error', { err: String(err && err.stack || err) });
