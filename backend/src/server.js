@@ -29,6 +29,9 @@ async function main(env = process.env) {
   const dataDirLock = lockDataDir(dataDirOf(env)); // held until this process exits (kept referenced)
   const cfg = loadConfig(env);
   const log = createLogger(cfg.logLevel);
+  // One forgotten promise (e.g. a library publishing to a Redis that just went away) must not end every
+  // call this process holds: logged, not fatal.
+  process.on('unhandledRejection', (e) => log.error('unhandled rejection', { err: String(e && (e.stack || e.message) || e) }));
   const backends = await openBackends(cfg, log);
   const { store, presence, limits } = backends;
   await store.ensureApp(cfg.appId);

@@ -224,9 +224,9 @@ async function openRedis(cfg, { log }) {
   // a Redis that cannot be reached at start stops the server; once up, connections are retried
   let up = false;
   const reconnectStrategy = (n, cause) => (up ? Math.min(100 * 2 ** n, 2000) : (cause || new Error('connection failed')));
-  const connect = async (base) => {
+  const connect = async (base, overrides) => {
     // no offline queue: while Redis is away a command fails at once (503 server.busy) instead of hanging
-    const c = base ? base.duplicate() : createClient({ url: cfg.redisUrl, disableOfflineQueue: true, socket: { connectTimeout: 5000, reconnectStrategy } });
+    const c = base ? base.duplicate(overrides) : createClient({ url: cfg.redisUrl, disableOfflineQueue: true, socket: { connectTimeout: 5000, reconnectStrategy } });
     c.on('error', (e) => { if (up) log.error('redis connection error', { err: String(e && e.message || e) }); });
     clients.push(c);
     await c.connect();
@@ -262,8 +262,9 @@ async function openRedis(cfg, { log }) {
   heart.unref();
   const adapters = {};
   for (const key of ['earshot-ws', 'earshot-sio']) {
-    const pub = await connect(main);
-    const sub = await connect(main);
+    // the adapter publishes without handling a rejection: its clients queue while Redis is away
+    const pub = await connect(main, { disableOfflineQueue: false });
+    const sub = await connect(main, { disableOfflineQueue: false });
     adapters[key] = createAdapter(pub, sub, { key });
   }
   return {
