@@ -23,7 +23,7 @@ suite() { # suite <name> <command...>
 suite "native (GoogleTest)" ctest --test-dir build/native --output-on-failure -j2
 suite "native under ASan+UBSan" ctest --test-dir build/asan --output-on-failure -j2
 suite "wasm core under node" node --test tests/wasm/
-suite "backend (real server, coturn, SQLite)" npm --prefix backend test --silent
+suite "backend (real server, coturn; SQLite, then Redis + PostgreSQL)" npm --prefix backend test --silent
 suite "types (tsc)" node --test tests/types/
 suite "page size budget" node --test tests/size/
 suite "SDK package (exports, publint, size, tsc as a consumer)" node --test tests/packages/package.test.mjs
