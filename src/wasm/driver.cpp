@@ -83,6 +83,9 @@ bool is_vendor_effect(const Effect& e) {
          std::holds_alternative<fx::SetVendorMuted>(e) || std::holds_alternative<fx::StopVendor>(e);
 }
 bool is_function(const val& v) { return v.typeOf().as<std::string>() == "function"; }
+// WebAudio wiring, written once (see Driver::quiet).
+[[gnu::noinline]] void disconnect(const val& node) { node.call<void>("disconnect"); }
+[[gnu::noinline]] void connect(const val& from, const val& to) { from.call<void>("connect", to); }
 }  // namespace
 
 // ---- [SECTION] lifecycle --------------------------------------------------------------------------
@@ -116,12 +119,18 @@ void Driver::shutdown() {
   timer_js_ = levels_js_ = val::null();
   if (Slot* s = handles_.find(devices_))
     s->object.call<void>("removeEventListener", std::string("devicechange"), device_listener_);
-  if (!audio_context_.isNull()) audio_context_.call<val>("close").call<val>("catch", bind(0, kIgnore));
+  if (!audio_context_.isNull()) quiet(audio_context_.call<val>("close"));
   audio_context_ = val::null();
   handles_ = HandleTable();
 }
 
 val Driver::bind(HandleTable::Id id, Event event) const { return hooks_.call<val>("bind", id, static_cast<int>(event)); }
+
+// Each written once: embind's call templates otherwise expand in full at every place they are used.
+[[gnu::noinline]] void Driver::quiet(const val& promise) const { promise.call<val>("catch", bind(0, kIgnore)); }
+[[gnu::noinline]] void Driver::then(const val& promise, HandleTable::Id op, Event ok, Event err) const {
+  promise.call<void>("then", bind(op, ok), bind(op, err));
+}
 
 Driver::PeerSlot* Driver::slot(PeerId id) {
   for (auto& s : peers_)
@@ -240,19 +249,19 @@ void Driver::perform(const Effect& effect) {
                    // (its generation is stale); one already set is rolled back here.
                    PeerSlot* s = slot(e.peer);
                    val p = s ? pc(*s) : val::null();
-                   if (p.isNull() || p["signalingState"].as<std::string>() != "have-local-offer") return;
+                   if (p.isNull() || text_of(p["signalingState"]) != "have-local-offer") return;
                    val rollback = val::object();
                    rollback.set("type", std::string("rollback"));
-                   p.call<val>("setLocalDescription", rollback).call<val>("catch", bind(0, kIgnore));
+                   quiet(p.call<val>("setLocalDescription", rollback));
                  },
                  [&](const fx::ApplyRemoteDescription& e) { apply_remote(e); },
                  [&](const fx::AddRemoteCandidate& e) {
                    // Never on a closed (or replaced) peer connection: the handle must be live and open.
                    PeerSlot* s = slot(e.peer);
                    val p = s ? pc(*s) : val::null();
-                   if (p.isNull() || p["signalingState"].as<std::string>() == "closed") return;
+                   if (p.isNull() || text_of(p["signalingState"]) == "closed") return;
                    if (e.candidate.is_null() || !e.candidate.is_object()) return;  // end-of-candidates: nothing to add
-                   p.call<val>("addIceCandidate", js_json(e.candidate)).call<val>("catch", bind(0, kIgnore));
+                   quiet(p.call<val>("addIceCandidate", js_json(e.candidate)));
                  },
                  [&](const fx::ClosePeer& e) { close_peer(e.peer); },
                  [&](const fx::SetRelay& e) { set_relay(e); },
@@ -321,7 +330,7 @@ void Driver::on_event(HandleTable::Id id, int event, val value) {
       break;
     case kFetchOk:
       slot_h->number = int_of(value["status"]);
-      value.call<val>("text").call<void>("then", bind(id, kBodyOk), bind(id, kFetchErr));
+      then(value.call<val>("text"), id, kBodyOk, kFetchErr);
       break;
     case kBodyOk: {
       const int status = slot_h->number;
@@ -359,7 +368,7 @@ void Driver::on_event(HandleTable::Id id, int event, val value) {
         handles_.release(id);
         return;
       }
-      pc(*ps).call<val>("setLocalDescription", value).call<void>("then", bind(id, kLocalSet), bind(id, kLocalSetErr));
+      then(pc(*ps).call<val>("setLocalDescription", value), id, kLocalSet, kLocalSetErr);
       break;
     case kCreateErr:
       handles_.release(id);
@@ -437,7 +446,7 @@ void Driver::enumerate_devices() {
   val media = val::global("navigator")["mediaDevices"];
   if (media.isUndefined()) return;
   const HandleTable::Id op = handles_.add(val::null(), Kind::Devices);
-  media.call<val>("enumerateDevices").call<void>("then", bind(op, kDevicesListed), bind(op, kIgnore));
+  then(media.call<val>("enumerateDevices"), op, kDevicesListed, kIgnore);
 }
 
 void Driver::acquire_mic(const std::string& device_id) {
@@ -452,7 +461,7 @@ void Driver::acquire_mic(const std::string& device_id) {
   for (const char* k : {"echoCancellation", "noiseSuppression", "autoGainControl"}) audio[k] = true;
   if (!device_id.empty()) audio["deviceId"]["exact"] = device_id;
   const HandleTable::Id op = handles_.add(val::null(), Kind::MicRequest, seq);
-  media.call<val>("getUserMedia", js_json(constraints)).call<void>("then", bind(op, kMicOk), bind(op, kMicErr));
+  then(media.call<val>("getUserMedia", js_json(constraints)), op, kMicOk, kMicErr);
 }
 
 val Driver::mic_track() const {
@@ -477,11 +486,11 @@ void Driver::adopt_mic(val stream) {
   for (auto& s : peers_) {
     if (!s.relay.isNull()) continue;  // a relay link sends its mix, rebuilt below
     val p = pc(s);
-    if (!s.sender.isNull()) s.sender.call<val>("replaceTrack", track).call<val>("catch", bind(0, kIgnore));  // no renegotiation
-    else if (!p.isNull() && p["signalingState"].as<std::string>() != "closed") s.sender = p.call<val>("addTrack", track, stream);
+    if (!s.sender.isNull()) quiet(s.sender.call<val>("replaceTrack", track));  // no renegotiation
+    else if (!p.isNull() && text_of(p["signalingState"]) != "closed") s.sender = p.call<val>("addTrack", track, stream);
   }
   stop_tracks(old_stream);
-  if (!mic_node_.isNull()) mic_node_.call<void>("disconnect");  // the relays' mic node follows the new stream
+  if (!mic_node_.isNull()) disconnect(mic_node_);  // the relays' mic node follows the new stream
   mic_node_ = val::null();
 
   ensure_audio_context();
@@ -494,7 +503,7 @@ void Driver::adopt_mic(val stream) {
     local_source_ = audio_context_.call<val>("createMediaStreamSource", local_meter_stream_);
     local_analyser_ = audio_context_.call<val>("createAnalyser");
     local_analyser_.set("fftSize", 1024);
-    local_source_.call<void>("connect", local_analyser_);
+    connect(local_source_, local_analyser_);
   }
   rewire_relays();
   val settings = track.call<val>("getSettings");
@@ -508,14 +517,14 @@ void Driver::release_mic() {
   handles_.release(mic_);
   mic_ = 0;
   for (auto& s : peers_)
-    if (!s.sender.isNull() && s.relay.isNull()) s.sender.call<val>("replaceTrack", val::null()).call<val>("catch", bind(0, kIgnore));
+    if (!s.sender.isNull() && s.relay.isNull()) quiet(s.sender.call<val>("replaceTrack", val::null()));
   disconnect_local_meter();
-  if (!mic_node_.isNull()) mic_node_.call<void>("disconnect");
+  if (!mic_node_.isNull()) disconnect(mic_node_);
   mic_node_ = val::null();
 }
 
 void Driver::disconnect_local_meter() {
-  if (!local_source_.isNull()) local_source_.call<void>("disconnect");
+  if (!local_source_.isNull()) disconnect(local_source_);
   stop_tracks(local_meter_stream_);
   local_source_ = local_analyser_ = local_meter_stream_ = val::null();
 }
@@ -558,15 +567,15 @@ void Driver::close_peer(PeerId id) {
   if (!p.isNull()) {
     for (const char* handler : {"onicecandidate", "onicecandidateerror", "onicegatheringstatechange", "onconnectionstatechange", "ontrack"})
       p.set(handler, val::null());
-    if (p["signalingState"].as<std::string>() != "closed") p.call<void>("close");
+    if (text_of(p["signalingState"]) != "closed") p.call<void>("close");
   }
   handles_.release(s->handle);  // in-flight negotiations owned by it now find a stale owner
   if (!s->audio.isNull()) {
     s->audio.call<void>("pause");
     s->audio.set("srcObject", val::null());
   }
-  if (!s->source.isNull()) s->source.call<void>("disconnect");
-  if (!s->relay.isNull()) s->relay.call<void>("disconnect");
+  if (!s->source.isNull()) disconnect(s->source);
+  if (!s->relay.isNull()) disconnect(s->relay);
   peers_.erase(peers_.begin() + (s - peers_.data()));
   rewire_relays();  // the others stop mixing this link's audio
 }
@@ -589,7 +598,7 @@ void Driver::negotiate(PeerId id, bool offer, std::uint64_t generation, bool ice
   } else {
     promise = p.call<val>("createAnswer");
   }
-  promise.call<void>("then", bind(op, kDescriptionCreated), bind(op, kCreateErr));
+  then(promise, op, kDescriptionCreated, kCreateErr);
 }
 
 void Driver::apply_remote(const fx::ApplyRemoteDescription& e) {
@@ -604,7 +613,7 @@ void Driver::apply_remote(const fx::ApplyRemoteDescription& e) {
   val description = val::object();
   description.set("type", e.type);
   description.set("sdp", e.sdp);
-  p.call<val>("setRemoteDescription", description).call<void>("then", bind(op, kRemoteSet), bind(op, kRemoteSetErr));
+  then(p.call<val>("setRemoteDescription", description), op, kRemoteSet, kRemoteSetErr);
 }
 
 // ---- [SECTION] hub relay: each link sends the mic mixed with the other links' audio (mix-minus) ---
@@ -622,23 +631,23 @@ void Driver::set_relay(const fx::SetRelay& e) {
 // every change would leave a gap in what each spoke hears of the hub while it starts.
 void Driver::rewire_relays() {
   if (audio_context_.isNull()) return;
-  if (!mic_node_.isNull()) mic_node_.call<void>("disconnect");
+  if (!mic_node_.isNull()) disconnect(mic_node_);
   if (mic_node_.isNull())
     if (Slot* m = handles_.find(mic_)) mic_node_ = audio_context_.call<val>("createMediaStreamSource", m->object);
   for (auto& s : peers_)
-    if (!s.source.isNull()) s.source.call<void>("disconnect");
+    if (!s.source.isNull()) disconnect(s.source);
   for (auto& s : peers_) {
-    if (!s.source.isNull() && !s.analyser.isNull()) s.source.call<void>("connect", s.analyser);
+    if (!s.source.isNull() && !s.analyser.isNull()) connect(s.source, s.analyser);
   }
   for (auto& s : peers_) {
     if (s.relay.isNull()) continue;
-    if (!mic_node_.isNull()) mic_node_.call<void>("connect", s.relay);
+    if (!mic_node_.isNull()) connect(mic_node_, s.relay);
     for (PeerId src : s.relay_sources) {
       PeerSlot* o = slot(src);
-      if (o && o != &s && !o->source.isNull()) o->source.call<void>("connect", s.relay);
+      if (o && o != &s && !o->source.isNull()) connect(o->source, s.relay);
     }
     val track = s.relay["stream"].call<val>("getAudioTracks")[0];
-    if (!s.sender.isNull() && !track.isUndefined()) s.sender.call<val>("replaceTrack", track).call<val>("catch", bind(0, kIgnore));
+    if (!s.sender.isNull() && !track.isUndefined()) quiet(s.sender.call<val>("replaceTrack", track));
   }
 }
 
@@ -691,7 +700,7 @@ void Driver::http(const fx::HttpRequest& request) {
   if (!abort_signal.isUndefined() && !abort_signal["timeout"].isUndefined() && request.timeout > 0)
     init.set("signal", abort_signal.call<val>("timeout", static_cast<double>(request.timeout)));
   const HandleTable::Id op = handles_.add(val::null(), Kind::Fetch, request.id);
-  val::global("fetch")(request.spec.url, init).call<void>("then", bind(op, kFetchOk), bind(op, kFetchErr));
+  then(val::global("fetch")(request.spec.url, init), op, kFetchOk, kFetchErr);
 }
 
 // ---- [SECTION] audio: levels, remote playback, autoplay ------------------------------------------
@@ -701,7 +710,7 @@ void Driver::ensure_audio_context() {
   if (ctor.isUndefined()) ctor = val::global("webkitAudioContext");
   if (ctor.isUndefined()) return;
   audio_context_ = ctor.new_();
-  audio_context_.call<val>("resume").call<val>("catch", bind(0, kIgnore));
+  quiet(audio_context_.call<val>("resume"));
 }
 
 void Driver::attach_remote(PeerSlot& s, val stream) {
@@ -710,18 +719,18 @@ void Driver::attach_remote(PeerSlot& s, val stream) {
     s.audio = val::global("document").call<val>("createElement", std::string("audio"));
     s.audio.set("autoplay", true);
     if (!sink_id_.empty() && !s.audio["setSinkId"].isUndefined())
-      s.audio.call<val>("setSinkId", sink_id_).call<val>("catch", bind(0, kIgnore));
+      quiet(s.audio.call<val>("setSinkId", sink_id_));
   }
   s.audio.set("srcObject", stream);
   s.stream = stream;
   ensure_audio_context();
-  if (!s.source.isNull()) s.source.call<void>("disconnect");
+  if (!s.source.isNull()) disconnect(s.source);
   s.source = s.analyser = val::null();
   if (!audio_context_.isNull() && stream.call<val>("getAudioTracks")["length"].as<int>() > 0) {
     s.source = audio_context_.call<val>("createMediaStreamSource", stream);
     s.analyser = audio_context_.call<val>("createAnalyser");
     s.analyser.set("fftSize", 1024);
-    s.source.call<void>("connect", s.analyser);
+    connect(s.source, s.analyser);
   }
   rewire_relays();
   play(s);
@@ -735,11 +744,11 @@ void Driver::play(PeerSlot& s) {
     on_event(op, kPlayOk, val::undefined());
     return;
   }
-  played.call<void>("then", bind(op, kPlayOk), bind(op, kPlayErr));
+  then(played, op, kPlayOk, kPlayErr);
 }
 
 void Driver::resume_audio() {
-  if (!audio_context_.isNull()) audio_context_.call<val>("resume").call<val>("catch", bind(0, kIgnore));
+  if (!audio_context_.isNull()) quiet(audio_context_.call<val>("resume"));
   for (auto& s : peers_) play(s);
 }
 
@@ -769,7 +778,7 @@ void Driver::sample_stats() {
     val p = pc(s);
     if (p.isNull()) continue;  // (a closed one rejects: ignored)
     const HandleTable::Id op = handles_.add(val::null(), Kind::Negotiation, 0, s.handle);
-    p.call<val>("getStats").call<void>("then", bind(op, kStats), bind(op, kIgnore));
+    then(p.call<val>("getStats"), op, kStats, kIgnore);
   }
 }
 

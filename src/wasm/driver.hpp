@@ -119,6 +119,8 @@ class Driver {
   void emit_driver_event(const char* type, const std::string& detail = {});
 
   emscripten::val bind(HandleTable::Id id, Event event) const;
+  void quiet(const emscripten::val& promise) const;  // its rejection is ignored
+  void then(const emscripten::val& promise, HandleTable::Id op, Event ok, Event err) const;
   PeerSlot* slot(PeerId id);
   PeerSlot* slot_by_handle(HandleTable::Id h);
   emscripten::val pc(const PeerSlot& s) const;
