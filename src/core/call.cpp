@@ -343,8 +343,7 @@ void Call::Impl::on_link(const linkev::ConnectTimedOut& e) {
 
 void Call::Impl::on_link(const linkev::GaveUp& e) {
   const std::string name = roster.name_of(e.participant);
-  if (snap.state == CallState::Reconnecting && !links.any_connected())
-    return fail(make_failure("call.lost", {{"name", name}}));
+  if (snap.state == CallState::Reconnecting && !links.any_connected()) return fail(lost(name));
   links.close(e.peer);
   roster.set_connection(e.participant, "failed");
   announce("Lost the audio connection with " + name + ".");
@@ -385,7 +384,7 @@ void Call::Impl::on_timer(Timer t) {
       if (snap.state == CallState::Reconnecting || (snap.state == CallState::Prejoin && !signaling.channel(kRoom)))
         fail(snap.state == CallState::Prejoin || roster.empty()
                  ? make_failure("signal.unreachable")
-                 : make_failure("call.lost", {{"name", roster.name_of(roster.members().front().who.id)}}));
+                 : lost(roster.name_of(roster.members().front().who.id)));
       return;
     case kTokenExpiry:
       if (snap.state == CallState::WaitingForPeer || snap.state == CallState::Joining ||

@@ -69,6 +69,10 @@ struct Call::Impl {
   Role self_role() const;
   bool polite_towards(const Participant& other) const;
   Failure session_expired() const;
+  // The audio to `name` is gone for good: their side, or ours when the call server is out of reach too.
+  Failure lost(const std::string& name) const {
+    return make_failure(signaling.in_room(kRoom) ? "call.lost" : "network.lost", {{"name", name}});
+  }
   void settle();
   void refresh_snapshot();
 

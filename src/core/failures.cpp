@@ -82,6 +82,9 @@ constexpr std::array kCatalog = {
                 "Audio could not connect", "A firewall or VPN may block calls. Try another network, then press Try again."},
     FailureInfo{"call.lost", F::YourNetwork, kRetry, "The connection to {name} was lost and could not be restored.",
                 "The call dropped", "Press Try again to reconnect."},
+    // ... while the call server is out of reach too: the likely cause is this side's network
+    FailureInfo{"network.lost", F::YourNetwork, kRetry, "Neither {name} nor the call server can be reached from here.",
+                "The call dropped", "Check your internet connection, then press Try again."},
     FailureInfo{"vendor.failed", F::Server, kRetry, "The call service stopped the session ({detail}).",
                 "The call service stopped", "Press Try again in a moment."},
     // ---- the server

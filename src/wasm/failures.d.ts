@@ -69,6 +69,8 @@ export type FailureCode =
   | 'media.timeout'
   /** your-network, retryable: The connection to {name} was lost and could not be restored. */
   | 'call.lost'
+  /** your-network, retryable: Neither {name} nor the call server can be reached from here. */
+  | 'network.lost'
   /** server, retryable: The call service stopped the session ({detail}). */
   | 'vendor.failed'
   /** server, retryable: The call server had a problem (HTTP {status}). Try again in a moment. */

@@ -388,14 +388,15 @@ function suite() {
     }
     current = null;
     for (const who of PEOPLE) t.diagnostic(`${who.name} through the 60 s cut: ${seen[who.key].map((x) => `${x.key} at +${x.at} ms`).join(', ')}`);
-    // Bob, cut off from Alice and the server alike: the call dropped, and Try again is offered.
-    const message = 'The connection to Alice was lost and could not be restored.';
+    // Bob, cut off from Alice and the server alike: the call dropped, the likely cause (his own
+    // network) is what he is told, and Try again is offered.
+    const message = 'Neither Alice nor the call server can be reached from here.';
     const b = await snapshot(BOB.page);
     assert.equal(b.state, 'failed', `Bob's call ended within the minute: ${await describe(BOB)}`);
-    assert.deepEqual([b.failure.code, b.failure.message], ['call.lost', message]);
+    assert.deepEqual([b.failure.code, b.failure.message], ['network.lost', message]);
     assert.equal(await BOB.page.textContent('#problem-h'), 'The call dropped');
     assert.equal(await BOB.page.textContent('#problem-text'), message);
-    assert.equal(await BOB.page.textContent('#problem-help'), 'Press Try again to reconnect.');
+    assert.equal(await BOB.page.textContent('#problem-help'), 'Check your internet connection, then press Try again.');
     assert.equal(await BOB.page.isVisible('#retry-btn'), true, 'the Try again the help speaks of is there');
     await assertSaidOnce(BOB.page, [message], 'Bob\'s page after the 60 s cut');
     await BOB.page.screenshot({ path: artifact('faults-cut-60s-bob.png'), fullPage: true });
