@@ -80,9 +80,7 @@ void Diagnostics::forget(PeerId peer) {
 }
 
 Quality Diagnostics::sample(PeerId peer, const in::LinkSample& s, Instant at) {
-  Link* found = nullptr;
-  for (auto& x : links_)
-    if (x.id == peer) found = &x;
+  Link* found = const_cast<Link*>(link(peer));
   if (!found) {
     found = &links_.emplace_back();
     found->id = peer;

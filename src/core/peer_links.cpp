@@ -244,17 +244,11 @@ void PeerLinks::relay_all() {
 }
 
 std::optional<Outgoing> PeerLinks::poll_outgoing() {
-  if (outgoing_.empty()) return std::nullopt;
-  Outgoing o = std::move(outgoing_.front());
-  outgoing_.pop_front();
-  return o;
+  return outgoing_.take();
 }
 
 std::optional<LinkEvent> PeerLinks::poll_event() {
-  if (events_.empty()) return std::nullopt;
-  LinkEvent e = std::move(events_.front());
-  events_.pop_front();
-  return e;
+  return events_.take();
 }
 
 void PeerLinks::pending(std::vector<PendingTimer>& out) const {

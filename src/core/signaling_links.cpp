@@ -134,10 +134,7 @@ void SignalingLinks::pump(Slot& s) {
 }
 
 std::optional<LinkNotice> SignalingLinks::poll_notice() {
-  if (notices_.empty()) return std::nullopt;
-  LinkNotice n = std::move(notices_.front());
-  notices_.pop_front();
-  return n;
+  return notices_.take();
 }
 
 std::optional<Instant> SignalingLinks::poll_timeout() const {

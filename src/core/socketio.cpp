@@ -447,17 +447,11 @@ void Session::disconnect() {
 }
 
 std::optional<std::string> Session::poll_transmit() {
-  if (transmit_.empty()) return std::nullopt;
-  std::string out = std::move(transmit_.front());
-  transmit_.pop_front();
-  return out;
+  return transmit_.take();
 }
 
 std::optional<SessionEvent> Session::poll_event() {
-  if (events_.empty()) return std::nullopt;
-  SessionEvent out = std::move(events_.front());
-  events_.pop_front();
-  return out;
+  return events_.take();
 }
 
 std::optional<Instant> Session::poll_timeout() const {

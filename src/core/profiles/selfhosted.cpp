@@ -88,10 +88,7 @@ class SelfhostedChannel final : public SignalingChannel {
   }
   std::optional<std::string> poll_transmit() override { return session_.poll_transmit(); }
   std::optional<signal::Event> poll_event() override {
-    if (events_.empty()) return std::nullopt;
-    auto e = std::move(events_.front());
-    events_.pop_front();
-    return e;
+    return events_.take();
   }
   std::optional<Instant> poll_timeout() const override {
     auto a = session_.poll_timeout();

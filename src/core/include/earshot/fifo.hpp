@@ -3,6 +3,7 @@
 // in the browser build, where every instantiation is paid for in the room page's bytes.
 #pragma once
 #include <cstddef>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -20,6 +21,13 @@ class Fifo {
   // Spent items are dropped when the queue drains, which every owner does after each input.
   void pop_front() {
     if (++head_ == items_.size()) clear();
+  }
+  // The oldest item, moved out; nothing when empty (what every poll_* of the core returns).
+  std::optional<T> take() {
+    if (empty()) return std::nullopt;
+    T v = std::move(items_[head_]);
+    pop_front();
+    return v;
   }
   void clear() {
     items_.clear();
