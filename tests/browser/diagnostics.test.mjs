@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
-  inNamespace, startBackend, launch, toneFile, tempDir, artifact, snapshot, waitFor, waitState, openRoom, sleep,
+  inNamespace, startBackend, launch, toneFile, tempDir, artifact, snapshot, stats, waitFor, waitState, openRoom, sleep,
 } from './harness.mjs';
 
 const outside = inNamespace(fileURLToPath(import.meta.url));
@@ -34,20 +34,12 @@ function suite() {
   const requests = [];  // every URL the host's page fetched, in order
   const frame = () => host.frames().find((f) => f.url().includes('/diag/overlay.html'));
   const shown = async () => { const f = frame(); return f ? f.evaluate(() => window.earshotDiag && window.earshotDiag.shown()) : null; };
-  // What the test reads itself: the selected pair's RTT and the inbound audio packets, per link.
-  const ownStats = (page) => page.evaluate(async () => {
-    const links = await window.__earshot.call().stats();
-    return links.map(({ link, report }) => {
-      let pair = null, packetsReceived = 0, packetsLost = 0;
-      report.forEach((x) => {
-        if (x.type === 'transport' && x.selectedCandidatePairId) pair = report.get(x.selectedCandidatePairId);
-        if (x.type === 'inbound-rtp' && x.kind === 'audio') { packetsReceived += x.packetsReceived || 0; packetsLost += x.packetsLost || 0; }
-      });
-      const kind = (id) => { const c = report.get(id) || {}; return `${c.candidateType} ${c.protocol}`; };
-      return { link, rttMs: pair ? pair.currentRoundTripTime * 1000 : null, packetsReceived, packetsLost,
-        pair: pair ? `${kind(pair.localCandidateId)} → ${kind(pair.remoteCandidateId)}` : null };
-    });
-  });
+  // What the test reads itself (harness stats: getStats per link): the selected pair's RTT and types,
+  // and the inbound audio packets.
+  const ownStats = async (page) => (await stats(page)).links.map(({ link, pair, packetsReceived }) => ({
+    link, packetsReceived, rttMs: pair ? pair.rttMs : null,
+    pair: pair ? `${pair.local} ${pair.protocol} → ${pair.remote} ${pair.remoteProtocol}` : null,
+  }));
 
   before(async () => {
     work = tempDir('earshot-diag-');

@@ -197,7 +197,8 @@ export async function stats(page) {
       if (pair) {
         const l = report.get(pair.localCandidateId) || {};
         const r = report.get(pair.remoteCandidateId) || {};
-        one.pair = { state: pair.state, local: l.candidateType, remote: r.candidateType, localAddress: l.address, protocol: l.protocol };
+        one.pair = { state: pair.state, local: l.candidateType, remote: r.candidateType, localAddress: l.address, protocol: l.protocol,
+          remoteProtocol: r.protocol, rttMs: pair.currentRoundTripTime * 1000 };
         out.pair = out.pair || one.pair;
       }
       out.packetsReceived += one.packetsReceived;

@@ -12,9 +12,8 @@ const close = () => host && host.close();
 
 // The support report: the core's diagnostics view (which holds no tokens, TURN credentials or
 // signed URLs) with when and where it was taken.
-const view = () => host.view();
 function report() {
-  return { earshot: 'diagnostics-report', takenAt: new Date().toISOString(), userAgent: navigator.userAgent, diagnostics: view() };
+  return { earshot: 'diagnostics-report', takenAt: new Date().toISOString(), userAgent: navigator.userAgent, diagnostics: host.view() };
 }
 
 $('close').onclick = close;
@@ -47,7 +46,7 @@ if (!host) {
     $('fallback').textContent = 'This browser cannot draw the diagnostics (WebGL 2 is off). Copy report still works.';
     canvas.hidden = true;
   }
-  const feed = () => { try { m.update(JSON.stringify(view())); } catch { /* the call ended */ } };
+  const feed = () => { try { m.update(JSON.stringify(host.view())); } catch { /* the call ended */ } };
   feed();
   setInterval(feed, 1000);
   window.addEventListener('resize', () => m.resize(...size()));
