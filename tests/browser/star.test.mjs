@@ -198,10 +198,17 @@ function suite() {
     assert.ok(took <= LEAVE_MS);
     await waitState(CLEO.page, 'ended', 5000);
 
+    // Over two seconds no look hears Cleo, and each hears the other in every look but at most one lone
+    // dip (an occasional frame lost to concealment on a busy 2-core machine; see group.test.mjs).
+    const missed = new Map([[BOB, 0], [ALICE, 0]]);
     for (let i = 0; i < 6; i++) {
       for (const [who, from] of [[BOB, ALICE], [ALICE, BOB]]) {
         const l = await hears(who, [from], { tracks: 1 });
-        assert.ok(l, `${who.name} still hears only ${from.name} after Cleo left:\n  ${await describe(who)}`);
+        const now = await listen(who);
+        assert.ok(now.peaks[CLEO.freq] < ABSENT, `${who.name} hears Cleo's ${CLEO.freq} Hz after she left:\n  ${await describe(who)}`);
+        if (!l) missed.set(who, missed.get(who) + 1);
+        assert.ok(missed.get(who) <= 1, `${who.name} still hears only ${from.name} after Cleo left (${missed.get(who)} of ${i + 1} looks missed):\n  ${await describe(who)}`);
+        if (!l) continue;
         if (i === 5) t.diagnostic(`${who.name} after Cleo left hears ${from.freq} Hz; ${CLEO.freq} Hz peaks at ${l.peaks[CLEO.freq]} dB, `
           + `own ${who.freq} Hz at ${l.peaks[who.freq]} dB; dB over median: ${figures(l)}`);
       }
