@@ -4,11 +4,19 @@
 #   tools/build_web.sh            build the wasm target if needed, then assemble
 #   tools/build_web.sh <wasm build dir> <out dir>    (defaults: build/wasm dist/web)
 #   EARSHOT_SKIP_WASM_BUILD=1     assemble from an existing build/wasm only
+#   tools/build_web.sh --profile chime|ivs   the pages of a vendor profile, into dist/web-<profile>/:
+#                                 the full core (vendors/earshot.*), config.json naming the profile, the
+#                                 adapter web/vendor/<profile>.js and the vendor's SDK bundled from npm
+#                                 (tools/js) into vendor/<profile>-sdk.js, fetched only by that adapter.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+PROFILE=${EARSHOT_PROFILE:-selfhosted}
+if [ "${1:-}" = --profile ]; then PROFILE=${2:?--profile needs a name}; shift 2; fi
+case $PROFILE in selfhosted|chime|ivs) ;; *) echo "build_web: unknown profile '$PROFILE' (selfhosted, chime, ivs)" >&2; exit 2 ;; esac
+DEFAULT_OUT=$ROOT/dist/web; [ "$PROFILE" = selfhosted ] || DEFAULT_OUT=$ROOT/dist/web-$PROFILE
 BUILD=$(abs "${1:-${EARSHOT_WASM_BUILD_DIR:-$ROOT/build/wasm}}")
-OUT=$(abs "${2:-${EARSHOT_WEB_OUT:-$ROOT/dist/web}}")
+OUT=$(abs "${2:-${EARSHOT_WEB_OUT:-$DEFAULT_OUT}}")
 export NODE_PATH=/usr/share/nodejs
 
 if [ "${EARSHOT_SKIP_WASM_BUILD:-0}" != 1 ]; then
@@ -16,9 +24,10 @@ if [ "${EARSHOT_SKIP_WASM_BUILD:-0}" != 1 ]; then
     emcmake cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=MinSizeRel \
       -DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node >/dev/null
   fi
-  ninja -C "$BUILD" earshot earshot_diag >/dev/null
+  ninja -C "$BUILD" earshot earshot_diag $([ "$PROFILE" = selfhosted ] || echo earshot_vendors) >/dev/null
 fi
 WASM_DIR="$BUILD/src/wasm"
+[ "$PROFILE" = selfhosted ] || WASM_DIR="$BUILD/src/wasm/vendors"
 DIAG_DIR="$BUILD/src/diag"
 for f in "$WASM_DIR/earshot.js" "$WASM_DIR/earshot.wasm" "$DIAG_DIR/earshot_diag.js" "$DIAG_DIR/earshot_diag.wasm"; do
   [ -f "$f" ] || { echo "build_web: $f missing (build the wasm targets earshot and earshot_diag first)" >&2; exit 1; }
@@ -39,13 +48,35 @@ for page in "$ROOT"/shell/*.html; do
 done
 find "$ROOT/web" -maxdepth 1 -type f -exec cp {} "$OUT.tmp/" \;
 cp "$ROOT/src/wasm/client.js" "$WASM_DIR/earshot.js" "$WASM_DIR/earshot.wasm" "$OUT.tmp/"
+# A vendor profile's page: its config, its adapter and the vendor SDK (loaded by the adapter at Join time).
+if [ "$PROFILE" != selfhosted ]; then
+  node -e '
+    const fs = require("fs"); const [file, profile] = process.argv.slice(1);
+    const cfg = JSON.parse(fs.readFileSync(file, "utf8"));
+    fs.writeFileSync(file, JSON.stringify({ ...cfg, profile }, null, 2) + "\n");
+  ' "$OUT.tmp/config.json" "$PROFILE"
+  mkdir -p "$OUT.tmp/vendor"
+  cp "$ROOT/web/vendor/$PROFILE.js" "$OUT.tmp/vendor/"
+  JSMOD="$ROOT/tools/js/node_modules"
+  case $PROFILE in
+    chime)  # as seed 000 builds it: an esbuild IIFE exposing window.ChimeSDK
+      "$ROOT/tools/js/node_modules/.bin/esbuild" "$JSMOD/amazon-chime-sdk-js/build/index.js" --bundle --minify \
+        --format=iife --global-name=ChimeSDK --platform=browser --main-fields=browser,module,main --conditions=browser \
+        --define:global=window --define:process.env.NODE_ENV='"production"' --log-level=warning \
+        --outfile="$OUT.tmp/vendor/chime-sdk.js" ;;
+    ivs)    # the package's own browser bundle (UMD: window.IVSBroadcastClient)
+      cp "$JSMOD/amazon-ivs-web-broadcast/dist/amazon-ivs-web-broadcast.js" "$OUT.tmp/vendor/ivs-sdk.js" ;;
+  esac
+fi
 # The diagnostics overlay (its page and the Dear ImGui module): fetched only when someone opens it.
 mkdir -p "$OUT.tmp/diag"
 cp "$ROOT"/web/diag/* "$DIAG_DIR/earshot_diag.js" "$DIAG_DIR/earshot_diag.wasm" "$OUT.tmp/diag/"
 # The page's own scripts and styles, minified (esbuild from tools/js; module imports kept as they are).
 ESBUILD="$ROOT/tools/js/node_modules/.bin/esbuild"
 [ -x "$ESBUILD" ] || { echo "build_web: $ESBUILD missing (tools/setup.sh installs it)" >&2; exit 1; }
-for f in room.js admin.js client.js embed_port.js earshot.css admin.css diag/overlay.js; do
+MINIFY=(room.js admin.js client.js embed_port.js earshot.css admin.css diag/overlay.js)
+[ "$PROFILE" = selfhosted ] || MINIFY+=("vendor/$PROFILE.js")
+for f in "${MINIFY[@]}"; do
   "$ESBUILD" "$OUT.tmp/$f" --minify --log-level=warning --allow-overwrite --outfile="$OUT.tmp/$f"
 done
 rm -rf "$OUT"

@@ -7,6 +7,9 @@ const KEY = 'earshot.adminKey';
 const POLL_MS = 3000;
 let apiBase = '';
 let roomSize = 2;
+// The backend's API: selfhosted (seed 004: rooms listed, seats, new links) or chime (seed 000's
+// `POST /rooms` minting a host and a guest link; nothing else to list or manage).
+let seed000 = false;
 let timer = 0;
 let lastRender = '';
 const fresh = new Map(); // seatId -> url of a link issued from this page (shown until the seat changes)
@@ -90,6 +93,14 @@ async function useKey(e) {
   e.preventDefault();
   const candidate = $('admin-key').value.trim();
   if (!candidate) return;
+  if (seed000) {  // no endpoint to check it against: the first room made with it does
+    sessionStorage.setItem(KEY, candidate);
+    $('admin-key').value = '';
+    keyError('');
+    keyState();
+    say('Admin key kept. It is checked when you create a room.');
+    return;
+  }
   $('use-key').disabled = true;
   try {
     const list = await api('GET', '/api/v1/admin/rooms', null, candidate);
@@ -115,7 +126,7 @@ async function useKey(e) {
 function keyState() {
   const has = !!key();
   $('forget-key').hidden = !has;
-  $('key-status').textContent = has ? 'Key set for this tab. It is forgotten when the tab closes.'
+  $('key-status').textContent = has ? `Key set for this tab${seed000 ? ' (checked when you create a room)' : ''}. It is forgotten when the tab closes.`
     : 'The key is kept for this tab only (sessionStorage) and sent only to this server.';
 }
 
@@ -184,6 +195,7 @@ async function create(e) {
     return;
   }
   $('create-btn').disabled = true;
+  if (seed000) return createSeed000().finally(() => { $('create-btn').disabled = false; });
   try {
     const guestNames = guestInputs().map((i) => i.value.trim()).filter(Boolean);
     const r = await api('POST', '/api/v1/admin/rooms', {
@@ -205,6 +217,28 @@ async function create(e) {
     $('create-error').hidden = false;
     if (err instanceof AuthError) { sessionStorage.removeItem(KEY); keyState(); showSignedOut(); keyError(err.message); }
   } finally { $('create-btn').disabled = false; }
+}
+
+// Seed 000: `POST /rooms` answers the two links; the key is proven by that first request.
+async function createSeed000() {
+  try {
+    const r = await api('POST', '/rooms', {
+      title: $('room-title').value.trim() || undefined,
+      hostName: $('host-name').value.trim() || undefined,
+      guestName: guestInputs().map((i) => i.value.trim()).find(Boolean),
+    });
+    const links = [['host', $('host-name').value.trim() || 'Host', r.hostLink], ['guest', guestInputs()[0].value.trim() || 'Guest', r.guestLink]]
+      .map(([role, name, url]) => ({ role, name, url, expiresAt: r.expiresAt }));
+    $('links').replaceChildren(
+      el('p', { className: 'muted small', textContent: `Room “${r.title || r.roomId}” created. Send each person their own link; each works once.` }),
+      ...links.map(linkCard));
+    $('links').hidden = false;
+    say('Room created. 2 links are ready.');
+  } catch (err) {
+    $('create-error').textContent = err.message;
+    $('create-error').hidden = false;
+    if (err instanceof AuthError) { sessionStorage.removeItem(KEY); keyState(); keyError(err.message); }
+  }
 }
 
 // ---- rooms ----------------------------------------------------------------------------------------
@@ -342,6 +376,16 @@ async function refresh() {
 async function boot() {
   const cfg = await fetch('config.json', { cache: 'no-store' }).then((r) => (r.ok ? r.json() : {})).catch(() => ({}));
   apiBase = (cfg.apiBase || '').replace(/\/+$/, '');
+  seed000 = cfg.profile === 'chime';
+  if (seed000) {  // one host and one guest per room; the seed's API lists nothing
+    for (const id of ['rooms-h', 'ttl']) $(id).closest(id === 'ttl' ? '.field' : 'section').hidden = true;
+    $('key-form').onsubmit = useKey;
+    $('forget-key').onclick = () => { sessionStorage.removeItem(KEY); keyState(); say('Admin key forgotten.'); $('admin-key').focus(); };
+    $('create-form').onsubmit = create;
+    guestFieldsState();
+    keyState();
+    return;
+  }
   const server = await fetch(`${apiBase}/api/v1/config`, { cache: 'no-store' }).then((r) => (r.ok ? r.json() : {})).catch(() => ({}));
   if (Number.isInteger(server.roomSize) && server.roomSize >= 2) roomSize = server.roomSize;
   $('key-form').onsubmit = useKey;

@@ -22,6 +22,11 @@ void Call::Impl::on(const in::VendorStopped& e) {
   if (!vendor || !vendor->on(e)) return;
   if (e.code == "MeetingEnded" || e.code == "STAGE_DELETED" || e.code == "meeting-ended") return room_closed("The meeting has ended.");
   if (e.code == "Left") return;
+  // The Chime SDK's status names (MeetingSessionStatusCode) that end the call for a reason of their own.
+  if (e.code == "AudioAttendeeRemoved" || e.code == "AudioJoinedFromAnotherDevice") return fail(make_failure("meeting.removed"));
+  if (e.code == "AudioCallAtCapacity") return fail(make_failure("meeting.full"));
+  if (e.code == "AudioAuthenticationRejected" || e.code == "SignalingBadRequest")
+    return fail(make_failure("meeting.refused", {{"detail", e.code}}));
   if (e.code == "vendor.unavailable")
     return fail(make_failure("vendor.unavailable", {{"vendor", vendor->vendor()}, {"detail", e.detail.empty() ? "" : " (" + utf8_prefix(e.detail, 120) + ")"}}));
   fail(make_failure("vendor.failed", {{"detail", utf8_prefix(e.code + (e.detail.empty() ? "" : ": " + e.detail), 160)}}));

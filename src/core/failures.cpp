@@ -44,8 +44,16 @@ constexpr std::array kCatalog = {
                 "This call is full", "If you were in it before, wait for your old tab to drop out, or ask the host."},
     FailureInfo{"join.rejected", F::OtherSide, kFinal, "The room's admin did not let you in{detail}.",
                 "You were not let in", "Ask the room's admin, or join another room."},
+#ifndef EARSHOT_SELFHOSTED_ONLY  // vendor profiles only
     FailureInfo{"meeting.ended", F::OtherSide, kFinal, "The meeting has ended.",
                 "The meeting has ended", "Ask the host to start a new one."},
+    FailureInfo{"meeting.removed", F::OtherSide, kFinal, "You were removed from the meeting.",
+                "You were removed from the meeting", "Ask the host if you should join again."},
+    FailureInfo{"meeting.full", F::OtherSide, kFinal, "The meeting is full: it has no room for another attendee.",
+                "The meeting is full", "Ask the host; someone may need to leave first."},
+    FailureInfo{"meeting.refused", F::Server, kFinal, "The meeting service refused this attendee's credentials ({detail}). Ask the host for a new link.",
+                "The meeting service refused you", "Ask the host for a new link."},
+#endif
     FailureInfo{"session.expired", F::You, kFinal, "Your place in this room expired at {time} before the call could start. Ask the host for a new link.",
                 "Your session expired", "Ask the host for a new link."},
     FailureInfo{"token.expired", F::You, kFinal, "Your place in this room has expired. Ask the host for a new link.",
@@ -69,8 +77,10 @@ constexpr std::array kCatalog = {
                 "The microphone did not start", "Check your system sound settings, then press Try again."},
     FailureInfo{"webrtc.unavailable", F::YourDevice, kFinal, "This browser could not start a call connection{detail}. Try an up-to-date Chrome, Edge, Firefox or Safari.",
                 "This browser cannot make calls", "Try an up-to-date Chrome, Edge, Firefox or Safari."},
+#ifndef EARSHOT_SELFHOSTED_ONLY  // vendor profiles only
     FailureInfo{"vendor.unavailable", F::YourDevice, kRetry, "The {vendor} calling library could not be loaded{detail}. Check your connection, then press Try again.",
                 "The calling library did not load", "Check your connection (or an ad blocker), then press Try again."},
+#endif
     // ---- your network
     FailureInfo{"backend.unreachable", F::YourNetwork, kRetry, "Could not reach the call server{host}. Check your connection, then try again.",
                 "Can't reach the call server", "Check your internet connection. Earshot will keep the link; press Try again when you are back online."},
@@ -85,8 +95,10 @@ constexpr std::array kCatalog = {
     // ... while the call server is out of reach too: the likely cause is this side's network
     FailureInfo{"network.lost", F::YourNetwork, kRetry, "Neither {name} nor the call server can be reached from here.",
                 "The call dropped", "Check your internet connection, then press Try again."},
+#ifndef EARSHOT_SELFHOSTED_ONLY  // vendor profiles only
     FailureInfo{"vendor.failed", F::Server, kRetry, "The call service stopped the session ({detail}).",
                 "The call service stopped", "Press Try again in a moment."},
+#endif
     // ---- the server
     FailureInfo{"backend.error", F::Server, kRetry, "The call server had a problem (HTTP {status}). Try again in a moment.",
                 "The call server had a problem", "Wait a moment and press Try again."},
@@ -96,6 +108,11 @@ constexpr std::array kCatalog = {
                 "The call server answered oddly", "Tell the host; the server may be misconfigured."},
     FailureInfo{"backend.refused", F::Server, kFinal, "{sentence}",
                 "The call server refused", "Ask the host for a new link."},
+    // a backend that is up but broken in a known way (seed 000's Troubleshooting): named for its operator
+#ifndef EARSHOT_SELFHOSTED_ONLY  // vendor profiles only
+    FailureInfo{"backend.fault", F::Server, kFinal, "The call server is misconfigured: {detail}",
+                "The call server is misconfigured", "Tell the host: the server's operator must fix it."},
+#endif
     FailureInfo{"rate.limited", F::Server, kRetry, "Too many attempts in a short time. Wait a minute, then try again.",
                 "Too many attempts", "Wait a minute, then press Try again."},
     FailureInfo{"signal.bad_url", F::Server, kFinal, "The call server gave a signaling address Earshot cannot use ({detail}).",

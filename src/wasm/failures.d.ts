@@ -35,6 +35,12 @@ export type FailureCode =
   | 'join.rejected'
   /** other-side: The meeting has ended. */
   | 'meeting.ended'
+  /** other-side: You were removed from the meeting. */
+  | 'meeting.removed'
+  /** other-side: The meeting is full: it has no room for another attendee. */
+  | 'meeting.full'
+  /** server: The meeting service refused this attendee's credentials ({detail}). Ask the host for a new link. */
+  | 'meeting.refused'
   /** you: Your place in this room expired at {time} before the call could start. Ask the host for a new link. */
   | 'session.expired'
   /** you: Your place in this room has expired. Ask the host for a new link. */
@@ -81,6 +87,8 @@ export type FailureCode =
   | 'backend.bad_response'
   /** server: {sentence} */
   | 'backend.refused'
+  /** server: The call server is misconfigured: {detail} */
+  | 'backend.fault'
   /** server, retryable: Too many attempts in a short time. Wait a minute, then try again. */
   | 'rate.limited'
   /** server: The call server gave a signaling address Earshot cannot use ({detail}). */

@@ -94,6 +94,7 @@ struct Ctx {
 void mesh_of_six_with_glare(Ctx& x);
 void star_of_ten_with_hub_relay(Ctx& x);
 void vendor_session(Ctx& x);
+void vendor_stop_reasons(Ctx& x);
 void name_entry_without_invite(Ctx& x);
 void misaddressed_signals_are_discarded(Ctx& x);
 void room_of_three_one_leaves(Ctx& x);

@@ -518,6 +518,7 @@ const std::vector<std::pair<std::string, Fn>>& registry() {
       {"mesh-of-six-with-glare", mesh_of_six_with_glare},
       {"star-of-ten-with-hub-relay", star_of_ten_with_hub_relay},
       {"vendor-session", vendor_session},
+      {"vendor-stop-reasons", vendor_stop_reasons},
       {"name-entry-without-invite", name_entry_without_invite},
       {"misaddressed-signals-are-discarded", misaddressed_signals_are_discarded},
       {"room-of-three-one-leaves", room_of_three_one_leaves},

@@ -127,6 +127,30 @@ void vendor_session(Ctx& x) {
   x.check(!host.mic && !guest.mic, "microphones are released");
 }
 
+// The Chime SDK's own stop reasons each end the call with a sentence of their own, and none retries.
+void vendor_stop_reasons(Ctx& x) {
+  const CallConfig chime = room_of(2, "", "chime");
+  const struct { const char* status; const char* code; const char* says; } cases[] = {
+      {"AudioAttendeeRemoved", "meeting.removed", "You were removed from the meeting."},
+      {"AudioCallAtCapacity", "meeting.full", "The meeting is full"},
+      {"AudioAuthenticationRejected", "meeting.refused", "refused this attendee's credentials (AudioAuthenticationRejected)"},
+      {"TaskFailed", "vendor.failed", "The call service stopped the session (TaskFailed)."},
+  };
+  int n = 0;
+  for (const auto& c : cases) {
+    const std::string i = std::to_string(++n);
+    Client& who = x.open("Hana" + i, "host", "mtg" + i, chime);
+    x.join(who);
+    x.wait(who, S::WaitingForPeer);
+    x.w.input(who, in::VendorStopped{c.status, ""});
+    x.expect_failure(who, c.code, c.says);
+    x.check(!who.mic, std::string(c.status) + ": the microphone is released");
+    const std::size_t requests = who.http_requests;
+    x.w.run_for(5000);
+    x.check(who.http_requests == requests, std::string(c.status) + ": no retry by itself");
+  }
+}
+
 void name_entry_without_invite(Ctx& x) {
   const CallConfig ivs = room_of(2, "", "ivs");
   Client& ivy = x.w.open("Ivy", "https://earshot.test/room.html", ivs);

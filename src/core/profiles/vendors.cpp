@@ -49,6 +49,10 @@ Result<Admission> ChimeProfile::parse_join(const Entry& entry, int status, std::
   json j = parse_json_text(body);
   if (j.is_discarded()) j = json::object();
   if (status < 200 || status > 299) {
+    // Seed 000's Troubleshooting: a join Lambda that calls CreateMeeting without ExternalMeetingId.
+    if (status >= 500 && str(j, "message").find("ExternalMeetingId") != std::string::npos)
+      return make_failure("backend.fault", {{"detail", "it could not create the meeting (\"" + utf8_prefix(str(j, "message"), 80) +
+                                                           "\": its CreateMeeting call must pass an ExternalMeetingId)."}});
     Failure f = http_failure(status, j);
     if (f.code == "invite.expired" && entry.invite)
       return make_failure("invite.expired", {{"time", format_utc_clock(entry.invite->expires_at, now, entry.utc_offset_min)}});
@@ -62,7 +66,10 @@ Result<Admission> ChimeProfile::parse_join(const Entry& entry, int status, std::
   const Failure bad = make_failure("backend.bad_response");
   if (!meeting || !attendee) return bad;
   const json* placement = obj(*meeting, "MediaPlacement");
-  if (!placement || str(*meeting, "MeetingId").empty() || str(*placement, "AudioHostUrl").empty() ||
+  // Seed 000's Troubleshooting: a later join answered with the meeting record but not GetMeeting's full meeting.
+  if (!placement)
+    return make_failure("backend.fault", {{"detail", "its answer has no MediaPlacement for the meeting (a later join must return the full meeting from GetMeeting)."}});
+  if ( str(*meeting, "MeetingId").empty() || str(*placement, "AudioHostUrl").empty() ||
       str(*placement, "SignalingUrl").empty() || str(*attendee, "AttendeeId").empty() || str(*attendee, "JoinToken").empty())
     return bad;
   Admission a;
