@@ -144,8 +144,10 @@ class Signaling {
     const answer = await s.media.answer(sub.sdpOffer);
     if (!s.open || s.retired) return;
     this.send(s, 'SUBSCRIBE_ACK', { suback: { duplex: 'RX', sdpAnswer: answer } });
-    if (a.streamId == null) {
-      a.streamId = s.meeting.nextStreamId++;
+    // First SUBSCRIBE of this socket (a reconnect opens a new one): the attendee's audio stream is up.
+    if (!s.announced) {
+      s.announced = true;
+      if (a.streamId == null) a.streamId = s.meeting.nextStreamId++;
       a.muted = !!sub.audioMuted;
       this.announce(s);
     }

@@ -303,3 +303,27 @@ test('the meeting-end hook sends AUDIO_STATUS 410 then closes 4410; a later conn
   await assert.rejects(s.hook(`meetings/${body.Meeting.MeetingId}/end`, { method: 'POST' }), /410/);
   await assert.rejects(s.hook('attendees/nobody/remove', { method: 'POST' }), /404/);
 });
+
+test('the attendee-remove hook sends AUDIO_STATUS 411 then closes 4403; the JoinToken is refused afterwards', async () => {
+  const room = await s.createRoom({});
+  const { body } = await join(s.api, room.roomId, tokenOf(room.guestLink));
+  const protocols = ['_aws_wt_session', body.Attendee.JoinToken];
+  const c = connect(body.Meeting.MediaPlacement.SignalingUrl, protocols);
+  await c.opened;
+  c.send('JOIN', { join: { protocolVersion: 2 } });
+  await c.next('INDEX');
+  const r = await s.hook(`attendees/${body.Attendee.AttendeeId}/remove`, { method: 'POST' });
+  assert.equal(r.sessionsEnded, 1);
+  assert.equal((await c.next('AUDIO_STATUS')).message.audioStatus.audioStatus, 411);
+  assert.deepEqual(await c.closed, { code: 4403, reason: 'attendee unavailable' });
+  assert.equal((await connect(body.Meeting.MediaPlacement.SignalingUrl, protocols).closed).code, 4403);
+  const old = connect(body.Meeting.MediaPlacement.SignalingUrl, ['_aws_wt_session']);
+  await assert.rejects(old.opened, /400/, 'the JoinToken subprotocol is required');
+  const wrongVersion = await s.createRoom({});
+  const w = (await join(s.api, wrongVersion.roomId, tokenOf(wrongVersion.hostLink))).body;
+  const x = connect(w.Meeting.MediaPlacement.SignalingUrl, ['_aws_wt_session', w.Attendee.JoinToken]);
+  await x.opened;
+  x.send('JOIN', { join: { protocolVersion: 1 } });
+  assert.equal((await x.next('JOIN_ACK')).message.error.status, 400);
+  assert.equal((await x.closed).code, 4400);
+});
