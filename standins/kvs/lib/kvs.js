@@ -150,6 +150,9 @@ function createKvs({ cfg, store, sts, log, now, publicHost }) {
     const clientId = q.get('X-Amz-ClientId');
     const base = { arn: arn || null, clientId: clientId || null };
     if (!arn) return refuseUpgrade(socket, 400, 'InvalidArgumentException', 'The signaling URL lacks X-Amz-ChannelARN.', { check: 'arn', ...base });
+    if (clientId !== undefined && !CLIENT_ID_RE.test(clientId)) {
+      return refuseUpgrade(socket, 400, 'InvalidArgumentException', 'X-Amz-ClientId must match [a-zA-Z0-9_.-]{1,256}.', { check: 'client-id', ...base });
+    }
     const v = sigv4.verifyPresigned({ path: url.pathname, rawQuery, host: req.headers.host || '', region: cfg.region, service: SERVICE, nowMs: now(), lookup: sts.lookup });
     if (!v.ok) return refuseUpgrade(socket, v.status, v.code, v.message, { check: v.check, ...base });
     const ch = store.channelByArn(arn);
@@ -160,9 +163,6 @@ function createKvs({ cfg, store, sts, log, now, publicHost }) {
     if (!cred.service && cred.channelARN !== arn) {
       return refuseUpgrade(socket, 403, 'AccessDeniedException',
         `Credentials ${v.akid} were issued for channel ${cred.channelARN}, not ${arn} (wrong ARN).`, { check: 'wrong-arn', ...base });
-    }
-    if (clientId !== undefined && !CLIENT_ID_RE.test(clientId)) {
-      return refuseUpgrade(socket, 400, 'InvalidArgumentException', 'X-Amz-ClientId must match [a-zA-Z0-9_.-]{1,256}.', { check: 'client-id', ...base });
     }
     const role = clientId ? 'VIEWER' : 'MASTER';
     if (!cred.service && cred.role === 'VIEWER' && !clientId) {
