@@ -3,7 +3,7 @@
 #   native  core + GoogleTest suite (build/native)
 #   asan    the same under AddressSanitizer + UndefinedBehaviorSanitizer (build/asan)
 #   wasm    the size-tuned browser module and the simulation module (build/wasm)
-#   web     the pages, assembled into dist/web from shell/, web/ and the wasm build
+#   web     the pages, assembled into dist/web from shell/, web/ and the wasm build (+ dist/web-<vendor>)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -33,6 +33,12 @@ wasm() {
 web() {
   say "pages into dist/web"
   bash tools/build_web.sh build/wasm dist/web
+  # The vendor profiles' pages (full core + adapter + the vendor SDK from npm), one folder each.
+  for p in chime ivs; do
+    [ -f "web/vendor/$p.js" ] || continue
+    say "pages of the $p profile into dist/web-$p"
+    EARSHOT_SKIP_WASM_BUILD=1 bash tools/build_web.sh --profile "$p" build/wasm "dist/web-$p"
+  done
 }
 
 for t in "${targets[@]}"; do

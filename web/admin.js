@@ -176,13 +176,13 @@ function renumberGuests() {
   });
 }
 
-function linkCard(link) {
+function linkCard(link, note = 'For one person; their browser can rejoin.') {
   const label = `${cap(link.role)} link for ${link.name}`;
   const code = el('code', { textContent: link.url });
   return el('div', { className: 'link' },
     el('strong', { textContent: `${cap(link.role)} — ${link.name}` }), code,
     el('div', { className: 'row' }, copyButton(`Copy ${label}`, link.url, code),
-      el('span', { className: 'muted small', textContent: `Valid until ${when(link.expiresAt)}. For one person; their browser can rejoin.` })));
+      el('span', { className: 'muted small', textContent: `Valid until ${when(link.expiresAt)}. ${note}` })));
 }
 
 async function create(e) {
@@ -228,10 +228,11 @@ async function createSeed000() {
       guestName: guestInputs().map((i) => i.value.trim()).find(Boolean),
     });
     const links = [['host', $('host-name').value.trim() || 'Host', r.hostLink], ['guest', guestInputs()[0].value.trim() || 'Guest', r.guestLink]]
-      .map(([role, name, url]) => ({ role, name, url, expiresAt: r.expiresAt }));
+      // expiresAt: the seed's JWT exp (seconds); a backend that answers milliseconds is taken as it is
+      .map(([role, name, url]) => ({ role, name, url, expiresAt: r.expiresAt < 1e11 ? r.expiresAt * 1000 : r.expiresAt }));
     $('links').replaceChildren(
       el('p', { className: 'muted small', textContent: `Room “${r.title || r.roomId}” created. Send each person their own link; each works once.` }),
-      ...links.map(linkCard));
+      ...links.map((l) => linkCard(l, 'It works once, for one person.')));
     $('links').hidden = false;
     say('Room created. 2 links are ready.');
   } catch (err) {

@@ -33,21 +33,26 @@ void Call::Impl::on(const in::VendorStopped& e) {
 }
 
 void Call::Impl::on(const in::VendorRoster& e) {
-  if (!vendor || vendor->status() != VendorSession::Status::Live) return;
+  // The SDK may report presence before it reports itself started: keep it, settle once live.
+  if (!vendor || (vendor->status() != VendorSession::Status::Live && vendor->status() != VendorSession::Status::Starting)) return;
   const std::string me = self_id();
+  // Seed 000 is 1:1, one host link and one guest link: the other attendee holds the other one.
+  // (IVS stages have no roles; everyone there is a guest.)
+  const bool one_to_one = vendor->vendor() == "chime" && gate->entry().invite;
+  const Role other = one_to_one && gate->entry().invite->role == Role::Guest ? Role::Host : Role::Guest;
   for (const auto& a : e.attendees) {
     if (a.id.empty() || a.id == me) continue;
     if (!a.present) {
       if (roster.remove(a.id)) announce((a.name.empty() ? roster.name_of(a.id) : a.name) + " left the call.");
       continue;
     }
-    if (roster.upsert(Participant{a.id, a.name, Role::Guest}, clock.wall)) announce(roster.name_of(a.id) + " joined.");
+    if (roster.upsert(Participant{a.id, a.name, other}, clock.wall)) announce(roster.name_of(a.id) + " joined.");
     if (Member* m = roster.find(a.id)) {
       m->muted = a.muted;
       m->connection = "connected";
     }
   }
-  settle_vendor();
+  if (vendor->status() == VendorSession::Status::Live) settle_vendor();
 }
 
 void Call::Impl::on(const in::VendorVolumes& e) {

@@ -111,6 +111,9 @@ void vendor_session(Ctx& x) {
     x.check(c->call->snapshot().participants.size() == 1, c->name + " sees the other attendee");
   }
   x.check(host.member("Gus") != nullptr, "the roster names the other attendee");
+  x.check(host.member("Gus") && host.member("Gus")->who.role == Role::Guest && guest.member("Hana") &&
+              guest.member("Hana")->who.role == Role::Host,
+          "1:1: each sees the other as the holder of the other link (host or guest)");
   x.w.run_for(500);
   x.check(x.sees_speaking(host, "Gus") && x.sees_speaking(guest, "Hana"), "volumes drive the speaking indicators");
   x.w.input(host, in::MuteSet{true});

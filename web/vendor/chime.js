@@ -1,7 +1,7 @@
 // The `chime` profile's media adapter (seed 000): drives the real Amazon Chime SDK (amazon-chime-sdk-js,
 // bundled at build time into ./chime-sdk.js as the seed does: an IIFE exposing window.ChimeSDK) with the
 // meeting + attendee the core got from the backend's join. Loaded by client.js only on this profile's
-// pages; the SDK's bytes are fetched only when the call starts. What the SDK reports goes back to the
+// pages; the SDK's bytes are fetched once the pre-join has painted (see below). What the SDK reports goes back to the
 // core as vendor-* inputs: started, stopped (with the SDK's status name), the roster (presence, names,
 // mute) and volumes. The core decides what the page says.
 const SDK_URL = new URL('./chime-sdk.js', import.meta.url).href;
@@ -24,6 +24,10 @@ function loadSdk() {
 function logger(Sdk) {
   return new Sdk.ConsoleLogger('earshot-chime', Sdk.LogLevel.WARN);
 }
+
+// client.js imports this module when the core says load-vendor, i.e. once the pre-join has painted:
+// fetching the SDK from then on (while the person tests the mic) makes Join start at once.
+setTimeout(() => loadSdk().catch(() => { /* start() tries again and reports the failure */ }), 0);
 
 // Chime's volume indicator gives 0..1 (already scaled from -dBov); the core's levels are 0..1 too.
 export async function start(join, { micStream, report }) {
@@ -81,14 +85,20 @@ export async function start(join, { micStream, report }) {
   audio.dataset.earshot = 'chime-downlink';
   document.body.append(audio);
 
+  // Started and stopped are also told to the document (event `earshot-vendor`, detail = the input), for
+  // pages and tests that time the SDK's own milestones.
+  const tell = (input) => {
+    report(input);
+    document.dispatchEvent(new CustomEvent('earshot-vendor', { detail: input }));
+  };
   av.addObserver({
-    audioVideoDidStart: () => { if (!stopped) report({ type: 'vendor-started' }); },
+    audioVideoDidStart: () => { if (!stopped) tell({ type: 'vendor-started' }); },
     audioVideoDidStop: (status) => {
       if (stopped) return;
       stopped = true;
       const code = Sdk.MeetingSessionStatusCode[status.statusCode()] || `status ${status.statusCode()}`;
       audio.remove();
-      report({ type: 'vendor-stopped', code, detail: '' });
+      tell({ type: 'vendor-stopped', code, detail: '' });
     },
   });
 
