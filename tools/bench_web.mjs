@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Benchmark (not a test): node tools/bench_web.mjs [--calls N] [--overlay-only]
-//  (a) every byte room.html needs before it can join: each file raw, gzip, brotli (node's zlib);
+//  (a) every byte room.html needs before it can join: each file raw, gzip, brotli (node's zlib), and
+//      (a') the same for each vendor profile's page (dist/web-<profile>) plus the SDK its adapter fetches;
 //  (b) Earshot: time from clicking Join to the first inbound audio packet on both sides (getStats
 //      inbound-rtp packetsReceived > 0), median and spread over N calls (default 10);
 //  (c) the same for a plain-JS baseline (simple-peer + socket.io-client, mic requested on click,
@@ -9,7 +10,7 @@
 //      of a connected call (CDP Performance.getMetrics TaskDuration), overlay closed and then open.
 // Runs the backend and headless Chromium inside a private network namespace (needs root; Chromium
 // gathers no ICE candidates on loopback alone); pages load from http://127.0.0.1.
-import { readFileSync, cpSync, mkdirSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, cpSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
@@ -38,6 +39,23 @@ function bytesTable() {
   console.log('file'.padEnd(14) + 'raw'.padStart(10) + 'gzip'.padStart(10) + 'brotli'.padStart(10));
   for (const r of [...rows, total]) console.log(r.file.padEnd(14) + String(r.raw).padStart(10) + String(r.gzip).padStart(10) + String(r.brotli).padStart(10));
   console.log(`goal (issue 7): 76800 B brotli -> ${total.brotli <= 76800 ? 'within' : 'OVER by ' + (total.brotli - 76800) + ' B'} (tests/size holds the page to its ceiling)`);
+  // The vendor profiles' pages (tools/build.sh web): the same files over the full core, then what their
+  // adapter fetches once the pre-join has painted (the adapter and the vendor's SDK).
+  for (const profile of ['chime', 'ivs']) {
+    const dir = join(ROOT, 'dist', `web-${profile}`);
+    if (!existsSync(join(dir, 'room.html'))) { console.log(`\n(a') ${profile} pages: not built (tools/build.sh web)`); continue; }
+    const size = (f) => {
+      const b = readFileSync(join(dir, f));
+      return { file: f, raw: b.length, gzip: zlib.gzipSync(b, { level: 9 }).length,
+        brotli: zlib.brotliCompressSync(b, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length };
+    };
+    const sum = (rows, file) => rows.reduce((t, r) => ({ file, raw: t.raw + r.raw, gzip: t.gzip + r.gzip, brotli: t.brotli + r.brotli }), { raw: 0, gzip: 0, brotli: 0 });
+    const page = sum(ROOM_FILES.map(size), 'pre-join');
+    const later = readdirSync(join(dir, 'vendor')).sort().map((f) => size(`vendor/${f}`));
+    console.log(`\n(a') the ${profile} profile's room page: before Join, then fetched during pre-join`);
+    console.log('file'.padEnd(22) + 'raw'.padStart(10) + 'gzip'.padStart(10) + 'brotli'.padStart(10));
+    for (const r of [page, ...later, sum([page, ...later], 'TOTAL')]) console.log(r.file.padEnd(22) + String(r.raw).padStart(10) + String(r.gzip).padStart(10) + String(r.brotli).padStart(10));
+  }
 }
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };

@@ -51,6 +51,8 @@ function suite() {
 
     hostCtx = await browser.newContext();
     guestCtx = await browser.newContext();
+    const fetched = [];  // every request either page makes, through the whole call
+    for (const ctx of [hostCtx, guestCtx]) ctx.on('request', (r) => fetched.push(new URL(r.url()).pathname));
     host = await openRoom(hostCtx, hostUrl, { join: false });
     await host.locator('#join-btn:not([disabled])').waitFor();
     await waitFor(async () => (await snapshot(host)).localLevel > 0.01, { what: 'pre-join level meter' });
@@ -76,6 +78,10 @@ function suite() {
     await host.waitForSelector('#people li.peer .name:has-text("Bob")');
     await host.screenshot({ path: artifact('incall.png'), fullPage: true });
     await admin.context().close();
+    // Vendor SDKs are loaded only by their own profiles: the selfhosted call fetched no adapter and no SDK.
+    assert.ok(fetched.includes('/earshot.wasm'), `the network log caught the page's requests: ${fetched.join(' ')}`);
+    const vendor = fetched.filter((p) => /\/vendor\/|chime|ivs|kinesis/i.test(p));
+    assert.deepEqual(vendor, [], 'the selfhosted room page fetched vendor bytes');
   });
 
   test('mute silences the other side within 1 s; unmute restores it', async () => {
