@@ -236,10 +236,10 @@ function createStandin(opts) {
     const remote = room.participants.get(targetId);
     if (!remote || !remote.publish) throw new HttpError(404, 'participant.not_publishing', `participant ${targetId} is not publishing on stage ${room.id}`);
     for (const l of [...legs.values()]) if (l.kind === 'subscribe' && l.participantId === me.id && l.remoteId === targetId) closeLeg(l, 'resubscribed');
-    const track = forwardTrack(`${targetId}`);
+    const track = forwardTrack();
     leg = { id: randomId(24), kind, roomId: room.id, participantId: me.id, remoteId: targetId, state: 'new', rtpPackets: 0, track, createdAt: new Date().toISOString() };
     const { pc, answer } = await answerLeg({
-      host: o.host, offerSdp: body, kind, track,
+      host: o.host, offerSdp: body, kind, track, streamId: targetId,
       onState: (s) => { leg.state = s; if ((s === 'failed' || s === 'closed') && legs.has(leg.id)) closeLeg(leg, `peer connection ${s}`); },
     });
     leg.pc = pc;

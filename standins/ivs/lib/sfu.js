@@ -28,9 +28,10 @@ function waitGathered(pc, ms = 5000) {
 }
 
 // A leg: answers `offerSdp`. kind 'publish': the audio m-line is received (onRtp(rtp) per packet);
-// kind 'subscribe': the audio m-line sends `track` (a werift MediaStreamTrack fed by the publisher's leg).
+// kind 'subscribe': the audio m-line sends `track` (a werift MediaStreamTrack fed by the publisher's leg) in
+// stream `streamId`.
 // Every other m-line (the SDK's video) is answered inactive. Resolves {pc, answer}.
-async function answerLeg({ host, offerSdp, kind, onRtp, track, onState }) {
+async function answerLeg({ host, offerSdp, kind, onRtp, track, streamId, onState }) {
   const pc = new RTCPeerConnection({
     codecs: CODECS,
     iceUseIpv6: false,
@@ -46,7 +47,11 @@ async function answerLeg({ host, offerSdp, kind, onRtp, track, onState }) {
   for (const t of pc.getTransceivers()) {
     if (t.kind === 'audio' && audio++ === 0) {
       if (kind === 'publish') t.setDirection('recvonly');
-      else { t.setDirection('sendonly'); await t.sender.replaceTrack(track); }
+      else {
+        t.setDirection('sendonly');
+        await t.sender.replaceTrack(track);
+        t.sender.streamIds = [streamId];  // a=msid:<publisher id> <track>: the browser's track event gets a stream
+      }
     } else {
       t.setDirection('inactive');
     }
@@ -58,8 +63,8 @@ async function answerLeg({ host, offerSdp, kind, onRtp, track, onState }) {
 }
 
 // The track a subscribe leg sends: one per leg, written with each packet of the publisher.
-function forwardTrack(streamId) {
-  return new MediaStreamTrack({ kind: 'audio', streamId });
+function forwardTrack() {
+  return new MediaStreamTrack({ kind: 'audio' });
 }
 
 module.exports = { answerLeg, forwardTrack };
