@@ -54,6 +54,7 @@ function parse(argv) {
       const n = Number(last);
       const ok = kind === 'int' ? Number.isInteger(n) && n >= 0 && n <= 65535 : Number.isFinite(n) && n > 0;
       if (!ok) fail(`--${name} must be ${kind === 'int' ? 'a port number 0..65535' : 'a positive number of seconds'}; got ${JSON.stringify(last)}`);
+      if (kind === 'number' && n > 2000000) fail(`--${name} must be at most 2000000 seconds (23 days; Node timers stop at 24.8 days); got ${last}`);
       out[name] = n;
     }
   }

@@ -198,21 +198,26 @@ function createStandin(opts) {
     }
     return v.claims;
   }
+  // Checked after who may do what, so a stranger learns nothing from the body's faults.
+  function checkOffer(req, body) {
+    if (!/^application\/sdp\b/i.test(req.headers['content-type'] || '')) throw new HttpError(415, 'sdp.content_type', 'WHIP offers must be sent as Content-Type: application/sdp');
+    if (!body.startsWith('v=0')) throw new HttpError(400, 'sdp.invalid', 'the body is not an SDP offer (it must start with v=0)');
+    if (!/\r?\nm=/.test(body)) throw new HttpError(400, 'sdp.invalid', 'the SDP offer has no m= line');
+  }
   async function whip(req, res, kind, targetId, body) {
     const claims = bearer(req);
     const room = rooms.get(claims.topic);
     if (!room) throw new HttpError(404, 'STAGE_NOT_FOUND', `stage ${claims.resource} does not exist`);
-    if (!/^application\/sdp\b/i.test(req.headers['content-type'] || '')) throw new HttpError(415, 'sdp.content_type', 'WHIP offers must be sent as Content-Type: application/sdp');
-    if (!body.startsWith('v=0')) throw new HttpError(400, 'sdp.invalid', 'the body is not an SDP offer (it must start with v=0)');
     const me = room.participants.get(claims.jti);
     if (!me) throw new HttpError(409, 'participant.not_joined', `participant ${claims.jti} has no open events socket on stage ${room.id}`);
     let leg;
     if (kind === 'publish') {
       if (targetId !== claims.jti) throw new HttpError(403, 'participant.mismatch', `a token for ${claims.jti} cannot publish as ${targetId}`);
       if (!claims.capabilities.allow_publish) throw new HttpError(403, 'capability.publish', 'the token does not allow publishing');
+      checkOffer(req, body);
       if (me.publish) closeLeg(me.publish, 'republished');
       leg = { id: randomId(24), kind, roomId: room.id, participantId: me.id, remoteId: null, state: 'new', rtpPackets: 0, createdAt: new Date().toISOString() };
-      const { pc, answer } = await answerLeg({
+      const { pc, answer } = await answerOrRefuse({
         host: o.host, offerSdp: body, kind,
         onRtp: (rtp) => {
           leg.rtpPackets += 1;
@@ -228,24 +233,43 @@ function createStandin(opts) {
         },
       });
       leg.pc = pc;
+      await stillThere(room, me, null, pc);
       me.publish = leg;
       legs.set(leg.id, leg);
-      return answer && finishWhip(res, leg, answer);
+      return finishWhip(res, leg, answer);
     }
     if (!claims.capabilities.allow_subscribe) throw new HttpError(403, 'capability.subscribe', 'the token does not allow subscribing');
     const remote = room.participants.get(targetId);
     if (!remote || !remote.publish) throw new HttpError(404, 'participant.not_publishing', `participant ${targetId} is not publishing on stage ${room.id}`);
+    checkOffer(req, body);
     for (const l of [...legs.values()]) if (l.kind === 'subscribe' && l.participantId === me.id && l.remoteId === targetId) closeLeg(l, 'resubscribed');
     const track = forwardTrack();
     leg = { id: randomId(24), kind, roomId: room.id, participantId: me.id, remoteId: targetId, state: 'new', rtpPackets: 0, track, createdAt: new Date().toISOString() };
-    const { pc, answer } = await answerLeg({
+    const { pc, answer } = await answerOrRefuse({
       host: o.host, offerSdp: body, kind, track, streamId: targetId,
       onState: (s) => { leg.state = s; if ((s === 'failed' || s === 'closed') && legs.has(leg.id)) closeLeg(leg, `peer connection ${s}`); },
     });
     leg.pc = pc;
+    await stillThere(room, me, remote, pc);
     legs.set(leg.id, leg);
     subscriberCount(room, targetId);
     return finishWhip(res, leg, answer);
+  }
+  // werift refusing the offer is the client's fault (400), not ours.
+  async function answerOrRefuse(args) {
+    try {
+      return await answerLeg(args);
+    } catch (e) {
+      if (e instanceof HttpError || e.status) throw e;
+      throw new HttpError(400, 'sdp.invalid', `the SDP offer was refused: ${e.message}`);
+    }
+  }
+  // The participant (and the publisher subscribed to) may have left while the answer was being made.
+  async function stillThere(room, me, remote, pc) {
+    const gone = rooms.get(room.id) !== room ? 'the stage was deleted'
+      : room.participants.get(me.id) !== me ? `participant ${me.id} left the stage`
+        : remote && (room.participants.get(remote.id) !== remote || !remote.publish) ? `participant ${remote.id} stopped publishing` : null;
+    if (gone) { await pc.close().catch(() => {}); throw new HttpError(409, 'participant.gone', `${gone} during the WHIP exchange`); }
   }
   function finishWhip(res, leg, answer) {
     res.writeHead(201, { 'Content-Type': 'application/sdp', Location: `/whip/session/${leg.id}` });

@@ -276,6 +276,15 @@ describe('IVS stand-in (one server)', () => {
     r = await post(`publish/${a.stageConfig.participantId}`, auth, 'hello');
     assert.equal(r.status, 400);
     assert.equal((await r.json()).code, 'sdp.invalid');
+    r = await post(`publish/${a.stageConfig.participantId}`, auth, 'v=0\r\nthis is not sdp\r\n');
+    assert.equal(r.status, 400, 'an offer werift cannot read is the client\'s fault');
+    assert.equal((await r.json()).code, 'sdp.invalid');
+    const videoOnly = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 't=0 0', 'a=group:BUNDLE 0', 'm=video 9 UDP/TLS/RTP/SAVPF 96', 'c=IN IP4 0.0.0.0',
+      'a=ice-ufrag:abcd', 'a=ice-pwd:abcdefghijklmnopqrstuvwx', 'a=fingerprint:sha-256 ' + Array(32).fill('AB').join(':'), 'a=setup:actpass',
+      'a=mid:0', 'a=sendonly', 'a=rtcp-mux', 'a=rtpmap:96 VP8/90000', ''].join('\r\n');
+    r = await post(`publish/${a.stageConfig.participantId}`, auth, videoOnly);
+    assert.equal(r.status, 400);
+    assert.equal((await r.json()).code, 'sdp.no_audio');
     r = await post(`publish/${b.stageConfig.participantId}`, { Authorization: `Bearer ${b.stageConfig.token}` });
     assert.equal(r.status, 409, 'Bob has no events socket open');
     r = await fetch(`${s.api}/whip/session/nosuchsession`, { method: 'DELETE', headers: auth });
@@ -384,6 +393,7 @@ test('CLI: a bad flag or value stops with a specific message and exit code 2', (
     [['--room-lifetime-s', '-3'], /--room-lifetime-s must be a positive number/],
     [['--page-origin', 'example.com'], /--page-origin must be an origin/],
     [['--host'], /--host needs a value/],
+    [['--room-lifetime-s', '3000000'], /at most 2000000 seconds/],
   ]) {
     const r = spawnSync(process.execPath, [SERVER, ...args], { encoding: 'utf8', timeout: 10000 });
     assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
