@@ -4,6 +4,8 @@
 #   tools/run.sh                     seed 004: the self-hosted backend (REST + Socket.IO + coturn)
 #   tools/run.sh --profile chime     seed 000: the local stand-in of its API and of Amazon Chime
 #                                    (standins/chime), serving the chime pages (dist/web-chime)
+#   tools/run.sh --profile ivs       seed 002: the local stand-in of its room API and of IVS Stages
+#                                    (standins/ivs), serving the ivs pages (dist/web-ivs)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -12,13 +14,13 @@ while [ $# -gt 0 ]; do
   case $1 in
     --profile) PROFILE=${2:?--profile needs a name}; shift 2 ;;
     --profile=*) PROFILE=${1#--profile=}; shift ;;
-    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
 case $PROFILE in
-  selfhosted|chime) ;;
-  *) echo "run.sh: no local backend for profile '$PROFILE' yet (selfhosted, chime)" >&2; exit 2 ;;
+  selfhosted|chime|ivs) ;;
+  *) echo "run.sh: no local backend for profile '$PROFILE' yet (selfhosted, chime, ivs)" >&2; exit 2 ;;
 esac
 bash tools/setup.sh
 bash tools/build.sh wasm web
@@ -29,15 +31,28 @@ if [ "$PROFILE" = selfhosted ]; then
   exec node backend/src/server.js
 fi
 
-# chime: the pages on one origin (the CloudFront stand-in), the seed's API + Chime signaling on another.
 HOST=${EARSHOT_HOST:-127.0.0.1}
 PAGES_PORT=${EARSHOT_PORT:-8080}
 API_PORT=${EARSHOT_API_PORT:-8090}
+set_api() { # set_api <dist dir>: the pages' config.json names the stand-in's API origin
+  node -e '
+    const fs = require("fs"); const [file, api] = process.argv.slice(1);
+    fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, "utf8")), apiBase: api }, null, 2) + "\n");
+  ' "$1/config.json" "http://$HOST:$API_PORT"
+}
+
+if [ "$PROFILE" = ivs ]; then
+  # The token key pair lives with the other local data (git-ignored); rotate it with
+  # `node standins/ivs/server.js rotate-key --key-dir backend/data/ivs-keys`.
+  set_api dist/web-ivs
+  echo "Earshot audio rooms (ivs profile): http://$HOST:$PAGES_PORT/room.html  (enter a name to start a room)"
+  exec node standins/ivs/server.js --host "$HOST" --port "$API_PORT" --pages-dir "$ROOT/dist/web-ivs" \
+    --pages-port "$PAGES_PORT" --key-dir "$ROOT/backend/data/ivs-keys" --room-lifetime-s 21600
+fi
+
+# chime: the pages on one origin (the CloudFront stand-in), the seed's API + Chime signaling on another.
 KEY=${EARSHOT_ADMIN_KEY:-$(node -e 'console.log(require("crypto").randomBytes(16).toString("hex"))')}
-node -e '
-  const fs = require("fs"); const [file, api] = process.argv.slice(1);
-  fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, "utf8")), apiBase: api }, null, 2) + "\n");
-' dist/web-chime/config.json "http://$HOST:$API_PORT"
+set_api dist/web-chime
 echo "Earshot admin page (chime profile): http://$HOST:$PAGES_PORT/index.html"
 echo "Admin key: $KEY  (set EARSHOT_ADMIN_KEY to choose it; this one lasts until Ctrl-C)"
 exec node standins/chime/server.js --host "$HOST" --port "$API_PORT" --pages-dir "$ROOT/dist/web-chime" \

@@ -54,13 +54,22 @@ fetch_source() { # fetch_source <debian source package> <dir glob under CACHE/sr
 }
 fetch_source mbedtls 'mbedtls-2.*/library/sha256.c'
 fetch_source imgui 'imgui-1.*/imgui.cpp'
+# Nayuki's QR Code generator (its C version: no exceptions) for the IVS page's invite QR code. The
+# mirror lacks this package's debian.tar, so only the upstream tarball is fetched and unpacked.
+if ! compgen -G "$CACHE/src/QR-Code-generator-1.*/c/qrcodegen.c" >/dev/null; then
+  say "fetching qr-code-generator sources into $CACHE/src"
+  (cd "$CACHE/src" && { apt-get source --download-only -qq qr-code-generator >/dev/null 2>&1 || true; } \
+    && tar xzf qr-code-generator_*.orig.tar.gz)
+fi
 MBEDTLS_DIR=$(dirname "$(dirname "$(compgen -G "$CACHE/src/mbedtls-2.*/library/sha256.c" | head -1)")")
 IMGUI_DIR=$(dirname "$(compgen -G "$CACHE/src/imgui-1.*/imgui.cpp" | head -1)")
+QRCODEGEN_DIR=$(dirname "$(compgen -G "$CACHE/src/QR-Code-generator-1.*/c/qrcodegen.c" | head -1)")
 cat > "$CACHE/paths.env" <<ENV
 EARSHOT_MBEDTLS_DIR=$MBEDTLS_DIR
 EARSHOT_IMGUI_DIR=$IMGUI_DIR
+EARSHOT_QRCODEGEN_DIR=$QRCODEGEN_DIR
 ENV
-say "sources: mbedTLS $MBEDTLS_DIR, Dear ImGui $IMGUI_DIR"
+say "sources: mbedTLS $MBEDTLS_DIR, Dear ImGui $IMGUI_DIR, qrcodegen $QRCODEGEN_DIR"
 
 # --- JS tooling from committed lockfiles ---------------------------------------------------------
 npm_install() { # npm_install <dir>

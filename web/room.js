@@ -129,7 +129,7 @@ function renderCall(s) {
   person($('p-self'), s.self || { name: '' }, s.selfSpeaking && !s.muted, s.muted ? 'You · muted' : 'You');
   renderPeople(s);
   const m = $('mute-btn');
-  m.setAttribute('aria-pressed', String(s.muted));
+  m.ariaPressed = s.muted;
   m.firstChild.textContent = s.muted ? 'Unmute ' : 'Mute ';
   m.classList.toggle('on', s.muted);
   $('muted-hint').hidden = !s.speakingWhileMuted;
@@ -285,6 +285,7 @@ async function boot() {
   if (embed) embed.attach(call);
   wire();
   render(call.getSnapshot());
+  if (config.profile == 'ivs') (await import('./vendor/ivs_page.js')).install(call);
   if (new URLSearchParams(location.search).has('diagnostics')) toggleDiagnostics();
 }
 

@@ -20,7 +20,16 @@ void Call::Impl::on(const in::VendorStarted& e) {
 
 void Call::Impl::on(const in::VendorStopped& e) {
   if (!vendor || !vendor->on(e)) return;
-  if (e.code == "MeetingEnded" || e.code == "STAGE_DELETED" || e.code == "meeting-ended") return room_closed("The meeting has ended.");
+  if (e.code == "MeetingEnded" || e.code == "meeting-ended") return room_closed("The meeting has ended.");
+  if (e.code == "STAGE_DELETED") return room_closed("This room has closed.");
+  // IVS refused the participant token (expired, signed with a key it no longer has, reused): a new
+  // join gets a new token.
+  if (e.code.rfind("TOKEN_", 0) == 0 || e.code.rfind("JOIN_", 0) == 0) {
+    fail(make_failure("stage.refused", {{"detail", utf8_prefix(e.code + (e.detail.empty() ? "" : ": " + e.detail), 160)}}));
+    if (gate) gate->forget();  // that token is spent: Try again asks the room API for a new one
+    return;
+  }
+  if (e.code == "STAGE_AT_CAPACITY") return fail(make_failure("meeting.full"));
   if (e.code == "Left") return;
   // The Chime SDK's status names (MeetingSessionStatusCode) that end the call for a reason of their own.
   if (e.code == "AudioAttendeeRemoved" || e.code == "AudioJoinedFromAnotherDevice") return fail(make_failure("meeting.removed"));
@@ -52,6 +61,7 @@ void Call::Impl::on(const in::VendorRoster& e) {
       m->connection = "connected";
     }
   }
+  if (e.listeners >= 0) snap.listeners = e.listeners;
   if (vendor->status() == VendorSession::Status::Live) settle_vendor();
 }
 

@@ -51,6 +51,8 @@ constexpr std::array kCatalog = {
                 "You were removed from the meeting", "Ask the host if you should join again."},
     FailureInfo{"meeting.full", F::OtherSide, kFinal, "The meeting is full: it has no room for another attendee.",
                 "The meeting is full", "Ask the host; someone may need to leave first."},
+    FailureInfo{"stage.refused", F::Server, kRetry, "The stage refused your participant token ({detail}). Press Try again to join with a new one.",
+                "The stage refused you", "Press Try again: joining again gets a new token."},
     FailureInfo{"meeting.refused", F::Server, kFinal, "The meeting service refused this attendee's credentials ({detail}). Ask the host for a new link.",
                 "The meeting service refused you", "Ask the host for a new link."},
 #endif

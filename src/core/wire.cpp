@@ -155,6 +155,7 @@ Result<Input> parse_input(std::string_view text) {
         if (!xr.bad.empty()) { r.bad = "attendees." + xr.bad; break; }
         v.attendees.push_back(std::move(a));
       }
+    if (j.contains("listeners")) v.listeners = r.integer("listeners");
     in = std::move(v);
   }
   else if (type == "vendor-volumes") {
@@ -272,7 +273,11 @@ json to_json(const Input& input) {
     json operator()(const in::VendorRoster& e) {
       json a = json::array();
       for (const auto& x : e.attendees) a.push_back({{"id", x.id}, {"name", x.name}, {"present", x.present}, {"muted", x.muted}});
-      return {{"type", "vendor-roster"}, {"attendees", a}};
+      json o{{"type", "vendor-roster"}, {"attendees", a}};
+#ifndef EARSHOT_SELFHOSTED_ONLY
+      if (e.listeners >= 0) o["listeners"] = e.listeners;
+#endif
+      return o;
     }
     json operator()(const in::VendorVolumes& e) {
       json a = json::array();

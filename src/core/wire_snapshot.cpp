@@ -62,6 +62,9 @@ json to_json(const Snapshot& s) {
   room["id"] = s.room_id;
   room["title"] = s.room_title;
   room["capacity"] = s.capacity;
+#ifndef EARSHOT_SELFHOSTED_ONLY  // only vendor rooms count their listeners
+  room["listeners"] = s.listeners;
+#endif
   o["self"] = participant_json(s.self);
   json& participants = o["participants"] = json::array();
   for (const auto& m : s.participants) participants.push_back(to_json(m));

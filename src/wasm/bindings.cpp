@@ -12,6 +12,7 @@
 #include "driver.hpp"
 #include "earshot/failures.hpp"
 #include "earshot/json.hpp"
+#include "earshot/qr.hpp"
 #include "earshot/wire.hpp"
 
 namespace earshot::web {
@@ -106,6 +107,9 @@ EMSCRIPTEN_BINDINGS(earshot) {
   emscripten::function("resumeAudio", &resume_audio);
   emscripten::function("stop", &stop);
   emscripten::function("describeFailure", &describe_failure);
+#ifndef EARSHOT_SELFHOSTED_ONLY  // the IVS page's invite QR code (see qr.hpp); the selfhosted page has none
+  emscripten::function("qrRows", +[](std::string text) { return qr_rows(text); });
+#endif
 }
 
 }  // namespace earshot::web

@@ -161,6 +161,8 @@ export async function startCall(options = {}) {
       return peers.map((p, i) => ({ link: p.link, participant: byLink.get(p.link) || '', report: reports[i] }));
     },
     describeFailure,
+    // An invite link as a QR code ('0'/'1' rows), on the pages of the profiles that show one (IVS).
+    qrRows: (text) => (m.qrRows ? m.qrRows(text) : ''),
     destroy() { if (id) m.stop(id); id = 0; subscribers.clear(); listeners.clear(); },
   };
 }

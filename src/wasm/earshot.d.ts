@@ -43,7 +43,8 @@ export interface Snapshot {
   /** A name entry still waiting for the person's name. */
   needsName: boolean;
   invite: Invite | null;
-  room: { id: string; title: string; capacity: number };
+  /** `listeners`: how many receive the room, when a vendor says so (IVS stages; -1 unknown). Not on the selfhosted build. */
+  room: { id: string; title: string; capacity: number; listeners?: number };
   self: Self | null;
   participants: Participant[];
   peers: PeerLink[];

@@ -39,6 +39,8 @@ export type FailureCode =
   | 'meeting.removed'
   /** other-side: The meeting is full: it has no room for another attendee. */
   | 'meeting.full'
+  /** server, retryable: The stage refused your participant token ({detail}). Press Try again to join with a new one. */
+  | 'stage.refused'
   /** server: The meeting service refused this attendee's credentials ({detail}). Ask the host for a new link. */
   | 'meeting.refused'
   /** you: Your place in this room expired at {time} before the call could start. Ask the host for a new link. */

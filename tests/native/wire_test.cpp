@@ -19,7 +19,7 @@ TEST(Wire, EveryInputRoundTrips) {
       in::NameEntered{"Ivy"},
       in::TokenGiven{"r1", "T", "u1", "Ana", "wss://h/ws", json::array({{{"urls", "stun:h"}}}), 3600000},
       in::VendorStarted{}, in::VendorStopped{"MeetingEnded", "ended"},
-      in::VendorRoster{{{"a1", "Ana", true, false}, {"a2", "", false, true}}}, in::VendorVolumes{{{"a1", 0.5}}},
+      in::VendorRoster{{{"a1", "Ana", true, false}, {"a2", "", false, true}}}, in::VendorRoster{{}, 4}, in::VendorVolumes{{{"a1", 0.5}}},
       in::LinkStats{9, {12.5, 3.25, 500, 7, 480, 40000, 38000, 0.125, "host udp \u2192 relay udp"}}};
   for (const auto& input : inputs) {
     const std::string text = wire::to_json(input).dump();

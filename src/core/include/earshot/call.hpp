@@ -67,6 +67,9 @@ struct Snapshot {
   MediaPlane media = MediaPlane::PeerToPeer;
   Topology topology = Topology::Pair;
   int capacity = 0;                        // how many the room holds, when the server says
+#ifndef EARSHOT_SELFHOSTED_ONLY
+  int listeners = -1;                      // how many receive the room, when a vendor says (IVS); -1 unknown
+#endif
   DeviceState devices;                     // your mic, devices, mute, level
   LinkStatus link = LinkStatus::Down;      // the room's signaling link
   int reconnect_attempt = 0;

@@ -80,7 +80,14 @@ struct VendorAttendee {
   bool present = true, muted = false;
   bool operator==(const VendorAttendee&) const = default;
 };
-struct VendorRoster { std::vector<VendorAttendee> attendees; bool operator==(const VendorRoster&) const = default; };  // the whole roster
+// The whole roster; `listeners`: how many receive the room (an IVS stage's subscriber count), -1 = not said.
+struct VendorRoster {
+  std::vector<VendorAttendee> attendees;
+#ifndef EARSHOT_SELFHOSTED_ONLY  // (the selfhosted page's core has no vendor inputs at all)
+  int listeners = -1;
+#endif
+  bool operator==(const VendorRoster&) const = default;
+};
 struct VendorVolume { std::string id; double level = 0; bool operator==(const VendorVolume&) const = default; };
 struct VendorVolumes { std::vector<VendorVolume> volumes; bool operator==(const VendorVolumes&) const = default; };
 // Once a second per peer link, what RTCPeerConnection.getStats() says (counters are cumulative, as
