@@ -231,6 +231,35 @@ function suite() {
     await DAN.ctx.close();
   });
 
+  test('an expired participant token is refused by the page before any request to the stage', async () => {
+    assert.ok(joined, 'needs the room of the first test');
+    const roomId = new URL(inviteUrl).searchParams.get('room');
+    const issued = await standin.join({ username: 'Eve', roomId });
+    // The same answer with the token's exp in the past (the client decodes it; IVS would verify it).
+    const [h, p, sig] = issued.body.stageConfig.token.split('.');
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
+    claims.exp = Math.floor(Date.now() / 1000) - 60;
+    const expired = { ...issued.body, stageConfig: { ...issued.body.stageConfig, token: [h, Buffer.from(JSON.stringify(claims)).toString('base64url'), sig].join('.') } };
+    const EVE = { key: 'bob', name: 'Eve' };
+    const ctx = await context(EVE);
+    await ctx.route('**/room/join', (route) => route.fulfill({ json: expired }));
+    const before = (await standin.log()).length;
+    const page = await ctx.newPage();
+    await page.goto(inviteUrl);
+    await page.fill('#name-input', EVE.name);
+    await page.locator('#join-btn:not([disabled])').waitFor({ timeout: 15000 }).catch(() => {});
+    if (await page.isEnabled('#join-btn').catch(() => false)) await page.click('#join-btn');
+    await waitState(page, 'failed', 10000);
+    const s = await snapshot(page);
+    assert.equal(s.failure.code, 'token.expired', JSON.stringify(s.failure));
+    assert.match((await visibleSentences(page)).text, /has expired/);
+    const after = (await standin.log()).slice(before);
+    const stage = after.filter((e) => e.kind === 'ws-open' || (e.kind === 'http' && /^\/whip\//.test(e.path)));
+    assert.deepEqual(stage, [], 'nothing was sent to the stage with the expired token');
+    await page.screenshot({ path: artifact('ivs-token-expired.png'), fullPage: true });
+    await ctx.close();
+  });
+
   test('the stage deleted while three are in it: every page says the room closed', async () => {
     assert.ok(joined, 'needs the room of the first test');
     const roomId = new URL(inviteUrl).searchParams.get('room');

@@ -76,3 +76,55 @@ TEST(ChimeJoin, AUsedInviteAndOtherRefusalsKeepTheirOwnSentences) {
 
 }  // namespace
 }  // namespace earshot
+
+namespace earshot {
+namespace {
+
+// A JWT the way IVS tokens look to the client: decoded for its expiry only (IVS verifies the signature).
+std::string ivs_token(long long exp) {
+  auto b64 = [](const std::string& s) {
+    static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    std::string out;
+    int val = 0, bits = -6;
+    for (unsigned char c : s) {
+      val = (val << 8) + c;
+      bits += 8;
+      while (bits >= 0) { out += k[(val >> bits) & 0x3F]; bits -= 6; }
+    }
+    if (bits > -6) out += k[((val << 8) >> (bits + 8)) & 0x3F];
+    return out;
+  };
+  return b64(R"({"alg":"ES384","typ":"JWT","kid":"k1"})") + "." +
+         b64(R"({"jti":"p-1","exp":)" + std::to_string(exp) + R"(,"capabilities":{"allow_publish":true}})") + ".c2ln";
+}
+
+Entry name_entry() {
+  Entry e;
+  e.kind = EntryKind::Name;
+  e.name = "Ivy";
+  return e;
+}
+
+TEST(IvsJoin, AnExpiredTokenIsRefusedBeforeTheStageIsContacted) {
+  const Instant now = 1'800'000'000'000;
+  const auto answer = [](const std::string& token) {
+    return R"({"roomId":"r1","stageArn":"arn:aws:ivs:us-east-1:1:stage/r1","stageConfig":{"token":")" + token +
+           R"(","participantId":"p-1"}})";
+  };
+  auto expired = IvsProfile::parse_join(name_entry(), 200, answer(ivs_token(now / 1000 - 1)), now);
+  ASSERT_FALSE(expired.ok());
+  EXPECT_EQ(expired.failure().code, "token.expired");
+  auto fresh = IvsProfile::parse_join(name_entry(), 200, answer(ivs_token(now / 1000 + 3600)), now);
+  ASSERT_TRUE(fresh.ok()) << fresh.failure().message;
+  EXPECT_EQ(fresh.value().expires_at, now + 3600 * 1000);
+  EXPECT_EQ(fresh.value().vendor_join["token"], ivs_token(now / 1000 + 3600));
+  auto hostile = IvsProfile::parse_join(name_entry(), 200, answer(ivs_token(99999999999999999LL)), now);
+  ASSERT_FALSE(hostile.ok());
+  EXPECT_EQ(hostile.failure().code, "backend.bad_response");
+  auto gone = IvsProfile::parse_join(name_entry(), 404, R"({"code":"ROOM_NOT_FOUND","message":"no"})", now);
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.failure().code, "room.not_found");
+}
+
+}  // namespace
+}  // namespace earshot
