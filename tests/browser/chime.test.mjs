@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  ROOT, ADMIN_KEY, inNamespace, launch, toneFile, tempDir, toneProbe, tones, heardTones, tonePeaks, overrideConfig,
+  ROOT, ADMIN_KEY, inNamespace, launch, toneFile, tempDir, tones, heardTones, tonePeaks, overrideConfig, vendorContext,
   snapshot, waitFor, waitState, artifact, sleep, visibleSentences,
 } from './harness.mjs';
 import { startChimeStandin } from '../../standins/chime/launch.mjs';
@@ -49,18 +49,7 @@ function suite() {
 
   // A context on the chime pages: config.json pointed at the stand-in's API, the tone probe, a record of
   // every request the page makes and of the adapter's earshot-vendor events.
-  async function context(who) {
-    const ctx = await browsers[who.key].newContext({ viewport: DESKTOP });
-    await overrideConfig(ctx, { apiBase: standin.api });
-    await ctx.addInitScript(toneProbe);
-    await ctx.addInitScript(() => {
-      window.__vendorEvents = [];
-      document.addEventListener('earshot-vendor', (e) => window.__vendorEvents.push({ ...e.detail, at: Date.now() }));
-    });
-    ctx.requests = [];
-    ctx.on('request', (r) => ctx.requests.push(r.url()));
-    return ctx;
-  }
+  const context = (who) => vendorContext(browsers[who.key], { apiBase: standin.api, viewport: DESKTOP });
   async function open(ctx, url) {
     const page = await ctx.newPage();
     page.on('pageerror', (e) => console.log(`[page error] ${e.message}`));
@@ -104,6 +93,24 @@ function suite() {
     });
     const links = await admin.locator('#links .link code').allTextContents();
     return { admin, ctx, host: links[0], guest: links[1] };
+  }
+
+  // A fresh room from the admin page, both in the call: [{who, ctx, page}] and the stand-in's meeting.
+  async function twoInCall(title) {
+    const room = await createRoom(title);
+    await room.ctx.close();
+    const pages = [];
+    for (const [who, url] of [[ALICE, room.host], [BOB, room.guest]]) {
+      const ctx = await context(who);
+      const page = await open(ctx, url);
+      await joinCall(page);
+      pages.push({ who, ctx, page });
+    }
+    for (const p of pages) await waitState(p.page, 'connected', 20000);
+    const roomId = new URL(room.host).searchParams.get('room');
+    const meeting = (await standin.hook('meetings')).find((m) => m.roomId === roomId);
+    assert.ok(meeting, `the stand-in has a meeting for room ${roomId}`);
+    return { pages, meeting };
   }
 
   let call = null;  // the first test's call: {alice:{ctx,page}, bob:{ctx,page}, room}
@@ -245,19 +252,7 @@ function suite() {
   });
 
   test('the meeting ended by the service: both pages say so and nobody retries', async () => {
-    const room = await createRoom('Ends early');
-    await room.ctx.close();
-    const pages = [];
-    for (const [who, url] of [[ALICE, room.host], [BOB, room.guest]]) {
-      const ctx = await context(who);
-      const page = await open(ctx, url);
-      await joinCall(page);
-      pages.push({ who, ctx, page });
-    }
-    for (const p of pages) await waitState(p.page, 'connected', 20000);
-    const roomId = new URL(room.host).searchParams.get('room');
-    const meeting = (await standin.hook('meetings')).find((m) => m.roomId === roomId);
-    assert.ok(meeting, `the stand-in has a meeting for room ${roomId}`);
+    const { pages, meeting } = await twoInCall('Ends early');
     await standin.hook(`meetings/${encodeURIComponent(meeting.MeetingId)}/end`, { method: 'POST', body: {} });
     for (const p of pages) {
       await waitState(p.page, 'ended', 10000);
@@ -273,18 +268,7 @@ function suite() {
   });
 
   test('an attendee removed by the service reads so; the other sees them leave', async () => {
-    const room = await createRoom('Removal');
-    await room.ctx.close();
-    const people = [];
-    for (const [who, url] of [[ALICE, room.host], [BOB, room.guest]]) {
-      const ctx = await context(who);
-      const page = await open(ctx, url);
-      await joinCall(page);
-      people.push({ who, ctx, page });
-    }
-    for (const p of people) await waitState(p.page, 'connected', 20000);
-    const roomId = new URL(room.guest).searchParams.get('room');
-    const meeting = (await standin.hook('meetings')).find((m) => m.roomId === roomId);
+    const { pages: people, meeting } = await twoInCall('Removal');
     const bob = meeting.attendees.find((a) => a.ExternalUserId === BOB.name);
     await standin.hook(`attendees/${encodeURIComponent(bob.AttendeeId)}/remove`, { method: 'POST', body: {} });
     await waitState(people[1].page, 'failed', 10000);

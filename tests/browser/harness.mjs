@@ -386,6 +386,24 @@ export async function overrideConfig(context, overrides) {
   });
 }
 
+// A context for a vendor profile's pages (dist/web-<profile>) served by its stand-in: config.json
+// pointed at the stand-in's API, the tone probe, every request the pages make in ctx.requests, the
+// adapter's `earshot-vendor` events (with their time) in window.__vendorEvents, and requests matching
+// `block` (the SDK's unreachable analytics, say) refused at once, as a firewall would.
+export async function vendorContext(browser, { apiBase, block = null, viewport = { width: 1280, height: 800 } }) {
+  const ctx = await browser.newContext({ viewport });
+  if (block) await ctx.route((url) => block.test(url.href), (route) => route.abort());
+  await overrideConfig(ctx, { apiBase });
+  await ctx.addInitScript(toneProbe);
+  await ctx.addInitScript(() => {
+    window.__vendorEvents = [];
+    document.addEventListener('earshot-vendor', (e) => window.__vendorEvents.push({ ...e.detail, at: Date.now() }));
+  });
+  ctx.requests = [];
+  ctx.on('request', (r) => ctx.requests.push(r.url()));
+  return ctx;
+}
+
 // The probe frequencies heard in a __tones() report: for each live track, its strongest probe frequency,
 // counted when it stands at least `minRel` dB above the track's median spectrum and at least `margin` dB
 // above the track's other probe frequencies (a clean single tone, not broadband noise). Measured on a

@@ -9,7 +9,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  ROOT, inNamespace, launch, toneFile, tempDir, toneProbe, tones, heardTones, tonePeaks, overrideConfig,
+  ROOT, inNamespace, launch, toneFile, tempDir, tones, heardTones, tonePeaks, vendorContext,
   snapshot, waitFor, waitState, artifact, sleep, visibleSentences,
 } from './harness.mjs';
 import { startStandin } from '../../standins/ivs/test/standin.mjs';
@@ -54,19 +54,7 @@ function suite() {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  async function context(who) {
-    const ctx = await browsers[who.key].newContext({ viewport: DESKTOP });
-    await ctx.route((url) => BLOCKED.test(url.href), (route) => route.abort());
-    await overrideConfig(ctx, { apiBase: standin.api });
-    await ctx.addInitScript(toneProbe);
-    await ctx.addInitScript(() => {
-      window.__vendorEvents = [];
-      document.addEventListener('earshot-vendor', (e) => window.__vendorEvents.push({ ...e.detail, at: Date.now() }));
-    });
-    ctx.requests = [];
-    ctx.on('request', (r) => ctx.requests.push(r.url()));
-    return ctx;
-  }
+  const context = (who) => vendorContext(browsers[who.key], { apiBase: standin.api, block: BLOCKED, viewport: DESKTOP });
   // Opens `url`, types the name and presses the pre-join's button; returns the time of the click.
   async function enter(who, url) {
     who.ctx = who.ctx || await context(who);
