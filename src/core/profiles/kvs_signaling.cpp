@@ -1,0 +1,78 @@
+// See kvs.hpp.
+#include "earshot/crypto.hpp"
+#include "earshot/json.hpp"
+#include "earshot/kvs.hpp"
+
+namespace earshot::kvs {
+using nlohmann::json;
+
+void SignalingChannel::handle_open(Instant) { open_ = true; }
+
+void SignalingChannel::handle_close(Instant) {
+  if (!open_) return;
+  open_ = false;
+  events_.push_back(signal::Lost{"the signaling channel closed"});
+}
+
+void SignalingChannel::warn(std::string what) { events_.push_back(signal::Warning{std::move(what)}); }
+
+void SignalingChannel::send(std::string_view action, std::string_view to, const json& payload) {
+  const std::string body = payload.dump(-1, ' ', false, json::error_handler_t::replace);  // never throws on bad UTF-8
+  if (body.size() > kMaxPayloadBytes * 3 / 4) return warn("kvs: a " + std::string(action) + " over 10 KB was not sent");
+  json frame = json::object();
+  frame["action"] = action;
+  frame["messagePayload"] = crypto::base64_encode(body);
+  if (role_ == Role::Master) {
+    if (to.empty()) return warn("kvs: a master's " + std::string(action) + " names no viewer; not sent");
+    frame["recipientClientId"] = to;
+  }
+  out_.push_back(frame.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+void SignalingChannel::send_description(std::string_view to, std::string_view type, std::string_view sdp) {
+  json payload = json::object();
+  payload["type"] = type;
+  payload["sdp"] = sdp;
+  send(type == "offer" ? "SDP_OFFER" : "SDP_ANSWER", to, payload);
+}
+
+void SignalingChannel::send_candidate(std::string_view to, const json& candidate) {
+  if (candidate.is_null()) return;  // KVS has no end-of-candidates message
+  send("ICE_CANDIDATE", to, candidate);
+}
+
+void SignalingChannel::handle_frame(std::string_view text, Instant) {
+  if (text.empty()) return;  // the service sends empty keep-alive-like frames now and then
+  json frame = parse_json_text(text);
+  if (!frame.is_object()) return warn("kvs: a frame that is not a JSON object");
+  const auto str = [&](const char* k) {
+    auto it = frame.find(k);
+    return it != frame.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  const std::string type = str("messageType");
+  if (type == "GO_AWAY") return events_.push_back(signal::GoAway{});
+  if (type == "RECONNECT_ICE_SERVER") return;  // TURN servers will change; the next connection fetches them
+  if (type == "STATUS_RESPONSE") {
+    const json& st = frame.contains("statusResponse") && frame["statusResponse"].is_object() ? frame["statusResponse"] : json::object();
+    const auto s = [&](const char* k) { return st.contains(k) && st[k].is_string() ? st[k].get<std::string>() : std::string(); };
+    return warn(utf8_prefix("kvs: the service refused a message (" + s("statusCode") + " " + s("errorType") + "): " + s("description"), 200));
+  }
+  if (type != "SDP_OFFER" && type != "SDP_ANSWER" && type != "ICE_CANDIDATE") return warn("kvs: unknown messageType '" + utf8_prefix(type, 40) + "'");
+  std::string from = str("senderClientId");
+  if (role_ == Role::Master && from.empty()) return warn("kvs: a viewer's message without senderClientId");
+  if (role_ == Role::Viewer) from = std::string(kMasterId);
+  const auto decoded = crypto::base64_decode(str("messagePayload"));
+  if (!decoded) return warn("kvs: a messagePayload that is not base64");
+  json payload = parse_json_text(*decoded);
+  if (!payload.is_object()) return warn("kvs: a messagePayload that is not a JSON object");
+  if (type == "ICE_CANDIDATE") {
+    if (!payload.contains("candidate") || !payload["candidate"].is_string()) return warn("kvs: an ICE_CANDIDATE without a candidate");
+    return events_.push_back(signal::Candidate{from, client_id_, std::move(payload)});
+  }
+  const std::string want = type == "SDP_OFFER" ? "offer" : "answer";
+  if (!payload.contains("sdp") || !payload["sdp"].is_string()) return warn("kvs: an " + type + " without an sdp");
+  if (payload.contains("type") && payload["type"] != want) return warn("kvs: an " + type + " whose type is not " + want);
+  events_.push_back(signal::Description{from, client_id_, want, payload["sdp"].get<std::string>()});
+}
+
+}  // namespace earshot::kvs
