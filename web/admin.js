@@ -17,12 +17,15 @@ const fresh = new Map(); // seatId -> url of a link issued from this page (shown
 const key = () => sessionStorage.getItem(KEY) || '';
 const say = (t) => { $('live').textContent = ''; setTimeout(() => { $('live').textContent = t; }, 30); };
 
-// One local format for every time on the page.
-const FMT = new Intl.DateTimeFormat([], { dateStyle: 'medium', timeStyle: 'short' });
+// Every time on the page in the room page's format (and the core's sentences'): local "14:05" today,
+// "2026-11-22 14:05" on another day, so a link's expiry reads the same here and where it is opened.
 const when = (v) => {
   if (v === null || v === undefined || v === '') return '';
   const d = new Date(v);
-  return isNaN(d) ? String(v) : FMT.format(d);
+  if (isNaN(d)) return String(v);
+  const p = (n) => String(n).padStart(2, '0');
+  const day = (x) => `${x.getFullYear()}-${p(x.getMonth() + 1)}-${p(x.getDate())}`;
+  return `${day(d) === day(new Date()) ? '' : day(d) + ' '}${p(d.getHours())}:${p(d.getMinutes())}`;
 };
 const el = (tag, props = {}, ...kids) => {
   const e = document.createElement(tag);
@@ -246,8 +249,10 @@ async function createSeed000() {
 
 const STATUS = { open: 'Open', active: 'In a call', ended: 'Open', closed: 'Closed', expired: 'Expired' };
 
-function seatState(s) {
-  if (s.state === 'joined') return s.inCall ? 'Joined · in call' : 'Joined · not connected';
+// A closed or expired room's seats are over whatever they were: their links no longer work.
+function seatState(s, open = true) {
+  if (!open && s.state !== 'joined') return 'Never used';
+  if (s.state === 'joined') return open ? (s.inCall ? 'Joined · in call' : 'Joined · not connected') : 'Joined';
   if (s.state === 'expired') return 'Expired';
   return 'Unused';
 }
@@ -304,7 +309,7 @@ function seatRow(room, s, open) {
     b.onclick = () => newLink(room, s, b);
     actions.append(b);
   }
-  const stateText = seatState(s);
+  const stateText = seatState(s, open);
   return el('tr', { className: `seat seat-${s.state}${s.inCall ? ' in-call' : ''}` },
     el('th', { scope: 'row', 'data-label': 'Seat' }, el('span', { className: 'pill', textContent: cap(s.role) }), ' ', el('span', { className: 'seat-name', textContent: s.name })),
     el('td', { 'data-label': 'State' }, el('span', { className: 'seat-state', textContent: stateText }),

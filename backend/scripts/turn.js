@@ -15,8 +15,17 @@ async function main() {
     secret: cfg.turnSecret, realm: cfg.turn.realm, allowLoopbackPeers: cfg.turn.allowLoopbackPeers, bin: cfg.turn.bin,
   };
   const p = turnPaths(cfg.dataDir);
+  const running = () => {
+    try { const pid = Number(fs.readFileSync(p.pidfile, 'utf8').trim()); process.kill(pid, 0); return pid; } catch { return null; }
+  };
   switch (cmd) {
     case 'start': {
+      // A coturn of this data dir is up (the server's own, or an earlier start): leave it alone.
+      const pid = running();
+      if (pid) {
+        console.log(`coturn already running pid=${pid} for ${cfg.dataDir} (turn.sh stop first to restart it)`);
+        process.exit(0);
+      }
       const t = await startTurn({ ...opts, detached: true });
       console.log(`coturn started pid=${t.pid} port=${cfg.turn.port} config=${p.conf} log=${p.log}`);
       process.exit(0);
@@ -26,8 +35,7 @@ async function main() {
       console.log((await stopTurn(cfg.dataDir)) ? 'coturn stopped' : 'coturn was not running');
       break;
     case 'status': {
-      let pid = null;
-      try { pid = Number(fs.readFileSync(p.pidfile, 'utf8').trim()); process.kill(pid, 0); } catch { pid = null; }
+      const pid = running();
       console.log(pid ? `coturn running pid=${pid}` : 'coturn not running');
       process.exit(pid ? 0 : 3);
       break;

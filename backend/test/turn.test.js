@@ -132,6 +132,11 @@ test('scripts/turn.sh start|status|stop manage coturn by pid', { skip: !haveCotu
     const pid = Number(/pid=(\d+)/.exec(s.out)[1]);
     assert.ok(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('turnserver'));
     assert.equal((await run('status')).code, 0);
+    // A second start leaves the running coturn alone (it may be the server's own) and says so.
+    const again = await run('start');
+    assert.equal(again.code, 0, again.out);
+    assert.match(again.out, new RegExp(`coturn already running pid=${pid} `));
+    assert.ok(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('turnserver'), 'the first coturn still runs');
     const c = turn.issueTurnCredentials('script-secret-123', 'x', 600);
     // no allow-loopback-peers here: allocation works (auth OK) but loopback relaying is refused
     const res = await uclient(port, c.username, c.credential);

@@ -143,6 +143,9 @@ function suite() {
     await page.getByRole('button', { name: 'Close room Admin test' }).click();
     await waitFor(async () => (await card.locator('.status').textContent()) === 'Closed', { what: 'closed status' });
     assert.equal(await card.getByRole('button', { name: /Copy|New/ }).count(), 0, 'a closed room offers no links');
+    // Its seats no longer read as if their links still worked.
+    const seats = await card.locator('.seat-state').allTextContents();
+    assert.ok(seats.length > 0 && seats.every((x) => x === 'Joined' || x === 'Never used'), `seat states of a closed room: ${JSON.stringify(seats)}`);
     assert.equal(await card.getByRole('button', { name: /Close room/ }).count(), 0);
     await waitFor(async () => /closed/.test(await page.textContent('#live')), { what: 'close announced' });
     for (const url of [bobNewUrl, created.urls.Cleo]) {
