@@ -40,11 +40,14 @@ mkdir -p "$OUT.tmp"
 for page in "$ROOT"/shell/*.html; do
   node -e '
     const fs = require("fs");
-    const [src, dst, v] = process.argv.slice(1);
+    const [src, dst, v, profile] = process.argv.slice(1);
     let html = fs.readFileSync(src, "utf8").replace(/\{\{V\}\}/g, v);
     html = html.replace(/<!--[\s\S]*?-->\n?/g, "").replace(/^\s+/gm, "");
+    // A vendor profile carries the voice through the vendor service: the pre-join says so.
+    const through = { chime: "Amazon Chime", ivs: "Amazon IVS" }[profile];
+    if (through) html = html.replace("Your voice goes straight to the other person, and nothing is recorded.", `Your voice goes to the others through ${through}.`);
     fs.writeFileSync(dst, html);
-  ' "$page" "$OUT.tmp/$(basename "$page")" "$VERSION"
+  ' "$page" "$OUT.tmp/$(basename "$page")" "$VERSION" "$PROFILE"
 done
 find "$ROOT/web" -maxdepth 1 -type f -exec cp {} "$OUT.tmp/" \;
 cp "$ROOT/src/wasm/client.js" "$WASM_DIR/earshot.js" "$WASM_DIR/earshot.wasm" "$OUT.tmp/"

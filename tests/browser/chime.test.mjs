@@ -116,6 +116,8 @@ function suite() {
   let call = null;  // the first test's call: {alice:{ctx,page}, bob:{ctx,page}, room}
 
   test('the admin page makes a room; host and guest join from their links, both SDKs start and each hears the other', async (t) => {
+    // The pre-join's word on where the voice goes is this profile's (the selfhosted page says "straight to the other person").
+    assert.match(await (await fetch(`${pagesOrigin}/room.html`)).text(), /Your voice goes to the others through Amazon Chime\./);
     const room = await createRoom('Chime check-in');
     assert.match(room.host, new RegExp(`^${pagesOrigin}/room\\.html\\?room=[^&]+&t=`), 'host link');
     assert.match(room.guest, new RegExp(`^${pagesOrigin}/room\\.html\\?room=[^&]+&t=`), 'guest link');

@@ -93,6 +93,7 @@ function suite() {
   const describe = async (who) => `${who.name}: state=${(await snapshot(who.page))?.state} tones ${figures(await listen(who))} tiles ${JSON.stringify(await tiles(who.page))}`;
 
   test('a room started by name, joined by two from its invite link: everyone hears the two others; tiles, listener count and QR code', async (t) => {
+    assert.match(await (await fetch(`${standin.pages}/room.html`)).text(), /Your voice goes to the others through Amazon IVS\./);
     // Alice starts a room: no room in the link.
     const aliceAt = await enter(ALICE, `${standin.pages}/room.html`);
     assert.equal(await ALICE.page.textContent('#join-btn'), 'Start a room');
