@@ -39,6 +39,10 @@ export type FailureCode =
   | 'meeting.removed'
   /** other-side: The meeting is full: it has no room for another attendee. */
   | 'meeting.full'
+  /** you, retryable: This message is {size} KB; a chat message can be at most {max} KB. Shorten it and send it again. */
+  | 'chat.too_large'
+  /** page, retryable: Join a room before sending messages. */
+  | 'chat.no_room'
   /** server, retryable: The stage refused your participant token ({detail}). Press Try again to join with a new one. */
   | 'stage.refused'
   /** server: The meeting service refused this attendee's credentials ({detail}). Ask the host for a new link. */

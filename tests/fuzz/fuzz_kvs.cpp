@@ -1,4 +1,4 @@
-// libFuzzer target for the KVS signaling channel (issue 9 groundwork): fuzzer-chosen frames from the
+// libFuzzer target for the KVS signaling channel and the group chat client (issue 9 groundwork): fuzzer-chosen frames from the
 // service (raw bytes, and well-formed envelopes around hostile payloads) and sends, for a master and a
 // viewer. Invariants: nothing throws; every event is one of the kinds the channel documents; a
 // description or candidate names its sender; every frame sent is JSON under the service's limits.
@@ -8,6 +8,7 @@
 #include <string>
 
 #include "earshot/crypto.hpp"
+#include "earshot/groupchat.hpp"
 #include "earshot/kvs.hpp"
 #include "fuzz_util.hpp"
 
@@ -15,7 +16,21 @@ using namespace earshot;
 using earshot::fuzz::check;
 using nlohmann::json;
 
+// The chat client (seed 003 + 001's voice routes) on the same bytes: never throws, sends only frames
+// API Gateway would take.
+void chat(std::string_view bytes) {
+  groupchat::Client c;
+  c.handle_frame(bytes);
+  c.join_room("R1");
+  c.handle_frame(bytes);
+  (void)c.send_message(bytes);
+  c.voice_credentials();
+  while (auto e = c.poll_event()) (void)e;
+  while (auto f = c.poll_transmit()) check(f->size() <= groupchat::kMaxFrameBytes && json::parse(*f, nullptr, false).is_object());
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  chat(std::string_view(reinterpret_cast<const char*>(data), size));
   FuzzedDataProvider in(data, size);
   const bool master = in.ConsumeBool();
   kvs::SignalingChannel c(master ? kvs::Role::Master : kvs::Role::Viewer, master ? "" : "viewer-1");
