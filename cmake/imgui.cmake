@@ -2,19 +2,8 @@
 # sources come from Debian's source package (tools/setup.sh: `apt-get source imgui` into a cache
 # outside git); a machine with internet may point -DEARSHOT_IMGUI_DIR (or FETCHCONTENT_SOURCE_DIR_IMGUI)
 # at an upstream release tree instead.
-set(_default_imgui "$ENV{EARSHOT_IMGUI_DIR}")
-if(NOT _default_imgui AND FETCHCONTENT_SOURCE_DIR_IMGUI)
-  set(_default_imgui "${FETCHCONTENT_SOURCE_DIR_IMGUI}")
-endif()
-if(NOT _default_imgui AND EXISTS "${_earshot_paths}")
-  file(STRINGS "${_earshot_paths}" _line REGEX "^EARSHOT_IMGUI_DIR=")
-  string(REGEX REPLACE "^EARSHOT_IMGUI_DIR=" "" _default_imgui "${_line}")
-endif()
-set(EARSHOT_IMGUI_DIR "${_default_imgui}" CACHE PATH "Dear ImGui 1.86 source tree (with backends/)")
-if(NOT EXISTS "${EARSHOT_IMGUI_DIR}/imgui.cpp" OR NOT EXISTS "${EARSHOT_IMGUI_DIR}/backends/imgui_impl_opengl3.cpp")
-  message(FATAL_ERROR "Dear ImGui sources not found at '${EARSHOT_IMGUI_DIR}'. Run tools/setup.sh first "
-                      "(or pass -DEARSHOT_IMGUI_DIR=<imgui-1.86 source tree>).")
-endif()
+earshot_source_dir(EARSHOT_IMGUI_DIR "${FETCHCONTENT_SOURCE_DIR_IMGUI}" backends/imgui_impl_opengl3.cpp
+                   "Dear ImGui 1.86 source tree (with backends/)" "imgui-1.86 source tree")
 add_library(earshot_imgui STATIC
   ${EARSHOT_IMGUI_DIR}/imgui.cpp
   ${EARSHOT_IMGUI_DIR}/imgui_draw.cpp
