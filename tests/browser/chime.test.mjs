@@ -210,8 +210,14 @@ function suite() {
       assert.ok(s.frame.sub.sendStreams.some((x) => x.attendeeId === s.attendeeId), 'SUBSCRIBE names our attendee');
       assert.match(s.frame.sub.sdpOffer, /m=audio[\s\S]*a=sendrecv/, 'the audio m-line is sendrecv');
     }
-    const http = log.filter((e) => e.kind === 'http').map((e) => e.path);
-    assert.ok(!http.some((p) => /turn|audiohost|fallback/i.test(p)), `requests to TurnControlUrl/AudioHostUrl: ${http.join(', ')}`);
+    // The stand-in's AudioHostUrl, AudioFallbackUrl and TurnControlUrl live under /media/audio-host/,
+    // /media/audio-fallback/ and /v2/turn_sessions: no request and no socket may reach them.
+    const touched = log.filter((e) => e.kind === 'http' || e.kind === 'ws-open' || e.kind === 'ws-refused').map((e) => e.path || e.url);
+    assert.ok(touched.some((p) => p.startsWith('/rooms/')), `the log records the page's requests: ${touched.join(', ')}`);
+    const forbidden = touched.filter((p) => /^\/(media\/audio-host|media\/audio-fallback|v2\/turn_sessions)/.test(p));
+    assert.deepEqual(forbidden, [], 'requests to AudioHostUrl, AudioFallbackUrl or TurnControlUrl');
+    assert.match(placement.TurnControlUrl, /\/v2\/turn_sessions$/);
+    assert.match(placement.AudioHostUrl, /\/media\/audio-host\//);
   });
 
   test('mute on one side: the other hears silence within 1 s and shows the muted badge; unmute restores', async (t) => {
