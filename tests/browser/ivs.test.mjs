@@ -169,16 +169,23 @@ function suite() {
     const log = await standin.log();
     const opens = log.filter((e) => e.kind === 'ws-open');
     assert.ok(opens.length >= 3, 'three events sockets');
+    const roomId = new URL(inviteUrl).searchParams.get('room');
     for (const o of opens.slice(0, 3)) {
+      assert.equal(new URL(o.url, 'http://x').pathname, '/events');
       assert.equal(o.query.error_over_ws, '1');
-      assert.match(o.query.topic, /\/publishers$/);
+      assert.equal(o.query.topic, `${roomId}/publishers`);
+      assert.ok(o.query.traceid, 'a traceid');
       assert.equal(o.protocol.split('.').length, 3, 'the raw participant token is the subprotocol');
     }
+    const tokens = new Set(opens.map((o) => o.protocol));
     const whip = log.filter((e) => e.kind === 'http' && e.method === 'POST' && /^\/whip\//.test(e.path));
     const subscribes = whip.filter((e) => e.path.startsWith('/whip/subscribe/'));
     assert.ok(whip.filter((e) => e.path.startsWith('/whip/publish/')).length >= 3, 'each publishes');
     assert.ok(subscribes.length >= 6, 'each subscribes to the two others');
-    for (const e of whip) assert.match(e.headers.authorization || '', /^Bearer [\w-]+\.[\w-]+\.[\w-]+$/);
+    for (const e of whip) {
+      assert.match(e.headers.authorization || '', /^Bearer [\w-]+\.[\w-]+\.[\w-]+$/);
+      assert.ok(tokens.has(e.headers.authorization.slice(7)), 'WHIP carries the same participant token as its events socket');
+    }
     for (const e of subscribes) {
       assert.match(e.body, /m=audio[^]*?a=recvonly/, 'the subscribe offer receives audio only');
       assert.match(e.body, /m=video/, 'the real SDK also offers a video m-line (vendors.md)');
