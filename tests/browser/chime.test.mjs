@@ -238,6 +238,19 @@ function suite() {
     await waitFor(async () => !/muted/.test((await shownPeers(bob.page))[0]?.state || ''), { timeout: 3000, what: 'the muted badge gone' });
   });
 
+  test('another microphone picked mid-call: the SDK sends the new one and the other side keeps hearing', async () => {
+    assert.ok(call, 'needs the call from the first test');
+    const { alice, bob } = call;
+    const before = await snapshot(alice.page);
+    const other = before.inputs.find((d) => d.id !== before.micDeviceId && d.id !== 'default' && d.id !== 'communications');
+    assert.ok(other, `a second fake microphone exists: ${JSON.stringify(before.inputs)}`);
+    await alice.page.selectOption('#call-device', other.id);
+    await waitFor(async () => (await snapshot(alice.page)).micDeviceId === other.id, { what: 'the new microphone in use' });
+    await sleep(1500);  // the old stream is stopped by now: only the new one can be carrying the tone
+    await waitFor(() => hears(bob.page, ALICE.freq), { timeout: 5000, what: 'Alice\'s tone at Bob from her new microphone' });
+    assert.equal((await snapshot(alice.page)).state, 'connected');
+  });
+
   test('leave: the other side sees them go; the used link is refused before any Chime traffic', async () => {
     assert.ok(call, 'needs the call from the first test');
     const { alice, bob, room } = call;

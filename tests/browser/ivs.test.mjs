@@ -164,6 +164,17 @@ function suite() {
     }
   });
 
+  test('another microphone picked mid-call: the stage gets the new track and the others keep hearing it', async () => {
+    assert.ok(joined, 'needs the room of the first test');
+    const before = await snapshot(CLEO.page);
+    const other = before.inputs.find((d) => d.id !== before.micDeviceId && d.id !== 'default' && d.id !== 'communications');
+    assert.ok(other, `a second fake microphone exists: ${JSON.stringify(before.inputs)}`);
+    await CLEO.page.selectOption('#call-device', other.id);
+    await waitFor(async () => (await snapshot(CLEO.page)).micDeviceId === other.id, { what: 'the new microphone in use' });
+    await sleep(1500);
+    for (const who of [ALICE, BOB]) await waitFor(() => hearsExactly(who, others(who)), { timeout: 8000, what: `${who.name} hearing Cleo from her new microphone` });
+  });
+
   test('the wiring is what vendors.md says: events socket, WHIP with our token, a recvonly audio subscribe offer', async () => {
     assert.ok(joined, 'needs the room of the first test');
     const log = await standin.log();

@@ -96,6 +96,7 @@ export async function start(join, { micStream, report }) {
     audioVideoDidStop: (status) => {
       if (stopped) return;
       stopped = true;
+      clearInterval(follow);
       const code = Sdk.MeetingSessionStatusCode[status.statusCode()] || `status ${status.statusCode()}`;
       audio.remove();
       tell({ type: 'vendor-stopped', code, detail: '' });
@@ -103,16 +104,24 @@ export async function start(join, { micStream, report }) {
   });
 
   // startAudioInput before start(), or the audio transceiver is inactive both ways (vendors.md).
-  const mic = micStream();
+  let mic = micStream();
   await av.startAudioInput(mic || null);
   await av.bindAudioElement(audio);
   av.start();
+  // The person picked another microphone: the driver opened a new stream and stopped the old one.
+  const follow = setInterval(() => {
+    const now = micStream();
+    if (stopped || !now || now === mic) return;
+    mic = now;
+    av.startAudioInput(now).catch(() => { /* the next pick tries again */ });
+  }, 250);
 
   return {
     setMuted(muted) {
       if (muted) av.realtimeMuteLocalAudio(); else av.realtimeUnmuteLocalAudio();
     },
     stop() {
+      clearInterval(follow);
       if (stopped) return;
       stopped = true;  // the core asked: it knows the call ended, no vendor-stopped back
       av.stop();

@@ -57,10 +57,11 @@ function levelMeter(onLevels) {
 export async function start(join, { micStream, report }) {
   const Sdk = await loadSdk();
   const { Stage, StageEvents, SubscribeType, LocalStageStream, StageConnectionState } = Sdk;
-  const mic = micStream();
+  let mic = micStream();
   const track = mic && mic.getAudioTracks()[0];
   if (!track) throw new Error('no microphone track');
-  const local = new LocalStageStream(track);
+  let local = new LocalStageStream(track);
+  let muted = false;
   const people = new Map();  // participantId -> {id, name, present, muted}
   let listeners = -1;
   let live = false;
@@ -81,11 +82,24 @@ export async function start(join, { micStream, report }) {
     if (over) return;
     over = true;
     meter.close();
+    clearInterval(follow);
     box.remove();
     tell({ type: 'vendor-stopped', code, detail });
   };
+  // The person picked another microphone: the driver opened a new stream and stopped the old one, so
+  // the stage publishes the new track (refreshStrategy asks for stageStreamsToPublish again).
+  let stage = null;
+  const follow = setInterval(() => {
+    const now = micStream();
+    const t = now && now.getAudioTracks()[0];
+    if (over || !stage || !t || now === mic) return;
+    mic = now;
+    local = new LocalStageStream(t);
+    local.setMuted(muted);
+    stage.refreshStrategy();
+  }, 250);
 
-  const stage = new Stage(join.token, {
+  stage = new Stage(join.token, {
     stageStreamsToPublish: () => [local],
     shouldPublishParticipant: () => true,
     shouldSubscribeToParticipant: () => SubscribeType.AUDIO_ONLY,
@@ -151,10 +165,11 @@ export async function start(join, { micStream, report }) {
     return { setMuted() {}, stop() {} };
   }
   return {
-    setMuted(muted) { local.setMuted(!!muted); },
+    setMuted(m) { muted = !!m; local.setMuted(muted); },
     stop() {
       if (over) return;
       over = true;  // the core asked: it knows, no vendor-stopped back
+      clearInterval(follow);
       meter.close();
       stage.leave();
       box.remove();
