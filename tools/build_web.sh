@@ -61,6 +61,7 @@ if [ "$PROFILE" != selfhosted ]; then
   mkdir -p "$OUT.tmp/vendor"
   cp "$ROOT/web/vendor/$PROFILE.js" "$OUT.tmp/vendor/"
   for f in "$ROOT/web/vendor/${PROFILE}_page".*; do [ -e "$f" ] && cp "$f" "$OUT.tmp/vendor/"; done  # its page additions
+  cp "$ROOT/web/vendor/stats.js" "$OUT.tmp/vendor/"  # the SDK connection's getStats, as the driver samples its own
   JSMOD="$ROOT/tools/js/node_modules"
   case $PROFILE in
     chime)  # as seed 000 builds it: an esbuild IIFE exposing window.ChimeSDK
@@ -79,7 +80,7 @@ cp "$ROOT"/web/diag/* "$DIAG_DIR/earshot_diag.js" "$DIAG_DIR/earshot_diag.wasm" 
 ESBUILD="$ROOT/tools/js/node_modules/.bin/esbuild"
 [ -x "$ESBUILD" ] || { echo "build_web: $ESBUILD missing (tools/setup.sh installs it)" >&2; exit 1; }
 MINIFY=(room.js admin.js client.js embed_port.js earshot.css admin.css diag/overlay.js)
-[ "$PROFILE" = selfhosted ] || MINIFY+=("vendor/$PROFILE.js")
+[ "$PROFILE" = selfhosted ] || MINIFY+=("vendor/$PROFILE.js" vendor/stats.js)
 for f in "$OUT.tmp/vendor/${PROFILE}_page".js "$OUT.tmp/vendor/${PROFILE}_page".css; do [ -e "$f" ] && MINIFY+=("${f#$OUT.tmp/}"); done
 for f in "${MINIFY[@]}"; do
   "$ESBUILD" "$OUT.tmp/$f" --minify --log-level=warning --allow-overwrite --outfile="$OUT.tmp/$f"

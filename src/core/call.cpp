@@ -72,6 +72,7 @@ void Call::Impl::teardown(bool keep_admission) {
   signaling.close_all();
   links.close_all();
   if (vendor) vendor->stop();
+  vendor_peers(snap.peers, true);
   roster.clear();
   devices.release();
   timers = {};
@@ -442,6 +443,7 @@ void Call::Impl::refresh_snapshot() {
   }
   snap.peers.clear();
   for (const auto& l : links.all()) snap.peers.push_back(PeerView{l.id(), l.participant(), l.state(), l.polite()});
+  vendor_peers(snap.peers, false);
   snap.devices = devices.state();
   snap.link = signaling.status(kRoom);
   snap.reconnect_attempt = signaling.attempt(kRoom);

@@ -50,6 +50,9 @@ struct Call::Impl {
   PeerLinks links;                         // peer-to-peer media
   SignalingLinks signaling;                // WebSockets
   std::unique_ptr<VendorSession> vendor;   // vendor media
+#ifndef EARSHOT_SELFHOSTED_ONLY
+  std::vector<std::pair<PeerId, std::string>> vendor_links;  // the SDK's connections we have stats of, and whom each carries
+#endif
   Diagnostics diag;                        // what happened, for the overlay (records only)
   std::optional<PeerId> head_start;        // the link made at Join for whoever comes first
   bool rejoining = false;                  // Rejoin pressed: join as soon as the microphone is back
@@ -153,6 +156,7 @@ struct Call::Impl {
   void on(const in::VendorRoster&);
   void on(const in::VendorVolumes&);
   void settle_vendor();
+  void vendor_peers(std::vector<PeerView>& peers, bool forget);
   void room_closed(std::string sentence);
 
   void on_timer(Timer t);

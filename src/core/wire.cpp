@@ -104,6 +104,13 @@ std::string_view mic_error_name(MicError e) {
 }  // namespace
 
 namespace {
+// A getStats sample as link-stats and vendor-stats carry it.
+in::LinkSample sample_of(Reader& r) {
+  return in::LinkSample{r.number("rttMs"), r.number("jitterMs"), r.number("packetsReceived"), r.number("packetsLost"),
+                        r.number("packetsSent"), r.number("bytesReceived"), r.number("bytesSent"), r.number("audioLevel"),
+                        r.str("pair", false)};
+}
+
 // Every input, or (PageOnly) just those a page or a vendor adapter may send: the browser driver feeds
 // the rest itself as values, so its build need not carry their parsers.
 template <bool PageOnly>
@@ -156,6 +163,12 @@ Result<Input> parse_input(std::string_view text) {
         v.attendees.push_back(std::move(a));
       }
     if (j.contains("listeners")) v.listeners = r.integer("listeners");
+    in = std::move(v);
+  }
+  else if (type == "vendor-stats") {  // what a vendor SDK's RTCPeerConnection reports, once a second
+    in::LinkStats v{r.id("peer"), sample_of(r)};
+    v.participant = r.str("participant", false);
+    v.vendor = true;
     in = std::move(v);
   }
   else if (type == "vendor-volumes") {
@@ -218,12 +231,7 @@ Result<Input> parse_input(std::string_view text) {
     }
     in = std::move(a);
   }
-  else if (type == "link-stats") {
-    in::LinkSample s{r.number("rttMs"), r.number("jitterMs"), r.number("packetsReceived"), r.number("packetsLost"),
-                     r.number("packetsSent"), r.number("bytesReceived"), r.number("bytesSent"), r.number("audioLevel"),
-                     r.str("pair", false)};
-    in = in::LinkStats{r.id("peer"), std::move(s)};
-  }
+  else if (type == "link-stats") in = in::LinkStats{r.id("peer"), sample_of(r)};
   else if (r.bad.empty()) return Failure{"input.malformed", "Unknown input type '" + utf8_prefix(type, 64) + "'."};
   if (!r.bad.empty()) return Failure{"input.malformed", "Input field '" + r.bad + "' is missing or has the wrong type."};
   return *in;
@@ -286,10 +294,17 @@ json to_json(const Input& input) {
     }
     json operator()(const in::LinkStats& e) {
       const in::LinkSample& s = e.sample;
-      return {{"type", "link-stats"}, {"peer", e.peer}, {"rttMs", s.rtt_ms}, {"jitterMs", s.jitter_ms},
-              {"packetsReceived", s.packets_received}, {"packetsLost", s.packets_lost}, {"packetsSent", s.packets_sent},
-              {"bytesReceived", s.bytes_received}, {"bytesSent", s.bytes_sent}, {"audioLevel", s.audio_level},
-              {"pair", s.pair}};
+      json o{{"type", "link-stats"}, {"peer", e.peer}, {"rttMs", s.rtt_ms}, {"jitterMs", s.jitter_ms},
+             {"packetsReceived", s.packets_received}, {"packetsLost", s.packets_lost}, {"packetsSent", s.packets_sent},
+             {"bytesReceived", s.bytes_received}, {"bytesSent", s.bytes_sent}, {"audioLevel", s.audio_level},
+             {"pair", s.pair}};
+#ifndef EARSHOT_SELFHOSTED_ONLY
+      if (e.vendor) {
+        o["type"] = "vendor-stats";
+        o["participant"] = e.participant;
+      }
+#endif
+      return o;
     }
   };
   return std::visit(V{}, input);

@@ -176,6 +176,17 @@ function suite() {
       await p.page.screenshot({ path: artifact(`chime-${k}-390.png`), fullPage: true });
       await p.page.setViewportSize(DESKTOP);
     }
+    // The diagnostics read the SDK's connection as the driver reads its own: one peer carrying everyone,
+    // with the packets it received and its candidate pair.
+    const d = await waitFor(async () => {
+      const x = await alice.page.evaluate(() => window.__earshot.call().diagnostics());
+      const p = x.peers.find((v) => v.packetsReceived > 50 && v.series && v.series.kbpsIn.length > 1);
+      return p && { x, p };
+    }, { timeout: 10000, what: 'the Chime connection in Alice\'s diagnostics' });
+    assert.equal(d.p.participant, '', 'Chime sends one mixed downlink: the connection carries everyone');
+    assert.match(d.p.pair, /^host udp \u2192 host udp$/, `candidate pair ${d.p.pair}`);
+    assert.ok(d.p.kbpsIn > 5, `audio arriving: ${d.p.kbpsIn} kbit/s`);
+    t.diagnostic(`Alice's diagnostics: ${JSON.stringify({ pair: d.p.pair, rttMs: d.p.rttMs, kbpsIn: d.p.kbpsIn, lossPct: d.p.lossPct, quality: d.p.quality })}`);
     call = { alice, bob, room };
   });
 

@@ -144,6 +144,15 @@ function suite() {
       await who.page.screenshot({ path: artifact(`ivs-${who.key}-390.png`), fullPage: true });
       await who.page.setViewportSize(DESKTOP);
     }
+    // The diagnostics read each subscription (one SDK connection per person heard) as the driver reads its own links.
+    const ids = (await snapshot(ALICE.page)).participants.map((p) => p.id).sort();
+    const d = await waitFor(async () => {
+      const x = await ALICE.page.evaluate(() => window.__earshot.call().diagnostics());
+      const heard = x.peers.filter((v) => v.packetsReceived > 50 && v.series && v.series.kbpsIn.length > 1);
+      return heard.length === 2 && heard;
+    }, { timeout: 10000, what: 'both subscriptions in Alice\'s diagnostics' });
+    assert.deepEqual(d.map((p) => p.participant).sort(), ids, 'one connection per other participant');
+    for (const p of d) assert.ok(p.kbpsIn > 5, `audio arriving from ${p.participant}: ${p.kbpsIn} kbit/s`);
     joined = true;
   });
 

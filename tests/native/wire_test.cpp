@@ -20,7 +20,8 @@ TEST(Wire, EveryInputRoundTrips) {
       in::TokenGiven{"r1", "T", "u1", "Ana", "wss://h/ws", json::array({{{"urls", "stun:h"}}}), 3600000},
       in::VendorStarted{}, in::VendorStopped{"MeetingEnded", "ended"},
       in::VendorRoster{{{"a1", "Ana", true, false}, {"a2", "", false, true}}}, in::VendorRoster{{}, 4}, in::VendorVolumes{{{"a1", 0.5}}},
-      in::LinkStats{9, {12.5, 3.25, 500, 7, 480, 40000, 38000, 0.125, "host udp \u2192 relay udp"}}};
+      in::LinkStats{9, {12.5, 3.25, 500, 7, 480, 40000, 38000, 0.125, "host udp \u2192 relay udp"}},
+      in::LinkStats{2, {12.5, 3.25, 500, 7, 480, 40000, 38000, 0.125, ""}, "p-1", true}};
   for (const auto& input : inputs) {
     const std::string text = wire::to_json(input).dump();
     auto back = wire::input_from_json(text);

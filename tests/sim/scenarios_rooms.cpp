@@ -119,6 +119,20 @@ void vendor_session(Ctx& x) {
   x.w.input(host, in::MuteSet{true});
   x.w.run_for(500);
   x.check(x.w.received_level(guest) == 0.0 && !x.sees_speaking(guest, "Hana"), "a muted attendee goes quiet for the other");
+  // The SDK's connection sampled once a second (Chime: one mixed downlink, so it carries everyone):
+  // it shows as a peer in the diagnostics, and half the packets lost grades the other attendee poor.
+  in::LinkStats stats{1, in::LinkSample{40, 5, 100, 0, 100, 10000, 10000, 0.3, "host udp \u2192 host udp"}};
+  stats.vendor = true;
+  x.w.input(host, stats);
+  x.w.run_for(1000);
+  stats.sample.packets_received = 150;
+  stats.sample.packets_lost = 50;
+  stats.sample.bytes_received = stats.sample.bytes_sent = 20000;
+  x.w.input(host, stats);
+  const auto& peers = host.call->snapshot().peers;
+  x.check(peers.size() == 1 && peers[0].id == 1 && peers[0].participant.empty(), "the SDK's connection is a peer of the diagnostics");
+  x.check(host.member("Gus") && host.member("Gus")->quality == "poor", "its loss grades the attendee it carries");
+  x.check(host.call->diagnostics_json().find("\"lossPct\":50") != std::string::npos, "the overlay reads the loss");
   int mutes = 0;
   for (auto& e : host.effects)
     if (auto* m = std::get_if<fx::SetVendorMuted>(&e); m && m->muted) ++mutes;

@@ -4,6 +4,8 @@
 // pages; the SDK's bytes are fetched once the pre-join has painted (see below). What the SDK reports goes back to the
 // core as vendor-* inputs: started, stopped (with the SDK's status name), the roster (presence, names,
 // mute) and volumes. The core decides what the page says.
+import { vendorStats } from './stats.js';
+
 const SDK_URL = new URL('./chime-sdk.js', import.meta.url).href;
 let sdkPromise = null;
 
@@ -109,11 +111,17 @@ export async function start(join, { micStream, report }) {
   await av.bindAudioElement(audio);
   av.start();
   // The person picked another microphone: the driver opened a new stream and stopped the old one.
+  // Once a second, the session's RTCPeerConnection stats for the diagnostics (Chime sends one mixed
+  // downlink: that connection carries everyone, participant "").
+  let tick = 0;
   const follow = setInterval(() => {
     const now = micStream();
-    if (stopped || !now || now === mic) return;
-    mic = now;
-    av.startAudioInput(now).catch(() => { /* the next pick tries again */ });
+    if (!stopped && now && now !== mic) {
+      mic = now;
+      av.startAudioInput(now).catch(() => { /* the next pick tries again */ });
+    }
+    if (stopped || ++tick % 4) return;
+    av.getRTCPeerConnectionStats().then((r) => { if (r && !stopped) report(vendorStats(1, '', r)); }).catch(() => {});
   }, 250);
 
   return {

@@ -5,6 +5,8 @@
 // only on this profile's pages; the SDK is fetched once the pre-join has painted. What the SDK reports
 // goes back to the core as vendor-* inputs (started, stopped with a reason, roster with mute, volumes,
 // the listener count); the page module (./ivs_page.js) draws the rest.
+import { vendorStats } from './stats.js';
+
 const SDK_URL = new URL('./ivs-sdk.js', import.meta.url).href;
 let sdkPromise = null;
 
@@ -63,6 +65,8 @@ export async function start(join, { micStream, report }) {
   let local = new LocalStageStream(track);
   let muted = false;
   const people = new Map();  // participantId -> {id, name, present, muted}
+  const heard = new Map();   // participantId -> {peer: our number for its connection, stream: its audio StageStream}
+  let nextPeer = 0;
   let listeners = -1;
   let live = false;
   let over = false;
@@ -88,15 +92,22 @@ export async function start(join, { micStream, report }) {
   };
   // The person picked another microphone: the driver opened a new stream and stopped the old one, so
   // the stage publishes the new track (refreshStrategy asks for stageStreamsToPublish again).
+  // Once a second, each subscription's stats for the diagnostics: one SDK connection per person heard.
   let stage = null;
+  let tick = 0;
   const follow = setInterval(() => {
     const now = micStream();
     const t = now && now.getAudioTracks()[0];
-    if (over || !stage || !t || now === mic) return;
-    mic = now;
-    local = new LocalStageStream(t);
-    local.setMuted(muted);
-    stage.refreshStrategy();
+    if (!over && stage && t && now !== mic) {
+      mic = now;
+      local = new LocalStageStream(t);
+      local.setMuted(muted);
+      stage.refreshStrategy();
+    }
+    if (over || ++tick % 4) return;
+    for (const [id, s] of heard) {
+      s.stream.requestRTCStats().then((r) => { if (r && !over) report(vendorStats(s.peer, id, r)); }).catch(() => {});
+    }
   }, 250);
 
   stage = new Stage(join.token, {
@@ -133,11 +144,13 @@ export async function start(join, { micStream, report }) {
       box.append(el);
       el.play().catch(() => {});
       meter.add(p.id, s.mediaStreamTrack);
+      heard.set(p.id, { peer: heard.get(p.id)?.peer || ++nextPeer, stream: s });
     }
   });
   stage.on(StageEvents.STAGE_PARTICIPANT_STREAMS_REMOVED, (p) => {
     for (const el of box.querySelectorAll(`audio[data-participant="${CSS.escape(p.id)}"]`)) el.remove();
     meter.remove(p.id);
+    heard.delete(p.id);
   });
   stage.on(StageEvents.STAGE_SUBSCRIBER_COUNT_CHANGED, (count) => {
     listeners = Number(count) || 0;

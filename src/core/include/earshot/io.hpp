@@ -102,7 +102,16 @@ struct LinkSample {
   std::string pair;                // the selected candidate pair's types: "host udp → relay udp"
   bool operator==(const LinkSample&) const = default;
 };
-struct LinkStats { PeerId peer = 0; LinkSample sample; bool operator==(const LinkStats&) const = default; };
+struct LinkStats {
+  PeerId peer = 0;
+  LinkSample sample;
+#ifndef EARSHOT_SELFHOSTED_ONLY
+  // A vendor SDK's connection (vendor-stats: the adapter numbers them): who it carries, "" = everyone.
+  std::string participant;
+  bool vendor = false;
+#endif
+  bool operator==(const LinkStats&) const = default;
+};
 }  // namespace in
 
 using Input = std::variant<in::PageOpened, in::NameEntered, in::TokenGiven, in::MicGranted, in::MicFailed,
