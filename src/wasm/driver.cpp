@@ -425,11 +425,7 @@ void Driver::on_event(HandleTable::Id id, int event, val value) {
     }
     case kStats:
       handles_.release(id);
-#ifdef EARSHOT_SELFHOSTED_ONLY
       feed(Input{in::LinkStats{peer, read_stats(value)}});
-#else  // (the vendor build's LinkStats can also name a vendor SDK connection's participant)
-      feed(Input{in::LinkStats{peer, read_stats(value), {}, false}});
-#endif
       break;
     case kPlayOk:
     case kPlayErr:
