@@ -2,6 +2,8 @@
 // tab only), creates rooms with a host and up to roomSize-1 guests, and polls the room list: each room
 // with its status, who is in it, and one row per seat (person) with its state, a Copy button while the
 // seat's link is unused, "New link" (the old link stops working) and "Close room".
+import { copyText } from './copy.js';
+
 const $ = (id) => document.getElementById(id);
 const KEY = 'earshot.adminKey';
 const POLL_MS = 3000;
@@ -55,21 +57,6 @@ async function api(method, path, body, adminKey = key()) {
     throw new Error(data.message || `The server answered HTTP ${res.status}.`);
   }
   return data;
-}
-
-async function copyText(text, fallbackNode) {
-  try {
-    await navigator.clipboard.writeText(text);
-    return true;
-  } catch (e) {
-    // http:// on another host has no clipboard API: select the shown link and use the old command
-    if (!fallbackNode) return false;
-    const r = document.createRange();
-    r.selectNodeContents(fallbackNode);
-    getSelection().removeAllRanges();
-    getSelection().addRange(r);
-    try { return document.execCommand('copy'); } catch { return false; }
-  }
 }
 
 function copyButton(label, url, codeNode, id) {
