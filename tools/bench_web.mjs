@@ -26,35 +26,33 @@ const ROOM_FILES = ['room.html', 'earshot.css', 'room.js', 'client.js', 'earshot
 const status = inNamespace(fileURLToPath(import.meta.url), []);
 if (status !== null) process.exit(status);
 
+// One file's bytes raw, gzip -9 and brotli 11; a sum of such rows; a table of them.
+function size(dir, file) {
+  const b = readFileSync(join(dir, file));
+  return { file, raw: b.length, gzip: zlib.gzipSync(b, { level: 9 }).length,
+    brotli: zlib.brotliCompressSync(b, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length };
+}
+const sum = (rows, file) => rows.reduce((t, r) => ({ file, raw: t.raw + r.raw, gzip: t.gzip + r.gzip, brotli: t.brotli + r.brotli }), { raw: 0, gzip: 0, brotli: 0 });
+function table(rows, width) {
+  console.log('file'.padEnd(width) + 'raw'.padStart(10) + 'gzip'.padStart(10) + 'brotli'.padStart(10));
+  for (const r of rows) console.log(r.file.padEnd(width) + String(r.raw).padStart(10) + String(r.gzip).padStart(10) + String(r.brotli).padStart(10));
+}
+
 function bytesTable() {
-  const rows = ROOM_FILES.map((f) => {
-    const b = readFileSync(join(WEB, f));
-    return {
-      file: f, raw: b.length, gzip: zlib.gzipSync(b, { level: 9 }).length,
-      brotli: zlib.brotliCompressSync(b, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
-    };
-  });
-  const total = rows.reduce((t, r) => ({ file: 'TOTAL', raw: t.raw + r.raw, gzip: t.gzip + r.gzip, brotli: t.brotli + r.brotli }), { raw: 0, gzip: 0, brotli: 0 });
+  const rows = ROOM_FILES.map((f) => size(WEB, f));
+  const total = sum(rows, 'TOTAL');
   console.log('\n(a) bytes room.html needs before it can join');
-  console.log('file'.padEnd(14) + 'raw'.padStart(10) + 'gzip'.padStart(10) + 'brotli'.padStart(10));
-  for (const r of [...rows, total]) console.log(r.file.padEnd(14) + String(r.raw).padStart(10) + String(r.gzip).padStart(10) + String(r.brotli).padStart(10));
+  table([...rows, total], 14);
   console.log(`goal (issue 7): 76800 B brotli -> ${total.brotli <= 76800 ? 'within' : 'OVER by ' + (total.brotli - 76800) + ' B'} (tests/size holds the page to its ceiling)`);
   // The vendor profiles' pages (tools/build.sh web): the same files over the full core, then what their
   // adapter fetches once the pre-join has painted (the adapter and the vendor's SDK).
   for (const profile of ['chime', 'ivs']) {
     const dir = join(ROOT, 'dist', `web-${profile}`);
     if (!existsSync(join(dir, 'room.html'))) { console.log(`\n(a') ${profile} pages: not built (tools/build.sh web)`); continue; }
-    const size = (f) => {
-      const b = readFileSync(join(dir, f));
-      return { file: f, raw: b.length, gzip: zlib.gzipSync(b, { level: 9 }).length,
-        brotli: zlib.brotliCompressSync(b, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length };
-    };
-    const sum = (rows, file) => rows.reduce((t, r) => ({ file, raw: t.raw + r.raw, gzip: t.gzip + r.gzip, brotli: t.brotli + r.brotli }), { raw: 0, gzip: 0, brotli: 0 });
-    const page = sum(ROOM_FILES.map(size), 'pre-join');
-    const later = readdirSync(join(dir, 'vendor')).sort().map((f) => size(`vendor/${f}`));
+    const page = sum(ROOM_FILES.map((f) => size(dir, f)), 'pre-join');
+    const later = readdirSync(join(dir, 'vendor')).sort().map((f) => size(dir, `vendor/${f}`));
     console.log(`\n(a') the ${profile} profile's room page: before Join, then fetched during pre-join`);
-    console.log('file'.padEnd(22) + 'raw'.padStart(10) + 'gzip'.padStart(10) + 'brotli'.padStart(10));
-    for (const r of [page, ...later, sum([page, ...later], 'TOTAL')]) console.log(r.file.padEnd(22) + String(r.raw).padStart(10) + String(r.gzip).padStart(10) + String(r.brotli).padStart(10));
+    table([page, ...later, sum([page, ...later], 'TOTAL')], 22);
   }
 }
 
