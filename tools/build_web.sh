@@ -61,7 +61,7 @@ if [ "$PROFILE" != selfhosted ]; then
   mkdir -p "$OUT.tmp/vendor"
   cp "$ROOT/web/vendor/$PROFILE.js" "$OUT.tmp/vendor/"
   for f in "$ROOT/web/vendor/${PROFILE}_page".*; do [ -e "$f" ] && cp "$f" "$OUT.tmp/vendor/"; done  # its page additions
-  cp "$ROOT/web/vendor/stats.js" "$OUT.tmp/vendor/"  # the SDK connection's getStats, as the driver samples its own
+  cp "$ROOT/web/vendor/shared.js" "$OUT.tmp/vendor/"  # what the adapters share
   JSMOD="$ROOT/tools/js/node_modules"
   case $PROFILE in
     chime)  # as seed 000 builds it: an esbuild IIFE exposing window.ChimeSDK
@@ -79,8 +79,8 @@ cp "$ROOT"/web/diag/* "$DIAG_DIR/earshot_diag.js" "$DIAG_DIR/earshot_diag.wasm" 
 # The page's own scripts and styles, minified (esbuild from tools/js; module imports kept as they are).
 ESBUILD="$ROOT/tools/js/node_modules/.bin/esbuild"
 [ -x "$ESBUILD" ] || { echo "build_web: $ESBUILD missing (tools/setup.sh installs it)" >&2; exit 1; }
-MINIFY=(room.js admin.js client.js embed_port.js earshot.css admin.css diag/overlay.js)
-[ "$PROFILE" = selfhosted ] || MINIFY+=("vendor/$PROFILE.js" vendor/stats.js)
+MINIFY=(room.js admin.js copy.js client.js embed_port.js earshot.css admin.css diag/overlay.js)
+[ "$PROFILE" = selfhosted ] || MINIFY+=("vendor/$PROFILE.js" vendor/shared.js)
 for f in "$OUT.tmp/vendor/${PROFILE}_page".js "$OUT.tmp/vendor/${PROFILE}_page".css; do [ -e "$f" ] && MINIFY+=("${f#$OUT.tmp/}"); done
 for f in "${MINIFY[@]}"; do
   "$ESBUILD" "$OUT.tmp/$f" --minify --log-level=warning --allow-overwrite --outfile="$OUT.tmp/$f"

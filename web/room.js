@@ -113,7 +113,7 @@ function renderPeople(s) {
       li.dataset.participant = p.id;
       list.append(li);
     }
-    const role = p.role === 'host' ? 'Host' : 'Guest';
+    const role = s.entry == 'name' ? '' : p.role === 'host' ? 'Host' : 'Guest';  // a room entered by name has no hosts
     const how = CONNECTION_WORDS[p.connection] || QUALITY_WORDS[p.quality] || '';
     li.dataset.q = p.quality;  // the avatar's ring: amber for a weak connection, red for a poor one
     person(li, p, p.speaking, [role, p.muted ? 'muted' : '', how].filter(Boolean).join(' · '));

@@ -79,6 +79,11 @@ val peers(int id) { Driver* d = find(id); return d ? d->peers() : val::array(); 
 val set_output(int id, const std::string& device) { Driver* d = find(id); return d ? d->set_output(device) : val::null(); }
 void resume_audio(int id) { if (Driver* d = find(id)) d->resume_audio(); }
 void stop(int id) { g_calls.erase(id); }
+#ifndef EARSHOT_SELFHOSTED_ONLY
+void vendor_stats(int id, int peer, const std::string& participant, val report) {
+  if (Driver* d = find(id)) d->vendor_stats(peer, participant, report);
+}
+#endif
 
 // The failure catalog's entry for a code: {code, fault, retryable, title, next} or null. Pages draw
 // their help text from this, so there is no second copy of it in JS.
@@ -107,8 +112,9 @@ EMSCRIPTEN_BINDINGS(earshot) {
   emscripten::function("resumeAudio", &resume_audio);
   emscripten::function("stop", &stop);
   emscripten::function("describeFailure", &describe_failure);
-#ifndef EARSHOT_SELFHOSTED_ONLY  // the IVS page's invite QR code (see qr.hpp); the selfhosted page has none
+#ifndef EARSHOT_SELFHOSTED_ONLY  // vendor pages only: the IVS invite's QR code (qr.hpp), an SDK connection's stats
   emscripten::function("qrRows", +[](std::string text) { return qr_rows(text); });
+  emscripten::function("vendorStats", &vendor_stats);
 #endif
 }
 

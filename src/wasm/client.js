@@ -73,7 +73,8 @@ export async function startCall(options = {}) {
   const report = (input) => { if (id) try { send(input); } catch { /* the call ended meanwhile */ } };
 
   // Vendor media: the adapter module is fetched on load-vendor (after the pre-join painted) and
-  // drives the vendor SDK; what it learns comes back as vendor-* inputs.
+  // drives the vendor SDK; what it learns comes back as vendor-* inputs. It also gets the core module
+  // and this call's id, for what only the vendor builds bind (vendorStats, qrRows).
   const onVendor = (json) => {
     const e = JSON.parse(json);
     if (e.type === 'load-vendor' || (e.type === 'start-vendor' && !vendor)) {
@@ -84,7 +85,7 @@ export async function startCall(options = {}) {
     }
     if (e.type === 'start-vendor') {
       vendor.adapter.then(async (mod) => {
-        vendor.session = await mod.start(e.join, { micStream: () => m.micStream(id), report, audio: options.audio });
+        vendor.session = await mod.start(e.join, { micStream: () => m.micStream(id), report, core: m, id, audio: options.audio });
       }).catch((err) => report({ type: 'vendor-stopped', code: 'vendor.unavailable', detail: String(err && err.message || err) }));
     } else if (e.type === 'set-vendor-muted') {
       vendor && vendor.session && vendor.session.setMuted(e.muted);
@@ -161,8 +162,6 @@ export async function startCall(options = {}) {
       return peers.map((p, i) => ({ link: p.link, participant: byLink.get(p.link) || '', report: reports[i] }));
     },
     describeFailure,
-    // An invite link as a QR code ('0'/'1' rows), on the pages of the profiles that show one (IVS).
-    qrRows: (text) => (m.qrRows ? m.qrRows(text) : ''),
     destroy() { if (id) m.stop(id); id = 0; subscribers.clear(); listeners.clear(); },
   };
 }

@@ -819,6 +819,13 @@ in::LinkSample Driver::read_stats(const val& report) const {
   return x;
 }
 
+#ifndef EARSHOT_SELFHOSTED_ONLY
+void Driver::vendor_stats(int peer, const std::string& participant, const val& report) {
+  if (report.isUndefined() || report.isNull() || report["get"].isUndefined()) return;  // not an RTCStatsReport
+  feed(Input{in::LinkStats{static_cast<PeerId>(peer), read_stats(report), participant, true}});
+}
+#endif
+
 // ---- [SECTION] embedder helpers -------------------------------------------------------------------
 val Driver::mic_stream() const {
   auto* self = const_cast<Driver*>(this);

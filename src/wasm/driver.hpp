@@ -74,6 +74,11 @@ class Driver {
   emscripten::val set_output(const std::string&);  // setSinkId on every remote audio element; a promise
   void resume_audio();                             // on a user gesture: AudioContext.resume() + play()
   void shutdown();                                 // close everything; later callbacks are dropped
+#ifndef EARSHOT_SELFHOSTED_ONLY
+  // A vendor SDK connection's RTCStatsReport (`peer`: the adapter's number for it; `participant`: whom
+  // it carries, "" = everyone), read as the driver reads its own links' reports.
+  void vendor_stats(int peer, const std::string& participant, const emscripten::val& report);
+#endif
 
  private:
   // One RTCPeerConnection (a peer link) and what plays and measures its audio.

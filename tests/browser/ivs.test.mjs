@@ -104,8 +104,8 @@ function suite() {
     assert.match(inviteUrl, new RegExp(`^${standin.pages}/room\\.html\\?room=[\\w-]+$`), 'the invite link names the room');
     assert.equal(ALICE.page.url(), inviteUrl, 'the page\'s own address becomes the room\'s (a reload rejoins it)');
     // The QR code is the invite link: the core's QR rows for it are what the page drew.
-    const qr = await ALICE.page.evaluate((u) => {
-      const rows = window.__earshot.call().qrRows(u);
+    const qr = await ALICE.page.evaluate(async (u) => {
+      const rows = (await import('./vendor/ivs.js')).qrRows(u);
       const path = document.querySelector('#invite-qr svg path');
       return { rows, d: path && path.getAttribute('d'), label: document.querySelector('#invite-qr svg').getAttribute('aria-label') };
     }, inviteUrl);

@@ -4,23 +4,9 @@
 // pages; the SDK's bytes are fetched once the pre-join has painted (see below). What the SDK reports goes back to the
 // core as vendor-* inputs: started, stopped (with the SDK's status name), the roster (presence, names,
 // mute) and volumes. The core decides what the page says.
-import { vendorStats } from './stats.js';
+import { loadScript, tell } from './shared.js';
 
-const SDK_URL = new URL('./chime-sdk.js', import.meta.url).href;
-let sdkPromise = null;
-
-function loadSdk() {
-  if (window.ChimeSDK) return Promise.resolve(window.ChimeSDK);
-  sdkPromise = sdkPromise || new Promise((resolve, reject) => {
-    const s = document.createElement('script');
-    s.src = SDK_URL;
-    s.async = true;
-    s.onload = () => (window.ChimeSDK ? resolve(window.ChimeSDK) : reject(new Error('chime-sdk.js did not define ChimeSDK')));
-    s.onerror = () => { sdkPromise = null; s.remove(); reject(new Error(`could not load ${SDK_URL}`)); };
-    document.head.append(s);
-  });
-  return sdkPromise;
-}
+const loadSdk = () => loadScript(new URL('./chime-sdk.js', import.meta.url).href, 'ChimeSDK');
 
 // The SDK logs through this; warnings and errors go to the console, the rest is dropped.
 function logger(Sdk) {
@@ -32,7 +18,9 @@ function logger(Sdk) {
 setTimeout(() => loadSdk().catch(() => { /* start() tries again and reports the failure */ }), 0);
 
 // Chime's volume indicator gives 0..1 (already scaled from -dBov); the core's levels are 0..1 too.
-export async function start(join, { micStream, report }) {
+// `audio`: the embedder's element for the meeting's one mixed downlink (StartOptions.audio); without
+// one the adapter makes its own, hidden.
+export async function start(join, { micStream, report, core, id: callId, audio: given }) {
   const Sdk = await loadSdk();
   const log = logger(Sdk);
   const config = new Sdk.MeetingSessionConfiguration(join.meeting, join.attendee);
@@ -81,27 +69,24 @@ export async function start(join, { micStream, report }) {
   });
 
   // The remote mix plays through an element of the adapter's own (Chime sends one mixed downlink).
-  const audio = document.createElement('audio');
-  audio.autoplay = true;
-  audio.hidden = true;
-  audio.dataset.earshot = 'chime-downlink';
-  document.body.append(audio);
+  const audio = given || document.createElement('audio');
+  if (!given) {
+    audio.autoplay = true;
+    audio.hidden = true;
+    audio.dataset.earshot = 'chime-downlink';
+    document.body.append(audio);
+  }
+  const unbind = () => { if (given) av.unbindAudioElement(); else audio.remove(); };
 
-  // Started and stopped are also told to the document (event `earshot-vendor`, detail = the input), for
-  // pages and tests that time the SDK's own milestones.
-  const tell = (input) => {
-    report(input);
-    document.dispatchEvent(new CustomEvent('earshot-vendor', { detail: input }));
-  };
   av.addObserver({
-    audioVideoDidStart: () => { if (!stopped) tell({ type: 'vendor-started' }); },
+    audioVideoDidStart: () => { if (!stopped) tell(report, { type: 'vendor-started' }); },
     audioVideoDidStop: (status) => {
       if (stopped) return;
       stopped = true;
       clearInterval(follow);
       const code = Sdk.MeetingSessionStatusCode[status.statusCode()] || `status ${status.statusCode()}`;
-      audio.remove();
-      tell({ type: 'vendor-stopped', code, detail: '' });
+      unbind();
+      tell(report, { type: 'vendor-stopped', code, detail: '' });
     },
   });
 
@@ -121,7 +106,8 @@ export async function start(join, { micStream, report }) {
       av.startAudioInput(now).catch(() => { /* the next pick tries again */ });
     }
     if (stopped || ++tick % 4) return;
-    av.getRTCPeerConnectionStats().then((r) => { if (r && !stopped) report(vendorStats(1, '', r)); }).catch(() => {});
+    // (read by the driver as it reads its own links' reports: one reader for both)
+    av.getRTCPeerConnectionStats().then((r) => { if (r && !stopped) core.vendorStats(callId, 1, '', r); }).catch(() => {});
   }, 250);
 
   return {
@@ -133,7 +119,7 @@ export async function start(join, { micStream, report }) {
       if (stopped) return;
       stopped = true;  // the core asked: it knows the call ended, no vendor-stopped back
       av.stop();
-      audio.remove();
+      unbind();
     },
   };
 }

@@ -5,23 +5,13 @@
 // only on this profile's pages; the SDK is fetched once the pre-join has painted. What the SDK reports
 // goes back to the core as vendor-* inputs (started, stopped with a reason, roster with mute, volumes,
 // the listener count); the page module (./ivs_page.js) draws the rest.
-import { vendorStats } from './stats.js';
+import { loadScript, tell } from './shared.js';
 
-const SDK_URL = new URL('./ivs-sdk.js', import.meta.url).href;
-let sdkPromise = null;
-
-function loadSdk() {
-  if (window.IVSBroadcastClient) return Promise.resolve(window.IVSBroadcastClient);
-  sdkPromise = sdkPromise || new Promise((resolve, reject) => {
-    const s = document.createElement('script');
-    s.src = SDK_URL;
-    s.async = true;
-    s.onload = () => (window.IVSBroadcastClient ? resolve(window.IVSBroadcastClient) : reject(new Error('ivs-sdk.js did not define IVSBroadcastClient')));
-    s.onerror = () => { sdkPromise = null; s.remove(); reject(new Error(`could not load ${SDK_URL}`)); };
-    document.head.append(s);
-  });
-  return sdkPromise;
-}
+const loadSdk = () => loadScript(new URL('./ivs-sdk.js', import.meta.url).href, 'IVSBroadcastClient');
+// The core module of the page's call, once start() has run: ./ivs_page.js draws the invite's QR code
+// with it (qrRows exists in the vendor pages' build only).
+let core = null;
+export const qrRows = (text) => (core && core.qrRows ? core.qrRows(String(text)) : '');
 setTimeout(() => loadSdk().catch(() => { /* start() tries again and reports the failure */ }), 0);
 
 // Speaking levels of the received tracks: RMS of each track through an AnalyserNode, 10 times a second.
@@ -56,7 +46,8 @@ function levelMeter(onLevels) {
   };
 }
 
-export async function start(join, { micStream, report }) {
+export async function start(join, { micStream, report, core: module, id: callId }) {
+  core = module;
   const Sdk = await loadSdk();
   const { Stage, StageEvents, SubscribeType, LocalStageStream, StageConnectionState } = Sdk;
   let mic = micStream();
@@ -76,11 +67,7 @@ export async function start(join, { micStream, report }) {
   document.body.append(box);
   const meter = levelMeter((volumes) => report({ type: 'vendor-volumes', volumes }));
 
-  const tell = (input) => {
-    report(input);
-    if (input.type !== 'vendor-roster') document.dispatchEvent(new CustomEvent('earshot-vendor', { detail: input }));
-  };
-  const roster = () => tell({ type: 'vendor-roster', attendees: [...people.values()], ...(listeners >= 0 ? { listeners } : {}) });
+  const roster = () => report({ type: 'vendor-roster', attendees: [...people.values()], ...(listeners >= 0 ? { listeners } : {}) });
   const nameOf = (p) => String((p.attributes && p.attributes.name) || p.userId || '');
   const stop = (code, detail = '') => {
     if (over) return;
@@ -88,7 +75,7 @@ export async function start(join, { micStream, report }) {
     meter.close();
     clearInterval(follow);
     box.remove();
-    tell({ type: 'vendor-stopped', code, detail });
+    tell(report, { type: 'vendor-stopped', code, detail });
   };
   // The person picked another microphone: the driver opened a new stream and stopped the old one, so
   // the stage publishes the new track (refreshStrategy asks for stageStreamsToPublish again).
@@ -106,7 +93,8 @@ export async function start(join, { micStream, report }) {
     }
     if (over || ++tick % 4) return;
     for (const [id, s] of heard) {
-      s.stream.requestRTCStats().then((r) => { if (r && !over) report(vendorStats(s.peer, id, r)); }).catch(() => {});
+      // (read by the driver as it reads its own links' reports: one reader for both)
+      s.stream.requestRTCStats().then((r) => { if (r && !over) core.vendorStats(callId, s.peer, id, r); }).catch(() => {});
     }
   }, 250);
 
@@ -159,7 +147,7 @@ export async function start(join, { micStream, report }) {
   stage.on(StageEvents.STAGE_CONNECTION_STATE_CHANGED, (state) => {
     if (state === StageConnectionState.CONNECTED && !live && !over) {
       live = true;
-      tell({ type: 'vendor-started' });
+      tell(report, { type: 'vendor-started' });
     }
   });
   // The stage ended under us (deleted, token reused, disconnected): StageLeftReason, as the core's code

@@ -1,8 +1,12 @@
 // The `ivs` profile's additions to room.html (seed 002's audio rooms), imported by room.js on this
 // profile's pages only: a name entry on the pre-join ("Start a room", or "Join room" from an invite
 // link), and in the call the listener count and the room's invite link with a Copy button and a QR
-// code (drawn from the core's qrRows: Nayuki's generator compiled into the wasm). Everything else
-// (tiles with speaking and mute, mute, leave, the room closed) is room.js drawing the core's snapshot.
+// code (drawn from the core's qrRows, through ./ivs.js: Nayuki's generator compiled into the wasm).
+// Everything else (tiles with speaking and mute, no host/guest in a room entered by name, mute, leave,
+// the room closed) is room.js drawing the core's snapshot.
+import { copyText } from '../copy.js';
+import { qrRows } from './ivs.js';
+
 const $ = (id) => document.getElementById(id);
 const el = (tag, props = {}, ...kids) => {
   const e = document.createElement(tag);
@@ -77,15 +81,7 @@ export function install(call) {
   $('people').after(count);
   $('incall').append(invite);
   copy.onclick = async () => {
-    let ok = false;
-    try { await navigator.clipboard.writeText(link.textContent); ok = true; } catch { /* no clipboard on plain http */ }
-    if (!ok) {
-      const r = document.createRange();
-      r.selectNodeContents(link);
-      getSelection().removeAllRanges();
-      getSelection().addRange(r);
-      try { ok = document.execCommand('copy'); } catch { ok = false; }
-    }
+    const ok = await copyText(link.textContent, link);
     copy.textContent = ok ? 'Copied' : 'Select and copy';
     setTimeout(() => { copy.textContent = 'Copy link'; }, 1500);
   };
@@ -102,11 +98,6 @@ export function install(call) {
       input.disabled = true;
     }
     const inRoom = ['waiting-for-peer', 'connecting', 'connected', 'reconnecting'].includes(s.state) && s.room.id;
-    // A stage has no hosts and guests: the tiles say only what there is to say (muted, connecting).
-    for (const state of document.querySelectorAll('#people li.peer .state')) {
-      const text = state.textContent.replace(/^(Guest|Host)( · )?/, '');
-      if (text !== state.textContent) state.textContent = text;
-    }
     if (s.room.id) $('title').textContent = `Room ${s.room.id}`;
     invite.hidden = !inRoom;
     count.hidden = !inRoom || !(s.room.listeners >= 0);
@@ -117,7 +108,7 @@ export function install(call) {
       url.searchParams.set('room', s.room.id);
       link.textContent = url.href;
       if (!invited) history.replaceState(null, '', url.href);  // a reload rejoins this room, not a new one
-      const rows = call.qrRows(url.href);
+      const rows = qrRows(url.href);
       qrBox.replaceChildren(...(rows ? [qrSvg(rows, `QR code of the invite link ${url.href}`)] : []));
     }
   };
