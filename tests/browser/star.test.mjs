@@ -141,13 +141,19 @@ function suite() {
         { timeout: 30000, what: `${who.name} hearing ${freqs(others(who)).join(' and ')} Hz and not ${who.freq} Hz`, people: PEOPLE });
     }
     t.diagnostic(`all three hear the two others ${Date.now() - t0} ms after the first join`);
-    // Steady, not a lucky sample: three more looks over a second.
-    for (let i = 0; i < 3; i++) {
+    // Steady, not a lucky sample: six more looks over two seconds. No look may bring one's own tone back;
+    // each person may miss at most one lone look (a frame lost to concealment on a busy 2-core machine
+    // pulls a spoke's whole mixed track down at once: CI saw 440 and 880 Hz both at 52 dB in one look).
+    const missed = Object.fromEntries(PEOPLE.map((p) => [p.key, 0]));
+    for (let i = 0; i < 6; i++) {
       await sleep(350);
       for (const who of PEOPLE) {
+        const now = await listen(who);
+        assert.ok(now.peaks[who.freq] < ABSENT, `${who.name}'s own ${who.freq} Hz comes back:\n  ${await describe(who)}`);
         const l = await hears(who, others(who), expectation(who));
-        assert.ok(l, `${who.name} keeps hearing exactly ${freqs(others(who)).join('+')} Hz:\n  ${await describe(who)}`);
-        heard[who.key] = l;
+        if (!l) missed[who.key] += 1;
+        assert.ok(missed[who.key] <= 1, `${who.name} keeps hearing exactly ${freqs(others(who)).join('+')} Hz (${missed[who.key]} of ${i + 1} looks missed):\n  ${await describe(who)}`);
+        if (l) heard[who.key] = l;
       }
     }
     for (const who of PEOPLE) {
