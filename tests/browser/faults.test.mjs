@@ -442,7 +442,12 @@ function suite() {
         const x = await stats(who.page);
         return x && x.pair && x.pair.state === 'succeeded' && x.pair.local === 'relay' && x.pair.remote === 'relay';
       };
-      for (const who of R) assert.ok(await relayed(who), `${who.name}'s call goes through the relay`);
+      // (the selected pair settles on relay ↔ relay once the other side's relay candidate has arrived;
+      // right after the first audio it may still name a peer-reflexive remote)
+      for (const who of R) {
+        await waitFor(() => relayed(who), { timeout: 5000, what: `${who.name}'s call going through the relay` })
+          .catch(async (e) => { throw new Error(`${e.message}: pair ${JSON.stringify((await stats(who.page))?.pair)}`); });
+      }
 
       const pidFile = join(backend.dataDir, 'turn', 'turnserver.pid');
       const turnPid = () => { try { return Number(readFileSync(pidFile, 'utf8').trim()) || 0; } catch { return 0; } };
