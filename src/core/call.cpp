@@ -4,8 +4,7 @@
 // [SECTION] Helpers: rng, state, failures, teardown
 // [SECTION] Pre-join: entry, microphone, admission, signaling link
 // [SECTION] Room: welcome, arrivals, departures, signals (call_room.cpp)
-// [SECTION] Peer links: what the links report
-// (vendor media: call_vendor.cpp)
+// [SECTION] Peer links: what the links report (vendor media and page modules: call_vendor.cpp)
 // [SECTION] Entry points (handle, handle_timeout, poll_*)
 #include "call_impl.hpp"
 
@@ -104,13 +103,14 @@ bool Call::Impl::polite_towards(const Participant& other) const {
 void Call::Impl::on(const in::PageOpened& e) {
   if (snap.state != CallState::Idle) return;
   if (profile_failure) return fail(*profile_failure);
+  if (start_page_module()) return;
   if (auto f = gate->read_page(e.url, e.saved, e.device, clock.wall)) return fail(*f);
   go(Trigger::InviteAccepted);
   start_prejoin();
 }
 
 void Call::Impl::on(const in::TokenGiven& e) {
-  if (snap.state != CallState::Idle) return;
+  if (voice_token(e) || snap.state != CallState::Idle) return;
   if (profile_failure) return fail(*profile_failure);
   if (e.room.empty() || e.token.empty() || e.signaling_url.empty())
     return fail(make_failure("token.malformed", {{"detail", "it needs room, token and signalingUrl"}}));
@@ -171,7 +171,7 @@ void Call::Impl::on(const in::HttpFailed& e) {
 void Call::Impl::open_room_link() {
   if (!gate->admitted() || signaling.channel(kRoom) || snap.media == MediaPlane::Vendor) return;
   const Admission& a = *gate->admitted();
-  auto url = profile->signaling_url(a);
+  auto url = room_url(a);
   if (!url) return fail(url.failure());
   signaling.open(kRoom, profile->open_channel(a), *url);
 }

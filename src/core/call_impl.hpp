@@ -158,6 +158,11 @@ struct Call::Impl {
   void settle_vendor();
   void vendor_peers(std::vector<PeerView>& peers, bool forget);
   void room_closed(std::string sentence);
+  // A profile with a page module (kvs: the chat) — all false/plain in the selfhosted build (call_vendor.cpp).
+  bool start_page_module();                        // page opened: start the module, the call waits in Idle
+  bool voice_token(const in::TokenGiven&);         // the module's voice token: (again) into the call
+  Result<std::string> room_url(const Admission&);  // the room link's URL, signed now where the profile signs
+  void voice_ended(const std::string& who);
 
   void on_timer(Timer t);
 };

@@ -3,15 +3,59 @@
 #include "call_impl.hpp"
 
 namespace earshot {
+using nlohmann::json;
 
 // ---- [SECTION] Vendor media ---------------------------------------------------------------------
 #ifdef EARSHOT_SELFHOSTED_ONLY
-// The selfhosted room page's core: no profile there has vendor media (see profiles/registry.cpp).
+// The selfhosted room page's core: no profile there has vendor media or a page module (see
+// profiles/registry.cpp).
+bool Call::Impl::start_page_module() { return false; }
+bool Call::Impl::voice_token(const in::TokenGiven&) { return false; }
+Result<std::string> Call::Impl::room_url(const Admission& a) { return profile->signaling_url(a); }
 void Call::Impl::on(const in::VendorStarted&) {}
 void Call::Impl::on(const in::VendorStopped&) {}
 void Call::Impl::on(const in::VendorRoster&) {}
 void Call::Impl::on(const in::VendorVolumes&) {}
 #else
+// ---- [SECTION] A page module before the call (kvs: the chat) -------------------------------------
+// The page opens on the module (started like a vendor adapter, with the API base); the call waits in
+// Idle until the module hands it a voice token, and may be handed a new one after it ended or failed.
+bool Call::Impl::start_page_module() {
+  if (profile->page_module().empty()) return false;
+  json start = json::object();
+  start["apiBase"] = cfg.profile.api_base;
+  out.push(fx::StartVendor{std::string(profile->page_module()), std::move(start)});
+  return true;
+}
+
+bool Call::Impl::voice_token(const in::TokenGiven& e) {
+  if (!profile || profile->page_module().empty()) return false;
+  rejoining = true;  // voice was asked for in the chat: in as soon as the microphone is ready
+  rejoin_takeover = false;
+  if (snap.state == CallState::Idle) return false;  // the common path (on(TokenGiven))
+  if (snap.state != CallState::Ended && snap.state != CallState::Failed) return true;  // one voice session at a time
+  if (e.room.empty() || e.token.empty() || e.signaling_url.empty()) return true;
+  if (!go(snap.state == CallState::Ended ? Trigger::Rejoin : Trigger::Retry)) return true;
+  snap.failure.reset();
+  snap.failure_retryable = false;
+  snap.ended_reason.clear();
+  snap.last_left.clear();
+  snap.notice.clear();
+  gate->give_token(e, clock.wall);
+  start_prejoin();
+  return true;
+}
+
+Result<std::string> Call::Impl::room_url(const Admission& a) { return profile->signaling_url_at(a, clock.wall); }
+
+// The chat said voice ended (`detail`: who ended it): everyone leaves voice and reads who did.
+void Call::Impl::voice_ended(const std::string& who) {
+  if (!go(Trigger::RoomClosed) && !go(Trigger::LeaveRequested)) return;
+  snap.ended_reason = "room-closed";
+  teardown(false);
+  announce((who.empty() ? std::string("Someone") : utf8_prefix(who, 64)) + " ended the voice chat.");
+}
+
 void Call::Impl::on(const in::VendorStarted& e) {
   if (!vendor || !vendor->on(e)) return;
   go(Trigger::RoomEntered);
@@ -19,6 +63,12 @@ void Call::Impl::on(const in::VendorStarted& e) {
 }
 
 void Call::Impl::on(const in::VendorStopped& e) {
+  if (!vendor && !profile->page_module().empty()) {  // from the page module
+    if (e.code == "voice-ended") return voice_ended(e.detail);
+    if (e.code == "vendor.unavailable")
+      return fail(make_failure("vendor.unavailable", {{"vendor", std::string(profile->page_module())}, {"detail", e.detail.empty() ? "" : " (" + utf8_prefix(e.detail, 120) + ")"}}));
+    return;
+  }
   if (!vendor || !vendor->on(e)) return;
   if (e.code == "MeetingEnded" || e.code == "meeting-ended") return room_closed("The meeting has ended.");
   if (e.code == "STAGE_DELETED") return room_closed("This room has closed.");

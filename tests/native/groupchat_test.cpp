@@ -39,9 +39,11 @@ TEST(GroupChat, ACreatorIsAdminAndApprovesARequest) {
   ana.approve("bob");
   EXPECT_EQ(sent(ana), (json{{"action", "approveJoin"}, {"roomId", "K7Q2XDAB"}, {"username", "bob"}}));
   ana.handle_frame(R"({"type":"joinDecision","roomId":"K7Q2XDAB","username":"bob","decision":"approved","pendingRequests":[]})");
-  EXPECT_FALSE(ana.poll_event()) << "the admin's own echo says nothing new";
-  ana.handle_frame(R"({"type":"memberJoined","roomId":"K7Q2XDAB","username":"bob"})");
-  EXPECT_EQ(event<ev::MemberJoined>(ana).username, "bob");
+  EXPECT_EQ(event<ev::MemberJoined>(ana).username, "bob") << "the admin learns of the new member from its decision's answer";
+  ana.handle_frame(R"({"type":"joinDecision","roomId":"K7Q2XDAB","username":"eve","decision":"rejected","pendingRequests":[]})");
+  EXPECT_FALSE(ana.poll_event()) << "a rejection adds nobody";
+  ana.handle_frame(R"({"type":"memberJoined","roomId":"K7Q2XDAB","username":"cleo"})");  // what the other members get
+  EXPECT_EQ(event<ev::MemberJoined>(ana).username, "cleo");
 }
 
 TEST(GroupChat, AMemberWaitsThenIsApprovedOrRejected) {

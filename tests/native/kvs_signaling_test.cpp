@@ -53,19 +53,36 @@ TEST(KvsSignaling, AMastersAnswerNamesTheViewerAndIsNotSentWithoutOne) {
 }
 
 TEST(KvsSignaling, MessagesArriveAsDescriptionsAndCandidatesFromTheirSender) {
-  SignalingChannel master(Role::Master, "");
+  SignalingChannel master(Role::Master, "", Participant{"master", "Ana", earshot::Role::Host});
   master.handle_open(0);
-  master.handle_frame(incoming("SDP_OFFER", {{"type", "offer"}, {"sdp", "v=0 offer"}}, "bob-1"), 0);
-  master.handle_frame(incoming("ICE_CANDIDATE", {{"candidate", "candidate:2"}, {"sdpMid", "0"}}, "bob-1"), 0);
+  master.handle_frame(incoming("SDP_OFFER", {{"type", "offer"}, {"sdp", "v=0 offer"}}, "bob-1a2b3c"), 0);
+  master.handle_frame(incoming("ICE_CANDIDATE", {{"candidate", "candidate:2"}, {"sdpMid", "0"}}, "bob-1a2b3c"), 0);
+  EXPECT_FALSE(master.poll_event()) << "held until the call has entered the room";
+  master.enter_room();
+  auto w = master.poll_event();
+  ASSERT_TRUE(w && std::holds_alternative<signal::Welcome>(*w));
+  EXPECT_EQ(std::get<signal::Welcome>(*w).self, (Participant{"master", "Ana", earshot::Role::Host}));
+  EXPECT_TRUE(std::get<signal::Welcome>(*w).others.empty()) << "no viewer heard from yet";
+  // KVS has no presence: the first message of a viewer makes it known (named without the ClientId's tail).
+  auto j = master.poll_event();
+  ASSERT_TRUE(j && std::holds_alternative<signal::PeerJoined>(*j));
+  EXPECT_EQ(std::get<signal::PeerJoined>(*j).peer, (Participant{"bob-1a2b3c", "bob", earshot::Role::Guest}));
   auto d = master.poll_event();
   ASSERT_TRUE(d && std::holds_alternative<signal::Description>(*d));
-  EXPECT_EQ(std::get<signal::Description>(*d), (signal::Description{"bob-1", "", "offer", "v=0 offer"}));
+  EXPECT_EQ(std::get<signal::Description>(*d), (signal::Description{"bob-1a2b3c", "", "offer", "v=0 offer"}));
   auto c = master.poll_event();
   ASSERT_TRUE(c && std::holds_alternative<signal::Candidate>(*c));
-  EXPECT_EQ(std::get<signal::Candidate>(*c).from, "bob-1");
+  EXPECT_EQ(std::get<signal::Candidate>(*c).from, "bob-1a2b3c");
+  EXPECT_FALSE(master.poll_event()) << "one PeerJoined per viewer";
 
-  SignalingChannel viewer(Role::Viewer, "bob-1");
+  // A viewer's room: itself and the master (the hub), entered once the link is open.
+  SignalingChannel viewer(Role::Viewer, "bob-1", Participant{"bob-1", "Bob", earshot::Role::Guest}, Participant{"master", "Ana", earshot::Role::Host});
+  viewer.enter_room();
+  EXPECT_FALSE(viewer.poll_event()) << "not before the link is open";
   viewer.handle_open(0);
+  auto vw = viewer.poll_event();
+  ASSERT_TRUE(vw && std::holds_alternative<signal::Welcome>(*vw));
+  EXPECT_EQ(std::get<signal::Welcome>(*vw).others, (std::vector<Participant>{{"master", "Ana", earshot::Role::Host}}));
   viewer.handle_frame(incoming("SDP_ANSWER", {{"type", "answer"}, {"sdp", "v=0 answer"}}), 0);
   auto a = viewer.poll_event();
   ASSERT_TRUE(a && std::holds_alternative<signal::Description>(*a));

@@ -129,7 +129,7 @@ TEST(SelfhostedChannel, WithoutRoomStateAssumesAloneAfterAGracePeriod) {
 TEST(Profiles, UnknownAndUnbuiltProfilesSaySo) {
   EXPECT_EQ(make_profile({"selfhosted", "http://x/"}).value()->name(), "selfhosted");
   EXPECT_EQ(make_profile({"nope", ""}).failure().code, "profile.unknown");
-  EXPECT_EQ(make_profile({"kvs", ""}).failure().code, "profile.unavailable");
+  EXPECT_EQ(make_profile({"kvs", ""}).value()->topology(), Topology::Star);
   EXPECT_EQ(make_profile({"selfhosted", ""}).value()->topology(), Topology::Pair);
   EXPECT_EQ(make_profile({"selfhosted", "", 4}).value()->topology(), Topology::Mesh);
   EXPECT_EQ(make_profile({"selfhosted", "", 10, "star"}).value()->topology(), Topology::Star);

@@ -37,6 +37,72 @@ Instant time_of(const json& j) {
 }
 }  // namespace
 
+// A room view's active voice chat ({"voiceRoom":{"voiceRoomId","masterUserId"}} or null).
+void Client::voice_of(const json& j, std::string& room, std::string& master) {
+  auto it = j.find("voiceRoom");
+  if (it == j.end() || !it->is_object()) return;
+  room = str(*it, "voiceRoomId");
+  master = str(*it, "masterUserId");
+  if (!room.empty()) voice_room_ = room;
+}
+
+namespace {
+json members_json(const std::vector<Member>& ms) {
+  json a = json::array();
+  for (const auto& m : ms) {
+    json o = json::object();
+    o["username"] = m.username;
+    o["admin"] = m.admin;
+    o["online"] = m.online;
+    a.push_back(std::move(o));
+  }
+  return a;
+}
+struct ToJson {
+  json o = json::object();
+  void operator()(const ev::Joined& e) {
+    o["type"] = "joined"; o["roomId"] = e.room_id; o["roomName"] = e.room_name; o["admin"] = e.admin; o["isAdmin"] = e.is_admin;
+    o["members"] = members_json(e.members); o["voiceRoomId"] = e.voice_room; o["voiceMaster"] = e.voice_master;
+  }
+  void operator()(const ev::Pending& e) { o["type"] = "pending"; o["roomId"] = e.room_id; o["roomName"] = e.room_name; o["admin"] = e.admin; }
+  void operator()(const ev::Rejected& e) { o["type"] = "rejected"; o["roomId"] = e.room_id; o["reason"] = e.reason; }
+  void operator()(const ev::JoinRequest& e) { o["type"] = "join-request"; o["roomId"] = e.room_id; o["username"] = e.username; }
+  void operator()(const ev::MemberJoined& e) { o["type"] = "member-joined"; o["roomId"] = e.room_id; o["username"] = e.username; }
+  void operator()(const ev::Members& e) {
+    o["type"] = "members"; o["roomId"] = e.room_id; o["admin"] = e.admin; o["members"] = members_json(e.members);
+    o["pending"] = e.pending; o["voiceRoomId"] = e.voice_room; o["voiceMaster"] = e.voice_master;
+  }
+  void operator()(const ev::Message& e) {
+    o["type"] = "message"; o["roomId"] = e.room_id; o["id"] = e.id; o["from"] = e.from; o["text"] = e.text; o["at"] = static_cast<double>(e.at);
+  }
+  void operator()(const ev::History& e) {
+    o["type"] = "history"; o["roomId"] = e.room_id;
+    json a = json::array();
+    for (const auto& m : e.messages) {
+      ToJson one;
+      one(m);
+      a.push_back(std::move(one.o));
+    }
+    o["messages"] = std::move(a);
+  }
+  void operator()(const ev::VoiceStarted& e) {
+    o["type"] = "voice-started"; o["roomId"] = e.room_id; o["voiceRoomId"] = e.voice_room_id; o["channelName"] = e.channel_name; o["master"] = e.master;
+  }
+  void operator()(const ev::VoiceCredentials& e) {
+    o["type"] = "voice-credentials"; o["roomId"] = e.room_id; o["voiceRoomId"] = e.voice_room_id; o["role"] = e.role; o["master"] = e.master;
+  }
+  void operator()(const ev::VoiceEnded& e) { o["type"] = "voice-ended"; o["roomId"] = e.room_id; o["voiceRoomId"] = e.voice_room_id; o["endedBy"] = e.ended_by; }
+  void operator()(const ev::Refused& e) { o["type"] = "refused"; o["action"] = e.action; o["code"] = e.code; o["message"] = e.message; }
+  void operator()(const ev::Garbage& e) { o["type"] = "garbage"; o["what"] = e.what; }
+};
+}  // namespace
+
+json to_json(const Event& e) {
+  ToJson t;
+  std::visit(t, e);
+  return std::move(t.o);
+}
+
 std::string Client::url(std::string_view endpoint, std::string_view username) {
   std::string u(endpoint);
   u += u.find('?') == std::string::npos ? '?' : '&';
@@ -59,6 +125,7 @@ void Client::join_room(std::string_view room_id) {
 void Client::approve(std::string_view username) { send(json{{"action", "approveJoin"}, {"roomId", room_}, {"username", username}}); }
 void Client::reject(std::string_view username) { send(json{{"action", "rejectJoin"}, {"roomId", room_}, {"username", username}}); }
 void Client::get_members() { send(json{{"action", "getMembers"}, {"roomId", room_}}); }
+void Client::get_messages(int limit) { send(json{{"action", "getMessages"}, {"roomId", room_}, {"limit", limit}}); }
 void Client::start_voice() { send(json{{"action", "createVoiceRoom"}, {"roomId", room_}}); }
 
 void Client::voice_credentials() {
@@ -98,15 +165,21 @@ void Client::handle_frame(std::string_view text) {
     const bool admin = type == "roomCreated" || flag(j, "isAdmin");
     std::vector<Member> members = members_of(j);
     if (members.empty()) members.push_back(Member{str(j, "admin"), true, true});
-    return events_.push_back(ev::Joined{room, str(j, "roomName"), str(j, "admin"), admin, std::move(members)});
+    ev::Joined e{room, str(j, "roomName"), str(j, "admin"), admin, std::move(members)};
+    voice_of(j, e.voice_room, e.voice_master);
+    return events_.push_back(std::move(e));
   }
   if (type == "joinRequested") return events_.push_back(ev::Pending{room, str(j, "roomName"), str(j, "admin")});
   if (type == "joinRejected") return events_.push_back(ev::Rejected{room, utf8_prefix(str(j, "reason"), 200)});
   if (type == "joinRequest") return events_.push_back(ev::JoinRequest{room, str(j, "username")});
   if (type == "memberJoined") return events_.push_back(ev::MemberJoined{room, str(j, "username")});
-  if (type == "joinDecision") return;  // the admin's own echo; the members list follows from memberJoined
+  if (type == "joinDecision") {  // the admin's answer (the other members get memberJoined)
+    if (str(j, "decision") == "approved" && !str(j, "username").empty()) return events_.push_back(ev::MemberJoined{room, str(j, "username")});
+    return;
+  }
   if (type == "members") {
     ev::Members m{room, str(j, "admin"), members_of(j), {}};
+    voice_of(j, m.voice_room, m.voice_master);
     if (auto it = j.find("pendingRequests"); it != j.end() && it->is_array())
       for (const auto& p : *it)
         if (p.is_string()) m.pending.push_back(p.get<std::string>());
@@ -115,6 +188,14 @@ void Client::handle_frame(std::string_view text) {
   if (type == "message") {
     if (!j.contains("message") || !j["message"].is_string()) return events_.push_back(ev::Garbage{"a message without text"});
     return events_.push_back(ev::Message{room, str(j, "messageId"), str(j, "username"), j["message"].get<std::string>(), time_of(j)});
+  }
+  if (type == "messages") {  // getMessages: ChatMessages rows, oldest first; rows without text are skipped
+    ev::History h{room, {}};
+    if (auto it = j.find("messages"); it != j.end() && it->is_array())
+      for (const auto& m : *it)
+        if (m.is_object() && m.contains("message") && m["message"].is_string())
+          h.messages.push_back(ev::Message{room, str(m, "messageId"), str(m, "username"), m["message"].get<std::string>(), time_of(m)});
+    return events_.push_back(std::move(h));
   }
   if (type == "voiceRoomCreated") {
     voice_room_ = str(j, "voiceRoomId");
@@ -125,6 +206,7 @@ void Client::handle_frame(std::string_view text) {
     const json creds = j.contains("credentials") && j["credentials"].is_object() ? j["credentials"] : json::object();
     v.credentials = Credentials{str(creds, "accessKeyId"), str(creds, "secretAccessKey"), str(creds, "sessionToken"), str(creds, "expiration")};
     const json ends = j.contains("endpoints") && j["endpoints"].is_object() ? j["endpoints"] : json::object();
+    v.master = str(j, "masterUserId");
     v.wss_endpoint = str(ends, "WSS");
     v.https_endpoint = str(ends, "HTTPS");
     if (j.contains("iceServers") && j["iceServers"].is_array()) v.ice_servers = j["iceServers"];

@@ -1,4 +1,6 @@
 // See kvs.hpp.
+#include <algorithm>
+
 #include "earshot/crypto.hpp"
 #include "earshot/json.hpp"
 #include "earshot/kvs.hpp"
@@ -6,12 +8,52 @@
 namespace earshot::kvs {
 using nlohmann::json;
 
-void SignalingChannel::handle_open(Instant) { open_ = true; }
+std::string viewer_name(std::string_view client_id) {
+  const std::size_t dash = client_id.rfind('-');
+  const auto tail = client_id.substr(dash == std::string_view::npos ? client_id.size() : dash + 1);
+  const bool hex6 = tail.size() == 6 && std::all_of(tail.begin(), tail.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+  return std::string(hex6 && dash > 0 ? client_id.substr(0, dash) : client_id);
+}
+
+void SignalingChannel::handle_open(Instant now) {
+  open_ = true;
+  if (want_) welcome();
+  // What viewers said before the call entered the room, now that it has.
+  std::vector<std::string> held;
+  held.swap(held_);
+  for (const auto& f : held) handle_frame(f, now);
+}
+
+void SignalingChannel::enter_room() {
+  want_ = true;
+  if (open_) handle_open(0);
+}
+
+// The room as the call expects it: we are in; a viewer sees the master, a master the viewers so far.
+void SignalingChannel::welcome() {
+  if (entered_) return;
+  entered_ = true;
+  signal::Welcome w{self_, {}, 0};
+  if (role_ == Role::Viewer) {
+    Participant m = master_;
+    m.id = std::string(kMasterId);
+    if (m.name.empty()) m.name = "Master";
+    m.role = earshot::Role::Host;
+    w.others.push_back(std::move(m));
+  } else {
+    for (const auto& v : viewers_) w.others.push_back(Participant{v, viewer_name(v), earshot::Role::Guest});
+  }
+  w.capacity = 11;  // a master and up to 10 viewers
+  events_.push_back(std::move(w));
+}
 
 void SignalingChannel::handle_close(Instant) {
-  if (!open_) return;
+  if (lost_) return;  // one Lost per connection
+  lost_ = true;
+  const bool was_open = open_;
   open_ = false;
-  events_.push_back(signal::Lost{"the signaling channel closed"});
+  entered_ = false;
+  events_.push_back(signal::Lost{was_open ? "the signaling channel closed" : "the signaling channel refused the connection"});
 }
 
 void SignalingChannel::warn(std::string what) { events_.push_back(signal::Warning{std::move(what)}); }
@@ -61,10 +103,19 @@ void SignalingChannel::handle_frame(std::string_view text, Instant) {
   std::string from = str("senderClientId");
   if (role_ == Role::Master && from.empty()) return warn("kvs: a viewer's message without senderClientId");
   if (role_ == Role::Viewer) from = std::string(kMasterId);
+  if (role_ == Role::Master && !entered_) {  // held until the call is in the room (it answers then)
+    if (held_.size() < 64) held_.emplace_back(text);
+    return;
+  }
   const auto decoded = crypto::base64_decode(str("messagePayload"));
   if (!decoded) return warn("kvs: a messagePayload that is not base64");
   json payload = parse_json_text(*decoded);
   if (!payload.is_object()) return warn("kvs: a messagePayload that is not a JSON object");
+  if (role_ == Role::Master && std::find(viewers_.begin(), viewers_.end(), from) == viewers_.end()) {
+    if (viewers_.size() >= 10) return warn("kvs: an 11th viewer '" + utf8_prefix(from, 64) + "' ignored");
+    viewers_.push_back(from);
+    events_.push_back(signal::PeerJoined{Participant{from, viewer_name(from), earshot::Role::Guest}});
+  }
   if (type == "ICE_CANDIDATE") {
     if (!payload.contains("candidate") || !payload["candidate"].is_string()) return warn("kvs: an ICE_CANDIDATE without a candidate");
     return events_.push_back(signal::Candidate{from, client_id_, std::move(payload)});

@@ -19,6 +19,7 @@ Result<std::shared_ptr<const Profile>> make_profile(const ProfileConfig& c) {
 #ifndef EARSHOT_SELFHOSTED_ONLY
   if (c.name == "chime") return std::shared_ptr<const Profile>(std::make_shared<ChimeProfile>(base));
   if (c.name == "ivs") return std::shared_ptr<const Profile>(std::make_shared<IvsProfile>(base));
+  if (c.name == "kvs") return std::shared_ptr<const Profile>(std::make_shared<KvsProfile>(base));
 #endif
   if (c.name == "chime" || c.name == "kvs" || c.name == "ivs") return make_failure("profile.unavailable", {{"name", c.name}});
   return make_failure("profile.unknown", {{"name", utf8_prefix(c.name, 40)}});

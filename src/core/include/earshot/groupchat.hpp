@@ -26,19 +26,22 @@ struct Credentials { std::string access_key_id, secret_access_key, session_token
 
 namespace ev {
 // In a room (created it, or approved; also a member rejoining): who is in it.
-struct Joined { std::string room_id, room_name, admin; bool is_admin = false; std::vector<Member> members; bool operator==(const Joined&) const = default; };
+// (`voice_room`/`voice_master`: the room's active voice chat and who started it, "" when none.)
+struct Joined { std::string room_id, room_name, admin; bool is_admin = false; std::vector<Member> members; std::string voice_room, voice_master; bool operator==(const Joined&) const = default; };
 struct Pending { std::string room_id, room_name, admin; bool operator==(const Pending&) const = default; };      // waiting for the admin
 struct Rejected { std::string room_id, reason; bool operator==(const Rejected&) const = default; };
 struct JoinRequest { std::string room_id, username; bool operator==(const JoinRequest&) const = default; };      // to the admin
 struct MemberJoined { std::string room_id, username; bool operator==(const MemberJoined&) const = default; };
-struct Members { std::string room_id, admin; std::vector<Member> members; std::vector<std::string> pending; bool operator==(const Members&) const = default; };
+struct Members { std::string room_id, admin; std::vector<Member> members; std::vector<std::string> pending; std::string voice_room, voice_master; bool operator==(const Members&) const = default; };
 struct Message { std::string room_id, id, from, text; Instant at = 0; bool operator==(const Message&) const = default; };
+struct History { std::string room_id; std::vector<Message> messages; bool operator==(const History&) const = default; };  // oldest first
 struct VoiceStarted { std::string room_id, voice_room_id, channel_name, channel_arn, master; bool operator==(const VoiceStarted&) const = default; };
 struct VoiceCredentials {
   std::string room_id, voice_room_id, channel_arn, region, role, client_id;  // role MASTER | VIEWER
   Credentials credentials;
   std::string wss_endpoint, https_endpoint;
   nlohmann::json ice_servers = nlohmann::json::array();
+  std::string master;  // who started voice (masterUserId)
   bool operator==(const VoiceCredentials&) const = default;
 };
 struct VoiceEnded { std::string room_id, voice_room_id, ended_by; bool operator==(const VoiceEnded&) const = default; };
@@ -47,8 +50,13 @@ struct Refused { std::string action, code, message; bool operator==(const Refuse
 // A frame that is not one of the above (logged and dropped).
 struct Garbage { std::string what; bool operator==(const Garbage&) const = default; };
 }  // namespace ev
-using Event = std::variant<ev::Joined, ev::Pending, ev::Rejected, ev::JoinRequest, ev::MemberJoined, ev::Members, ev::Message,
+using Event = std::variant<ev::Joined, ev::Pending, ev::Rejected, ev::JoinRequest, ev::MemberJoined, ev::Members, ev::Message, ev::History,
                            ev::VoiceStarted, ev::VoiceCredentials, ev::VoiceEnded, ev::Refused, ev::Garbage>;
+
+// An event as the page module reads it: {"type":"joined"|"pending"|"rejected"|"join-request"|
+// "member-joined"|"members"|"message"|"history"|"voice-started"|"voice-credentials"|"voice-ended"|"refused"|
+// "garbage", ...its fields in camelCase}. Voice credentials are left out (see KvsProfile::entry_for).
+nlohmann::json to_json(const Event&);
 
 class Client {
  public:
@@ -63,6 +71,7 @@ class Client {
   // or when no room is joined yet.
   std::optional<Failure> send_message(std::string_view text);
   void get_members();
+  void get_messages(int limit = 100);  // the room's last messages (a History): after a reconnect, or on arrival
   void start_voice();
   void voice_credentials();
   void end_voice();
@@ -75,6 +84,7 @@ class Client {
 
  private:
   void send(nlohmann::json frame);
+  void voice_of(const nlohmann::json& j, std::string& room, std::string& master);
   std::string room_;        // the room we are in (or asked to join)
   std::string voice_room_;  // its active voice room, when one is
   Fifo<std::string> out_;

@@ -156,6 +156,14 @@ class Profile {
   }
   // The WebSocket URL to open for this admission (unused by vendor profiles).
   virtual Result<std::string> signaling_url(const Admission&) const = 0;
+#ifndef EARSHOT_SELFHOSTED_ONLY
+  // The same at wall time `now`, asked again for every (re)connection: a presigned URL (KVS) is signed
+  // with the time and lives five minutes.
+  virtual Result<std::string> signaling_url_at(const Admission& a, Instant /*now*/) const { return signaling_url(a); }
+  // A page module that runs before any call: the kvs chat (web/vendor/kvs.js), started when the page
+  // opens; it hands the call its entry (a voice token) later. "" = none.
+  virtual std::string_view page_module() const { return {}; }
+#endif
   virtual std::unique_ptr<SignalingChannel> open_channel(const Admission&) const = 0;  // nullptr: none
 };
 

@@ -2,6 +2,7 @@
 // and `ivs` (seed 002: a name -> an IVS stage participant token). Admission only; the SDK adapters
 // (web/vendor/*.js) do the rest. Exposed for tests; use make_profile() otherwise.
 #pragma once
+#include "earshot/groupchat.hpp"
 #include "earshot/profile.hpp"
 
 namespace earshot {
@@ -41,5 +42,32 @@ class IvsProfile final : public Profile {
  private:
   std::string api_base_;
 };
+
+#ifndef EARSHOT_SELFHOSTED_ONLY  // (the selfhosted room page's core has no page modules)
+// `kvs` (seed 001 voice on seed 003 chat): the chat page module (web/vendor/kvs.js) gets voice
+// credentials over the chat socket and starts the call with a token entry (entry_for); the call then
+// connects to the Kinesis Video signaling channel with a URL presigned at every (re)connection, the
+// master as the star's hub (it relays every viewer to the others), each viewer linked to it alone.
+// The token is JSON: {"role":"MASTER"|"VIEWER","clientId","channelARN","region","accessKeyId",
+// "secretAccessKey","sessionToken","master"} (master: the master's name, shown to viewers).
+class KvsProfile final : public Profile {
+ public:
+  explicit KvsProfile(std::string api_base) : api_base_(std::move(api_base)) {}
+  std::string_view name() const override { return "kvs"; }
+  Topology topology() const override { return Topology::Star; }
+  EntryKind page_entry() const override { return EntryKind::Token; }
+  std::string_view page_module() const override { return "kvs"; }
+  std::unique_ptr<AdmissionFlow> admission(const Entry&) const override { return nullptr; }  // the token is the admission
+  Result<std::string> signaling_url(const Admission& a) const override { return signaling_url_at(a, 0); }
+  Result<std::string> signaling_url_at(const Admission&, Instant now) const override;
+  std::unique_ptr<SignalingChannel> open_channel(const Admission&) const override;
+  // The call's entry (the start options' `entry`: room, token, userId, userName, signalingUrl,
+  // iceServers, ttl) for voice credentials from the chat; `username` is ours, `master` the master's.
+  static nlohmann::json entry_for(const groupchat::ev::VoiceCredentials&, std::string_view username, std::string_view master, Instant now);
+
+ private:
+  std::string api_base_;
+};
+#endif
 
 }  // namespace earshot

@@ -1,0 +1,209 @@
+// The `kvs` profile in the call: the page opens on the chat module; voice credentials from the chat
+// become the call's entry; every signaling (re)connection is presigned at that moment; the master is
+// the star's hub and learns viewers from their first offer; voice ended in the chat ends the call and
+// says who ended it; a new voice session may follow.
+#include <gtest/gtest.h>
+
+#include "earshot/call.hpp"
+#include "earshot/crypto.hpp"
+#include "earshot/groupchat.hpp"
+#include "earshot/sigv4.hpp"
+#include "earshot/vendor_profiles.hpp"
+#include "earshot/wire.hpp"
+
+using namespace earshot;
+using nlohmann::json;
+
+namespace {
+constexpr Instant kNow = 1800000000000;  // 2027-01-15T08:00:00Z
+
+std::vector<Effect> drain(Call& c) {
+  std::vector<Effect> out;
+  while (auto e = c.poll_effect()) out.push_back(*e);
+  return out;
+}
+template <class T>
+std::vector<T> only(const std::vector<Effect>& effects) {
+  std::vector<T> out;
+  for (const auto& e : effects)
+    if (auto* t = std::get_if<T>(&e)) out.push_back(*t);
+  return out;
+}
+CallConfig config() {
+  CallConfig c;
+  c.profile.name = "kvs";
+  c.profile.api_base = "ws://127.0.0.1:9000";
+  return c;
+}
+groupchat::ev::VoiceCredentials credentials(const std::string& role, const std::string& client_id) {
+  groupchat::ev::VoiceCredentials v;
+  v.room_id = "K7Q2XDAB";
+  v.voice_room_id = "vr-1";
+  v.channel_arn = "arn:aws:kinesisvideo:us-west-2:111122223333:channel/voice-1/1";
+  v.region = "us-west-2";
+  v.role = role;
+  v.client_id = client_id;
+  v.credentials = {"ASIAEXAMPLE", "secret", "session-token", "2027-01-15T09:00:00Z"};
+  v.wss_endpoint = "wss://127.0.0.1:9443";
+  v.ice_servers = json::array({json{{"urls", json::array({"stun:127.0.0.1:3478"})}}});
+  v.master = "Ana";
+  return v;
+}
+in::TokenGiven token_input(const json& entry) {
+  json t = entry;
+  t["type"] = "token-given";
+  auto in = wire::page_input_from_json(t.dump());
+  EXPECT_TRUE(in.ok()) << t.dump();
+  return std::get<in::TokenGiven>(*in);
+}
+std::string query_value(const std::string& url, const std::string& key) {
+  const auto at = url.find(key + "=");
+  if (at == std::string::npos) return "";
+  const auto end = url.find('&', at);
+  return url.substr(at + key.size() + 1, end == std::string::npos ? std::string::npos : end - at - key.size() - 1);
+}
+std::string frame(std::string_view type, const json& body, std::string_view sender = "") {
+  json f{{"messageType", type}, {"messagePayload", crypto::base64_encode(body.dump())}};
+  if (!sender.empty()) f["senderClientId"] = sender;
+  return f.dump();
+}
+}  // namespace
+
+TEST(KvsProfile, ThePageOpensOnTheChatModuleAndTheCallWaits) {
+  Call call(config(), kNow, 1);
+  call.handle(in::PageOpened{"https://x.test/room.html?room=K7Q2XDAB", "", "dev-1"}, kNow);
+  const auto effects = drain(call);
+  const auto started = only<fx::StartVendor>(effects);
+  ASSERT_EQ(started.size(), 1u);
+  EXPECT_EQ(started[0].vendor, "kvs");
+  EXPECT_EQ(started[0].join, (json{{"apiBase", "ws://127.0.0.1:9000"}}));
+  EXPECT_EQ(call.snapshot().state, CallState::Idle);
+  EXPECT_TRUE(only<fx::AcquireMic>(effects).empty()) << "no microphone before voice is asked for";
+}
+
+TEST(KvsProfile, VoiceCredentialsBecomeAnEntryWhoseSignalingUrlIsPresignedAtEveryConnection) {
+  const json entry = KvsProfile::entry_for(credentials("VIEWER", "bob-1a2b3c"), "bob", "Ana", kNow);
+  EXPECT_EQ(entry["userId"], "bob-1a2b3c");
+  EXPECT_EQ(entry["userName"], "bob");
+  EXPECT_EQ(entry["room"], "vr-1");
+  EXPECT_EQ(entry["ttl"], 3600) << "the credentials' expiration, in seconds from now";
+  EXPECT_EQ(KvsProfile::entry_for(credentials("MASTER", ""), "Ana", "Ana", kNow)["userId"], "master");
+
+  Call call(config(), kNow, 1);
+  call.handle(in::PageOpened{"https://x.test/room.html", "", "dev-1"}, kNow);
+  drain(call);
+  call.handle(token_input(entry), kNow);
+  auto effects = drain(call);
+  EXPECT_EQ(call.snapshot().state, CallState::Prejoin);
+  ASSERT_EQ(only<fx::AcquireMic>(effects).size(), 1u);
+  auto opened = only<fx::OpenLink>(effects);
+  ASSERT_EQ(opened.size(), 1u);
+  const std::string url = opened[0].url;
+  // The URL is exactly what SigV4 query presigning gives for these credentials at this moment.
+  sigv4::PresignRequest r{"wss://127.0.0.1:9443", "us-west-2", "kinesisvideo",
+                          {{"X-Amz-ChannelARN", "arn:aws:kinesisvideo:us-west-2:111122223333:channel/voice-1/1"}, {"X-Amz-ClientId", "bob-1a2b3c"}},
+                          kNow, 299};
+  EXPECT_EQ(url, *sigv4::presign_url({"ASIAEXAMPLE", "secret", "session-token"}, r));
+  EXPECT_EQ(query_value(url, "X-Amz-Date"), "20270115T080000Z");
+  EXPECT_EQ(query_value(url, "X-Amz-Expires"), "299");
+
+  // Voice was asked for in the chat: the call joins as soon as the microphone is there.
+  call.handle(in::MicGranted{"default", "Mic"}, kNow);
+  EXPECT_EQ(call.snapshot().state, CallState::Joining);
+  call.handle(in::LinkOpened{opened[0].id}, kNow);
+  effects = drain(call);
+  const Snapshot& s = call.snapshot();
+  EXPECT_EQ(s.state, CallState::Connecting) << "the viewer's room has the master in it";
+  ASSERT_EQ(s.participants.size(), 1u);
+  EXPECT_EQ(s.participants[0].who, (Participant{"master", "Ana", Role::Host}));
+  ASSERT_EQ(s.peers.size(), 1u) << "a viewer links to the master alone";
+  EXPECT_EQ(s.peers[0].participant, "master");
+
+  // GO_AWAY: the link closes and comes back with a URL signed at the new moment.
+  call.handle(in::LinkMessage{opened[0].id, R"({"messageType":"GO_AWAY","messagePayload":""})"}, kNow + 60000);
+  drain(call);
+  for (int i = 0; i < 40 && only<fx::OpenLink>(effects).empty(); i++) {
+    auto t = call.poll_timeout();
+    ASSERT_TRUE(t);
+    call.handle_timeout(Clock{*t, *t});
+    effects = drain(call);
+  }
+  opened = only<fx::OpenLink>(effects);
+  ASSERT_EQ(opened.size(), 1u);
+  EXPECT_NE(opened[0].url, url);
+  EXPECT_EQ(query_value(opened[0].url, "X-Amz-Date").substr(0, 13), "20270115T0801");
+}
+
+TEST(KvsProfile, TheMasterIsTheHubAndLearnsAViewerFromItsFirstOffer) {
+  Call call(config(), kNow, 1);
+  call.handle(in::PageOpened{"https://x.test/room.html", "", "dev-1"}, kNow);
+  call.handle(token_input(KvsProfile::entry_for(credentials("MASTER", ""), "Ana", "Ana", kNow)), kNow);
+  call.handle(in::MicGranted{"default", "Mic"}, kNow);
+  auto effects = drain(call);
+  const auto opened = only<fx::OpenLink>(effects);
+  ASSERT_EQ(opened.size(), 1u);
+  EXPECT_EQ(query_value(opened[0].url, "X-Amz-ClientId"), "") << "a master connects without a ClientId";
+  call.handle(in::LinkOpened{opened[0].id}, kNow);
+  EXPECT_EQ(call.snapshot().state, CallState::WaitingForPeer);
+  EXPECT_EQ(call.snapshot().self->id, "master");
+  EXPECT_EQ(call.snapshot().self->role, Role::Host);
+  call.handle(in::LinkMessage{opened[0].id, frame("SDP_OFFER", {{"type", "offer"}, {"sdp", "v=0\r\n"}}, "bob-1a2b3c")}, kNow);
+  call.handle(in::LinkMessage{opened[0].id, frame("SDP_OFFER", {{"type", "offer"}, {"sdp", "v=0\r\n"}}, "cleo-0f0f0f")}, kNow);
+  const Snapshot& s = call.snapshot();
+  EXPECT_EQ(s.state, CallState::Connecting);
+  ASSERT_EQ(s.participants.size(), 2u);
+  EXPECT_EQ(s.participants[0].who.name, "bob");
+  EXPECT_EQ(s.participants[1].who.name, "cleo");
+  EXPECT_EQ(s.peers.size(), 2u) << "the hub holds a link per viewer";
+}
+
+TEST(KvsProfile, VoiceEndedInTheChatEndsTheCallSayingWhoAndANewSessionMayFollow) {
+  Call call(config(), kNow, 1);
+  call.handle(in::PageOpened{"https://x.test/room.html", "", "dev-1"}, kNow);
+  call.handle(token_input(KvsProfile::entry_for(credentials("VIEWER", "bob-1a2b3c"), "bob", "Ana", kNow)), kNow);
+  call.handle(in::MicGranted{"default", "Mic"}, kNow);
+  call.handle(in::LinkOpened{1}, kNow);
+  call.handle(in::VendorStopped{"voice-ended", "Ana"}, kNow);
+  EXPECT_EQ(call.snapshot().state, CallState::Ended);
+  EXPECT_EQ(call.snapshot().ended_reason, "room-closed");
+  EXPECT_EQ(call.snapshot().notice, "Ana ended the voice chat.");
+  drain(call);
+  call.handle(token_input(KvsProfile::entry_for(credentials("MASTER", ""), "bob", "bob", kNow)), kNow + 1000);
+  EXPECT_EQ(call.snapshot().state, CallState::Prejoin);
+  EXPECT_EQ(call.snapshot().notice, "");
+  call.handle(in::MicGranted{"default", "Mic"}, kNow + 1000);
+  EXPECT_EQ(call.snapshot().state, CallState::Joining) << "the new session joins by itself";
+}
+
+TEST(KvsProfile, ChatEventsReadAsThePageModuleTakesThem) {
+  groupchat::Client c;
+  c.handle_frame(R"({"type":"joinApproved","roomId":"R1","roomName":"Team","admin":"ana","isAdmin":false,
+    "members":[{"username":"ana","isAdmin":true,"online":true},{"username":"bob","isAdmin":false,"online":true}],
+    "voiceRoom":{"voiceRoomId":"vr-1","masterUserId":"ana"}})");
+  auto e = c.poll_event();
+  ASSERT_TRUE(e);
+  const json j = groupchat::to_json(*e);
+  EXPECT_EQ(j["type"], "joined");
+  EXPECT_EQ(j["voiceRoomId"], "vr-1");
+  EXPECT_EQ(j["voiceMaster"], "ana");
+  EXPECT_EQ(j["members"].size(), 2u);
+  EXPECT_EQ(c.voice_room(), "vr-1") << "joining voice names the active voice room";
+  c.handle_frame(R"({"type":"message","roomId":"R1","messageId":"m1","username":"ana","message":"<b>hi</b>","timestamp":1800000000000})");
+  const json m = groupchat::to_json(*c.poll_event());
+  EXPECT_EQ(m, (json{{"type", "message"}, {"roomId", "R1"}, {"id", "m1"}, {"from", "ana"}, {"text", "<b>hi</b>"}, {"at", 1800000000000.0}}));
+}
+
+TEST(KvsProfile, TheHistoryAfterAReconnectReadsAsMessages) {
+  groupchat::Client c;
+  c.join_room("R1");
+  (void)c.poll_transmit();
+  c.get_messages(50);
+  EXPECT_EQ(json::parse(*c.poll_transmit()), (json{{"action", "getMessages"}, {"roomId", "R1"}, {"limit", 50}}));
+  c.handle_frame(R"({"type":"messages","roomId":"R1","messages":[{"roomId":"R1","timestamp":1,"messageId":"a","username":"ana","message":"one"},
+    {"roomId":"R1","timestamp":2,"messageId":"b","username":"bob"},"junk"]})");
+  const json h = groupchat::to_json(*c.poll_event());
+  EXPECT_EQ(h["type"], "history");
+  ASSERT_EQ(h["messages"].size(), 1u) << "rows without text are skipped";
+  EXPECT_EQ(h["messages"][0]["text"], "one");
+  EXPECT_EQ(h["messages"][0]["id"], "a");
+}
