@@ -13,6 +13,10 @@
 #include "earshot/failures.hpp"
 #include "earshot/json.hpp"
 #include "earshot/qr.hpp"
+#ifndef EARSHOT_SELFHOSTED_ONLY
+#include "earshot/groupchat.hpp"
+#include "earshot/vendor_profiles.hpp"
+#endif
 #include "earshot/wire.hpp"
 
 namespace earshot::web {
@@ -83,6 +87,71 @@ void stop(int id) { g_calls.erase(id); }
 void vendor_stats(int id, int peer, const std::string& participant, val report) {
   if (Driver* d = find(id)) d->vendor_stats(peer, participant, report);
 }
+
+// ---- the kvs chat (groupchat.hpp), for web/vendor/kvs.js: sans-IO like a call. The page opens the
+// socket at chatUrl(), feeds it frames (chatFrame), gives commands (chatDo) and takes what to send and
+// what happened (chatTake). Voice credentials come out as the entry a voice call starts with.
+struct Chat {
+  groupchat::Client client;
+  std::string username;
+  std::string master;  // who started the room's voice chat, as last heard
+};
+std::map<int, Chat> g_chats;
+
+int chat_open(const std::string& username) {
+  const int id = g_next++;
+  g_chats[id].username = username;
+  return id;
+}
+std::string chat_url(const std::string& endpoint, const std::string& username) { return groupchat::Client::url(endpoint, username); }
+// {"do":"create"|"join"|"approve"|"reject"|"send"|"members"|"history"|"start-voice"|"voice"|"end-voice", "arg"} -> "" or a failure.
+std::string chat_do(int id, const std::string& command_json) {
+  auto it = g_chats.find(id);
+  if (it == g_chats.end()) return kStopped;
+  groupchat::Client& c = it->second.client;
+  const json cmd = parse_json_text(command_json);
+  const std::string what = cmd.is_object() && cmd.contains("do") && cmd["do"].is_string() ? cmd["do"].get<std::string>() : "";
+  const std::string arg = cmd.is_object() && cmd.contains("arg") && cmd["arg"].is_string() ? cmd["arg"].get<std::string>() : "";
+  if (what == "create") c.create_room(arg);
+  else if (what == "join") c.join_room(arg);
+  else if (what == "approve") c.approve(arg);
+  else if (what == "reject") c.reject(arg);
+  else if (what == "members") c.get_members();
+  else if (what == "history") c.get_messages(100);
+  else if (what == "start-voice") c.start_voice();
+  else if (what == "voice") c.voice_credentials();
+  else if (what == "end-voice") c.end_voice();
+  else if (what == "send") {
+    if (auto f = c.send_message(arg)) return wire::to_json(*f).dump();
+  } else return R"({"code":"chat.unknown_command","message":"Unknown chat command."})";
+  return "";
+}
+void chat_frame(int id, const std::string& text) {
+  if (auto it = g_chats.find(id); it != g_chats.end()) it->second.client.handle_frame(text);
+}
+// {"out":[frames to send], "events":[...]} (groupchat::to_json; voice credentials carry `entry`).
+std::string chat_take(int id, double now) {
+  json out = json::array(), events = json::array();
+  auto it = g_chats.find(id);
+  if (it != g_chats.end()) {
+    Chat& chat = it->second;
+    while (auto f = chat.client.poll_transmit()) out.push_back(*f);
+    while (auto e = chat.client.poll_event()) {
+      json j = groupchat::to_json(*e);
+      if (auto* v = std::get_if<groupchat::ev::VoiceStarted>(&*e)) chat.master = v->master;
+      if (auto* v = std::get_if<groupchat::ev::Joined>(&*e); v && !v->voice_master.empty()) chat.master = v->voice_master;
+      if (auto* v = std::get_if<groupchat::ev::VoiceCredentials>(&*e)) {
+        if (!v->master.empty()) chat.master = v->master;
+        j["entry"] = KvsProfile::entry_for(*v, chat.username, chat.master, static_cast<Instant>(now));
+      }
+      events.push_back(std::move(j));
+    }
+  }
+  json o = json::object();
+  o["out"] = std::move(out);
+  o["events"] = std::move(events);
+  return o.dump(-1, ' ', false, json::error_handler_t::replace);
+}
 #endif
 
 // The failure catalog's entry for a code: {code, fault, retryable, title, next} or null. Pages draw
@@ -115,6 +184,12 @@ EMSCRIPTEN_BINDINGS(earshot) {
 #ifndef EARSHOT_SELFHOSTED_ONLY  // vendor pages only: the IVS invite's QR code (qr.hpp), an SDK connection's stats
   emscripten::function("qrRows", +[](std::string text) { return qr_rows(text); });
   emscripten::function("vendorStats", &vendor_stats);
+  emscripten::function("chatOpen", &chat_open);
+  emscripten::function("chatUrl", &chat_url);
+  emscripten::function("chatDo", &chat_do);
+  emscripten::function("chatFrame", &chat_frame);
+  emscripten::function("chatTake", &chat_take);
+  emscripten::function("chatClose", +[](int id) { g_chats.erase(id); });
 #endif
 }
 

@@ -47,6 +47,28 @@ const kvs = createKvs({ cfg, store, sts, log, now, publicHost: () => cfg.host })
 const chat = createChat({ cfg, store, sts, kvs, log, now });
 
 const chatServer = http.createServer();
+// --pages-dir: the kvs pages (dist/web-kvs) on an origin of their own, the CloudFront stand-in; their
+// config.json is served with `apiBase` naming this chat endpoint.
+const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json',
+  '.svg': 'image/svg+xml', '.png': 'image/png', '.wasm': 'application/wasm' };
+let chatBase = '';
+const pagesServer = cfg.pagesDir && http.createServer((req, res) => {
+  const root = path.resolve(cfg.pagesDir);
+  let rel;
+  try { rel = decodeURIComponent(new URL(req.url, 'http://x').pathname); } catch { res.writeHead(400); return res.end('bad path'); }
+  if (rel.endsWith('/')) rel += 'index.html';
+  const file = path.resolve(root, `.${rel}`);
+  if (!file.startsWith(root + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) { res.writeHead(404); return res.end('not found'); }
+  const headers = { 'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream', 'Cache-Control': 'no-store' };
+  if (rel === '/config.json') {
+    let config = {};
+    try { config = JSON.parse(fs.readFileSync(file, 'utf8')); } catch { /* served as the chat endpoint alone */ }
+    res.writeHead(200, headers);
+    return res.end(JSON.stringify({ ...config, apiBase: chatBase }));
+  }
+  res.writeHead(200, headers);
+  fs.createReadStream(file).pipe(res);
+});
 const kvsServer = https.createServer({ cert: tls.cert, key: tls.key });
 chat.attach(chatServer);
 kvs.attach(kvsServer);
@@ -61,15 +83,19 @@ function listen(server, port) {
 (async () => {
   let chatPort;
   let kvsPort;
+  let pagesPort;
   try {
     chatPort = await listen(chatServer, cfg.chatPort);
     kvsPort = await listen(kvsServer, cfg.kvsPort);
+    chatBase = `ws://${cfg.host}:${chatPort}`;
+    if (pagesServer) pagesPort = await listen(pagesServer, cfg.pagesPort);
   } catch (err) {
     die(`cannot listen on ${cfg.host}: ${err.message}`);
   }
   log.add('ready', { chatPort, kvsPort, db: cfg.db, clockSkewS: cfg.clockSkewS });
   process.stdout.write('KVS_STANDIN_READY ' + JSON.stringify({
     chat: `ws://${cfg.host}:${chatPort}`, kvs: `https://${cfg.host}:${kvsPort}`, ca: path.join(cfg.tlsDir, 'ca.pem'),
+    ...(pagesServer ? { pages: `http://${cfg.host}:${pagesPort}` } : {}),
   }) + '\n');
 })();
 
@@ -78,6 +104,7 @@ function shutdown() {
   kvs.closeAll();
   chatServer.close();
   kvsServer.close();
+  if (pagesServer) pagesServer.close();
   store.close();
   if (tmpDb) fs.rmSync(tmpDb, { recursive: true, force: true });
   process.exit(0);

@@ -45,9 +45,13 @@ function createChat({ cfg, store, sts, kvs, log, now }) {
       throw new ChatError('room.not_member', `${username} is not an approved member of room ${room.roomId}; ${what}.`);
     }
   }
+  // A room as its members see it; `voiceRoom` is its active voice chat ({voiceRoomId, masterUserId}) or null,
+  // so that a member who arrives (or comes back) after voice started can join it.
   function roomView(room) {
+    const v = store.activeVoiceRoom(room.roomId);
     return { roomId: room.roomId, roomName: room.roomName, admin: room.admin,
-      members: room.members.map((u) => ({ username: u, isAdmin: u === room.admin, online: online(u) })) };
+      members: room.members.map((u) => ({ username: u, isAdmin: u === room.admin, online: online(u) })),
+      voiceRoom: v ? { voiceRoomId: v.voiceRoomId, masterUserId: v.masterUserId } : null };
   }
   function voiceFor(body, room) {
     if (body.voiceRoomId !== undefined) {
@@ -137,7 +141,7 @@ function createChat({ cfg, store, sts, kvs, log, now }) {
       }
       sendTo(conn, {
         type: 'voiceCredentials', roomId: room.roomId, voiceRoomId: v.voiceRoomId, channelName: v.channelName,
-        channelARN: v.signalingChannelARN, region: cfg.region, role, clientId,
+        channelARN: v.signalingChannelARN, region: cfg.region, role, clientId, masterUserId: v.masterUserId,
         credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken,
           expiration: new Date(c.expiration).toISOString() },
         endpoints: { WSS: kvs.endpoint('wss'), HTTPS: kvs.endpoint('https') },

@@ -27,6 +27,8 @@ const FLAGS = {
   'go-away-close-ms': ['int', 1000],
   'service-access-key-id': ['string', 'AKIAEARSHOTLAMBDA001'],
   'service-secret-access-key': ['string', 'earshot-standin-lambda-secret-key'],
+  'pages-dir': ['string', ''],
+  'pages-port': ['port', 0],
 };
 
 const envName = (flag) => 'KVS_' + flag.toUpperCase().replace(/-/g, '_');
