@@ -34,7 +34,7 @@ web() {
   say "pages into dist/web"
   bash tools/build_web.sh build/wasm dist/web
   # The vendor profiles' pages (full core + adapter + the vendor SDK from npm), one folder each.
-  for p in chime ivs; do
+  for p in chime ivs kvs; do
     [ -f "web/vendor/$p.js" ] || continue
     say "pages of the $p profile into dist/web-$p"
     EARSHOT_SKIP_WASM_BUILD=1 bash tools/build_web.sh --profile "$p" build/wasm "dist/web-$p"

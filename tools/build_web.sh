@@ -4,16 +4,17 @@
 #   tools/build_web.sh            build the wasm target if needed, then assemble
 #   tools/build_web.sh <wasm build dir> <out dir>    (defaults: build/wasm dist/web)
 #   EARSHOT_SKIP_WASM_BUILD=1     assemble from an existing build/wasm only
-#   tools/build_web.sh --profile chime|ivs   the pages of a vendor profile, into dist/web-<profile>/:
+#   tools/build_web.sh --profile chime|ivs|kvs  the pages of another profile, into dist/web-<profile>/:
 #                                 the full core (vendors/earshot.*), config.json naming the profile, the
 #                                 adapter web/vendor/<profile>.js and the vendor's SDK bundled from npm
 #                                 (tools/js) into vendor/<profile>-sdk.js, fetched only by that adapter.
+#                                 (kvs has no SDK: vendor/kvs.js is its chat, the media is peer to peer.)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
 PROFILE=${EARSHOT_PROFILE:-selfhosted}
 if [ "${1:-}" = --profile ]; then PROFILE=${2:?--profile needs a name}; shift 2; fi
-case $PROFILE in selfhosted|chime|ivs) ;; *) echo "build_web: unknown profile '$PROFILE' (selfhosted, chime, ivs)" >&2; exit 2 ;; esac
+case $PROFILE in selfhosted|chime|ivs|kvs) ;; *) echo "build_web: unknown profile '$PROFILE' (selfhosted, chime, ivs, kvs)" >&2; exit 2 ;; esac
 DEFAULT_OUT=$ROOT/dist/web; [ "$PROFILE" = selfhosted ] || DEFAULT_OUT=$ROOT/dist/web-$PROFILE
 BUILD=$(abs "${1:-${EARSHOT_WASM_BUILD_DIR:-$ROOT/build/wasm}}")
 OUT=$(abs "${2:-${EARSHOT_WEB_OUT:-$DEFAULT_OUT}}")
@@ -44,7 +45,7 @@ for page in "$ROOT"/shell/*.html; do
     let html = fs.readFileSync(src, "utf8").replace(/\{\{V\}\}/g, v);
     html = html.replace(/<!--[\s\S]*?-->\n?/g, "").replace(/^\s+/gm, "");
     // A vendor profile carries the voice through the vendor service: the pre-join says so.
-    const through = { chime: "Amazon Chime", ivs: "Amazon IVS" }[profile];
+    const through = { chime: "Amazon Chime", ivs: "Amazon IVS", kvs: "the person who started voice (peer to peer)" }[profile];
     if (through) html = html.replace("Your voice goes straight to the other person, and nothing is recorded.", `Your voice goes to the others through ${through}.`);
     fs.writeFileSync(dst, html);
   ' "$page" "$OUT.tmp/$(basename "$page")" "$VERSION" "$PROFILE"

@@ -291,11 +291,11 @@ export async function openRoom(context, url, { join = true } = {}) {
 // The page must still attach remote streams to a playing element (it does): without one Chromium's
 // WebAudio source of a remote track is silent. window.__peerConnections() lists every RTCPeerConnection
 // the page constructed (id as in the tones report, connection and signaling state), closed ones included.
-export const PROBE_FREQS = [440, 660, 880];
+export const PROBE_FREQS = [440, 550, 660, 880];  // 550: the fourth person of kvs.test.mjs
 export function toneProbe() {
   const Native = window.RTCPeerConnection;
   if (!Native || window.__tones) return;
-  const FREQS = [440, 660, 880];
+  const FREQS = [440, 550, 660, 880];  // = PROBE_FREQS (this function runs in the page)
   const FLOOR = -200;  // dB given to silent bins (-Infinity) so differences stay finite
   const entries = [];
   const made = [];
