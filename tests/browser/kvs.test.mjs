@@ -73,6 +73,13 @@ function suite() {
     await who.page.fill('#chat-name', who.name);
   }
   const text = (page, sel) => page.locator(sel).textContent();
+  // A screen as a desktop and as a 390 px wide phone show it.
+  async function shot(page, name) {
+    await page.screenshot({ path: artifact(`${name}.png`), fullPage: true });
+    await page.setViewportSize(PHONE);
+    await page.screenshot({ path: artifact(`${name}-390.png`), fullPage: true });
+    await page.setViewportSize(DESKTOP);
+  }
 
   // What a page hears now: per live track, the probe frequencies at HEARD or more.
   async function listen(who) {
@@ -109,7 +116,7 @@ function suite() {
 
   test('a chat room: created by Ana, three ask to join by its link and are approved; messages and members arrive live', async () => {
     await open(ANA, `${standin.pages}/room.html`);
-    await ANA.page.screenshot({ path: artifact('kvs-enter.png'), fullPage: true });
+    await shot(ANA.page, 'kvs-enter');
     await ANA.page.fill('#chat-room-name', 'Team <b>room</b>');
     await ANA.page.click('#enter-btn');
     await ANA.page.locator('#chat-room:not([hidden])').waitFor({ timeout: 10000 });
@@ -126,8 +133,8 @@ function suite() {
       assert.equal(await text(who.page, '#chat-status'), 'Waiting for Ana to let you into Team <b>room</b>…');
       await ANA.page.locator(`#requests li[data-user="${who.name}"]`).waitFor({ timeout: 10000 });
       if (who === BOB) {
-        await BOB.page.screenshot({ path: artifact('kvs-pending.png'), fullPage: true });
-        await ANA.page.screenshot({ path: artifact('kvs-request.png'), fullPage: true });
+        await shot(BOB.page, 'kvs-pending');
+        await shot(ANA.page, 'kvs-request');
       }
       await ANA.page.click(`#requests button[aria-label="Approve ${who.name}"]`);
       await who.page.locator('#chat-room:not([hidden])').waitFor({ timeout: 10000 });
@@ -200,9 +207,8 @@ function suite() {
     const connects = (await log('signaling.connect')).filter((e) => e.ok);
     assert.deepEqual(connects.map((e) => e.role).sort(), ['MASTER', 'VIEWER', 'VIEWER', 'VIEWER']);
     for (const who of PEOPLE) await who.page.screenshot({ path: artifact(`kvs-voice-${who.key}.png`), fullPage: true });
-    await BOB.page.setViewportSize(PHONE);
-    await BOB.page.screenshot({ path: artifact('kvs-voice-bob-390.png'), fullPage: true });
-    await BOB.page.setViewportSize(DESKTOP);
+    await shot(ANA.page, 'kvs-voice-ana');
+    await shot(BOB.page, 'kvs-voice-bob');
     voiceUp = true;
   });
 
@@ -335,7 +341,7 @@ function suite() {
     await ANA.page.locator('#requests li[data-user="Eve"]').waitFor({ timeout: 5000 });
     await ANA.page.click('#requests button[aria-label="Reject Eve"]');
     await until(async () => (await text(EVE.page, '#chat-status')) === 'Ana did not let you into Team <b>room</b>.', { timeout: 5000, what: 'Eve told she was rejected', people: [] });
-    await EVE.page.screenshot({ path: artifact('kvs-rejected.png'), fullPage: true });
+    await shot(EVE.page, 'kvs-rejected');
     await EVE.ctx.close();
   });
 
@@ -348,13 +354,15 @@ function suite() {
     await BOB.page.locator('#chat-error:not([hidden])').waitFor({ timeout: 5000 });
     assert.equal(await text(BOB.page, '#chat-error'), 'This message is 129 KB; a chat message can be at most 31 KB. Shorten it and send it again.');
     assert.equal(await sends(), sent, 'nothing was sent');
+    await shot(BOB.page, 'kvs-too-large');
     assert.equal((await BOB.page.inputValue('#chat-text')).length, 129 * 1024, 'the text is kept');
     await BOB.page.fill('#chat-text', '');
     // A 33 KB frame (the page never makes one; sent raw): API Gateway closes with 1009.
     await BOB.page.evaluate((room) => window.__kvs.raw(JSON.stringify({ action: 'sendMessage', roomId: room, message: 'y'.repeat(33 * 1024) })), roomId);
     await until(async () => (await text(BOB.page, '#chat-notice')) === 'The chat server closed the connection because a message was over its 32 KB frame limit. Reconnected to the chat.',
       { timeout: 10000, what: 'Bob\'s page saying why it reconnected', people: [] });
-    assert.ok((await log('chat.close_frame_too_large')).some((e) => e.username === 'Bob' || e.bytes > 32768), 'the stand-in closed the socket for the frame');
+    assert.ok((await log('chat.close_frame_too_large')).some((e) => e.username === 'Bob' && e.frameBytes > 32768), 'the stand-in closed the socket for the frame');
+    assert.equal(await sends(), sent, 'the oversized frame was not delivered (API Gateway drops it)');
     await BOB.page.fill('#chat-text', 'back after the big one');
     await BOB.page.click('#send-btn');
     await until(async () => (await ANA.page.locator('#messages .text').allTextContents()).includes('back after the big one'), { timeout: 5000, what: 'Ana receiving Bob\'s next message', people: [] });
@@ -386,6 +394,6 @@ function suite() {
     }
     const line = await ANA.page.locator('#messages li.event').last().textContent();
     assert.match(line, /Ana ended the voice chat\.$/);
-    await BOB.page.screenshot({ path: artifact('kvs-ended-bob.png'), fullPage: true });
+    await shot(BOB.page, 'kvs-ended-bob');
   });
 }

@@ -230,8 +230,9 @@ function createChat({ cfg, store, sts, kvs, log, now }) {
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       const conn = { id: connectionId(), ws, username, closing: false };
-      // API Gateway's frame limit: a frame above it closes the connection with 1009.
-      socket.on('data', frameWatcher(({ length }) => {
+      // API Gateway's frame limit: a frame above it closes the connection with 1009, and is not delivered.
+      // (prepended: the watcher must see the frame's header before ws parses, and delivers, the frame)
+      socket.prependListener('data', frameWatcher(({ length }) => {
         armIdle();
         if (length > cfg.maxFrameBytes && !conn.closing) {
           conn.closing = true;

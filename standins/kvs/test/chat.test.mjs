@@ -140,6 +140,8 @@ test('a 33 KB frame closes the connection with 1009', async () => {
   assert.match(closed.reason, /Frame size \d+ exceeds 32768 bytes/);
   const log = await getJson(`${srv.chatHttp}/_standin/log`);
   assert.ok(log.some((e) => e.kind === 'chat.close_frame_too_large' && e.username === 'frame-user'));
+  assert.ok(!log.some((e) => e.kind === 'chat.in' && e.username === 'frame-user'), 'the oversized frame is not delivered to a route');
+  assert.ok(!c.inbox.some((m) => m.type === 'error'), 'nor answered');
 });
 
 test('rows land in ChatConnections, ChatRooms and ChatMessages; a restart on the same db keeps rooms and messages', async () => {
