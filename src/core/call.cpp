@@ -371,11 +371,11 @@ void Call::Impl::relay_if_hub() {
   if (snap.topology == Topology::Star && i_am_hub()) links.relay_all();
 }
 
-// ---- levels ----
-void Call::Impl::on(const in::AudioLevels& e) {
+void Call::Impl::on(const in::AudioLevels& e) {  // ---- levels ----
   if (auto said = devices.on_level(e.local)) announce(*said);
   for (const auto& r : e.remote)
     if (PeerLink* l = links.find(r.peer)) roster.set_level(l->participant(), r.level, cfg.speaking_threshold);
+  relay_roster();
 }
 
 // ---- timers ----

@@ -158,11 +158,23 @@ struct Call::Impl {
   void settle_vendor();
   void vendor_peers(std::vector<PeerView>& peers, bool forget);
   void room_closed(std::string sentence);
-  // A profile with a page module (kvs: the chat) — all false/plain in the selfhosted build (call_vendor.cpp).
+  // A profile with a page module (kvs: the chat; call_vendor.cpp). The selfhosted build has none: there
+  // these are inline no-ops, so its page's code is as if they were not there.
+#ifdef EARSHOT_SELFHOSTED_ONLY
+  bool start_page_module() { return false; }
+  bool voice_token(const in::TokenGiven&) { return false; }
+  Result<std::string> room_url(const Admission& a) { return profile->signaling_url(a); }
+  void relay_roster() {}
+#else
   bool start_page_module();                        // page opened: start the module, the call waits in Idle
   bool voice_token(const in::TokenGiven&);         // the module's voice token: (again) into the call
   Result<std::string> room_url(const Admission&);  // the room link's URL, signed now where the profile signs
   void voice_ended(const std::string& who);
+  void relay_roster();  // kvs: the master tells each viewer who is in voice; a viewer its mute state
+  void on(const in::PeerMessage&);
+  unsigned roster_ticks = 0;
+  double hub_level = -1;  // kvs viewer: the master's own level, as it last said (-1: not yet)
+#endif
 
   void on_timer(Timer t);
 };

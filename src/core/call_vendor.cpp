@@ -1,6 +1,9 @@
 // The call when a vendor SDK owns the media: its session starting and stopping, the roster and
 // volumes it reports, and a meeting ended under us.
+#include <algorithm>
+
 #include "call_impl.hpp"
+#include "earshot/json.hpp"
 
 namespace earshot {
 using nlohmann::json;
@@ -9,9 +12,6 @@ using nlohmann::json;
 #ifdef EARSHOT_SELFHOSTED_ONLY
 // The selfhosted room page's core: no profile there has vendor media or a page module (see
 // profiles/registry.cpp).
-bool Call::Impl::start_page_module() { return false; }
-bool Call::Impl::voice_token(const in::TokenGiven&) { return false; }
-Result<std::string> Call::Impl::room_url(const Admission& a) { return profile->signaling_url(a); }
 void Call::Impl::on(const in::VendorStarted&) {}
 void Call::Impl::on(const in::VendorStopped&) {}
 void Call::Impl::on(const in::VendorRoster&) {}
@@ -54,6 +54,80 @@ void Call::Impl::voice_ended(const std::string& who) {
   snap.ended_reason = "room-closed";
   teardown(false);
   announce((who.empty() ? std::string("Someone") : utf8_prefix(who, 64)) + " ended the voice chat.");
+}
+
+// ---- [SECTION] kvs: who is in voice, told by the master over each link's data channel ----------
+// A viewer is linked to the master alone and hears everyone in one mixed track, so the master tells
+// each viewer, every third level sample (~300 ms), who is in voice with their level and mute state;
+// a viewer tells the master whether it is muted. The viewer draws the others from it. KVS has no
+// presence: a viewer's data channel closing (the driver says {"bye":true}) is how the master learns
+// it left; without one (a crash) its link fails and is given up as any other.
+void Call::Impl::relay_roster() {
+  if (profile->page_module().empty() || snap.topology != Topology::Star) return;
+  const std::string hub = hub_id();
+  if (!i_am_hub()) {  // the master's own level, as it said, not the mix's
+    if (Member* h = roster.find(hub); h && hub_level >= 0) roster.set_level(hub, hub_level, cfg.speaking_threshold);
+  }
+  if (++roster_ticks % 3) return;
+  if (!i_am_hub()) {
+    PeerLink* l = links.for_participant(hub);
+    json m = json::object();
+    m["muted"] = devices.state().muted;
+    if (l && l->connected()) out.push(fx::SendOnPeer{l->id(), m.dump()});
+    return;
+  }
+  json people = json::array();
+  const auto person = [&](const Participant& p, double level, bool muted) {
+    json o = json::object();
+    o["id"] = p.id;
+    o["name"] = p.name;
+    o["level"] = muted ? 0.0 : level;
+    o["muted"] = muted;
+    people.push_back(std::move(o));
+  };
+  if (roster.self()) person(*roster.self(), devices.state().local_level, devices.state().muted);
+  for (const auto& m : roster.members()) person(m.who, m.level, m.muted);
+  json said = json::object();
+  said["people"] = std::move(people);
+  const std::string text = said.dump(-1, ' ', false, json::error_handler_t::replace);
+  for (const auto& m : roster.members())
+    if (PeerLink* l = links.for_participant(m.who.id); l && l->connected()) out.push(fx::SendOnPeer{l->id(), text});
+}
+
+void Call::Impl::on(const in::PeerMessage& e) {
+  PeerLink* l = links.find(e.peer);
+  if (!l || profile->page_module().empty() || snap.topology != Topology::Star) return;
+  const json j = parse_json_text(e.text);
+  if (!j.is_object()) return warn("a data channel message that is not a JSON object, from " + utf8_prefix(l->participant(), 64));
+  if (i_am_hub()) {  // a viewer's mute state, or its goodbye (its data channel closed: it left voice)
+    if (j.contains("bye")) return gone(l->participant(), true);
+    if (Member* m = roster.find(l->participant()); m && j.contains("muted") && j["muted"].is_boolean()) m->muted = j["muted"].get<bool>();
+    return;
+  }
+  const std::string hub = hub_id();
+  if (l->participant() != hub || !j.contains("people") || !j["people"].is_array()) return;
+  std::vector<std::string> listed{hub};
+  for (const auto& p : j["people"]) {
+    if (listed.size() > 16) break;  // a master and at most ten viewers; more is not a roster
+    if (!p.is_object() || !p.contains("id") || !p["id"].is_string() || !p.contains("name") || !p["name"].is_string()) continue;
+    const std::string id = p["id"].get<std::string>();
+    const double level = p.contains("level") && p["level"].is_number() ? std::clamp(p["level"].get<double>(), 0.0, 1.0) : 0.0;
+    const bool muted = p.contains("muted") && p["muted"].is_boolean() && p["muted"].get<bool>();
+    if (id.empty() || id == self_id()) continue;
+    if (id == hub) {
+      hub_level = level;
+      if (Member* h = roster.find(hub)) h->muted = muted;
+      continue;
+    }
+    roster.upsert(Participant{id, utf8_prefix(p["name"].get<std::string>(), 64), Role::Guest}, clock.wall);
+    roster.set_level(id, level, cfg.speaking_threshold);
+    roster.find(id)->muted = muted;
+    listed.push_back(id);
+  }
+  std::vector<std::string> gone_ids;
+  for (const auto& m : roster.members())
+    if (std::find(listed.begin(), listed.end(), m.who.id) == listed.end()) gone_ids.push_back(m.who.id);
+  for (const auto& id : gone_ids) roster.remove(id);
 }
 
 void Call::Impl::on(const in::VendorStarted& e) {

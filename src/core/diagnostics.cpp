@@ -60,8 +60,15 @@ void Diagnostics::effect(Instant at, const Effect& e) {
       "acquire-mic", "release-mic", "set-mic-enabled", "http", "open-link", "send-on-link", "close-link",
       "create-peer", "create-offer", "create-answer", "rollback-local", "apply-remote-description",
       "add-remote-candidate", "close-peer", "set-relay", "load-vendor", "start-vendor", "set-vendor-muted",
-      "stop-vendor", "state-changed", "show-failure", "announce", "save-session"};
+      "stop-vendor", "state-changed", "show-failure", "announce", "save-session",
+#ifndef EARSHOT_SELFHOSTED_ONLY
+      "send-on-peer",
+#endif
+  };
   static_assert(std::size(kKinds) == std::variant_size_v<Effect>);
+#ifndef EARSHOT_SELFHOSTED_ONLY
+  if (std::holds_alternative<fx::SendOnPeer>(e)) return;  // the kvs roster, three times a second: not worth a line
+#endif
   std::string text;
   if (auto* h = std::get_if<fx::HttpRequest>(&e)) text = h->spec.method + " " + without_query(h->spec.url);
   else if (auto* o = std::get_if<fx::OpenLink>(&e)) text = without_query(o->url);

@@ -306,6 +306,9 @@ json to_json(const Input& input) {
 #endif
       return o;
     }
+#ifndef EARSHOT_SELFHOSTED_ONLY
+    json operator()(const in::PeerMessage& e) { return {{"type", "peer-message"}, {"peer", e.peer}, {"text", e.text}}; }
+#endif
   };
   return std::visit(V{}, input);
 }
@@ -347,6 +350,9 @@ json to_json(const Effect& effect) {
     }
     json operator()(const fx::Announce& e) { return {{"type", "announce"}, {"text", e.text}}; }
     json operator()(const fx::SaveSession& e) { return {{"type", "save-session"}, {"value", e.value}}; }
+#ifndef EARSHOT_SELFHOSTED_ONLY
+    json operator()(const fx::SendOnPeer& e) { return {{"type", "send-on-peer"}, {"peer", e.peer}, {"text", e.text}}; }
+#endif
   };
   return std::visit(V{}, effect);
 }

@@ -265,6 +265,12 @@ void Driver::perform(const Effect& effect) {
                  },
                  [&](const fx::ClosePeer& e) { close_peer(e.peer); },
                  [&](const fx::SetRelay& e) { set_relay(e); },
+#ifndef EARSHOT_SELFHOSTED_ONLY
+                 [&](const fx::SendOnPeer& e) {
+                   PeerSlot* s = slot(e.peer);
+                   if (s && !s->data.isNull() && text_of(s->data["readyState"]) == "open") s->data.call<void>("send", e.text);
+                 },
+#endif
                  [&](const fx::SaveSession& e) {
                    if (is_function(hooks_["save"])) hooks_.call<void>("save", e.value);
                  },
@@ -427,6 +433,16 @@ void Driver::on_event(HandleTable::Id id, int event, val value) {
       handles_.release(id);
       feed(Input{in::LinkStats{peer, read_stats(value)}});
       break;
+#ifndef EARSHOT_SELFHOSTED_ONLY
+    case kPeerMessage:
+      if (value["data"].isString()) feed(Input{in::PeerMessage{peer, value["data"].as<std::string>()}});
+      break;
+    case kPeerDataOpen: ps->data_open = true; break;
+    case kPeerDataClose:  // the other side closed its connection (left, closed the tab): said as a goodbye
+      if (ps->data_open) feed(Input{in::PeerMessage{peer, R"({"bye":true})"}});
+      ps->data_open = false;
+      break;
+#endif
     case kPlayOk:
     case kPlayErr:
       handles_.release(id);
@@ -548,6 +564,17 @@ void Driver::create_peer(const fx::CreatePeer& e) {
   p.set("onicegatheringstatechange", bind(s.handle, kIceGatheringState));
   p.set("onconnectionstatechange", bind(s.handle, kConnectionState));
   p.set("ontrack", bind(s.handle, kTrack));
+#ifndef EARSHOT_SELFHOSTED_ONLY
+  // The vendor builds' peer links (kvs) carry a data channel for the master's voice roster: negotiated
+  // (both sides make it before the offer, so no signaling of its own), id 0.
+  val init = val::object();
+  init.set("negotiated", true);
+  init.set("id", 0);
+  s.data = p.call<val>("createDataChannel", std::string("earshot"), init);
+  s.data.set("onmessage", bind(s.handle, kPeerMessage));
+  s.data.set("onopen", bind(s.handle, kPeerDataOpen));
+  s.data.set("onclose", bind(s.handle, kPeerDataClose));
+#endif
   if (Slot* m = handles_.find(mic_)) {
     val stream = m->object;
     s.sender = p.call<val>("addTrack", stream.call<val>("getAudioTracks")[0], stream);
@@ -567,6 +594,10 @@ void Driver::close_peer(PeerId id) {
   if (!p.isNull()) {
     for (const char* handler : {"onicecandidate", "onicecandidateerror", "onicegatheringstatechange", "onconnectionstatechange", "ontrack"})
       p.set(handler, val::null());
+#ifndef EARSHOT_SELFHOSTED_ONLY
+    if (!s->data.isNull())
+      for (const char* handler : {"onmessage", "onopen", "onclose"}) s->data.set(handler, val::null());
+#endif
     if (text_of(p["signalingState"]) != "closed") p.call<void>("close");
   }
   handles_.release(s->handle);  // in-flight negotiations owned by it now find a stale owner

@@ -48,6 +48,10 @@ enum Event : int {
   kPlayErr,
   kStats,
   kIgnore,
+  // (vendor builds; last, so the others keep their values) a peer link's data channel: a message, opened, closed
+  kPeerMessage,
+  kPeerDataOpen,
+  kPeerDataClose,
 };
 
 struct DriverOptions {
@@ -94,6 +98,10 @@ class Driver {
     emscripten::val relay = emscripten::val::null();  // MediaStreamAudioDestinationNode (hub mix-minus)
     std::vector<PeerId> relay_sources;
     bool started = false;
+#ifndef EARSHOT_SELFHOSTED_ONLY
+    emscripten::val data = emscripten::val::null();  // RTCDataChannel "earshot" (negotiated, id 0)
+    bool data_open = false;
+#endif
   };
 
   void feed(std::optional<Input> input);  // nullopt: the timer fired

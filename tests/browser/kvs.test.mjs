@@ -195,9 +195,14 @@ function suite() {
     assert.equal(heard.ana.tracks.length, 3, 'the master receives one track per viewer');
     for (const who of VIEWERS) {
       const s = await snapshot(who.page);
-      assert.deepEqual(s.participants.map((p) => [p.id, p.name]), [['master', 'Ana']], `${who.name} is linked to the master alone`);
-      assert.equal(s.peers.length, 1);
+      assert.deepEqual(s.peers.map((p) => p.participant), ['master'], `${who.name} is linked to the master alone`);
       assert.equal(heard[who.key].tracks.length, 1, `${who.name} receives one mixed track`);
+      // ... and still sees everyone in voice, each speaking (their tones), as the master tells it.
+      const tiles = await until(async () => {
+        const t = await who.page.locator('ul#people li.peer').evaluateAll((els) => els.map((el) => ({ name: el.querySelector('.name').textContent, talking: el.classList.contains('talking') })));
+        return t.length === 3 && t.every((x) => x.talking) && t;
+      }, { timeout: 5000, what: `${who.name}'s page showing the three others speaking` });
+      assert.deepEqual(tiles.map((x) => x.name).sort(), others(who).map((p) => p.name).sort());
     }
     assert.equal(await text(ANA.page, '#voice-status'), 'You started voice; everyone in it hears everyone through you.');
     assert.equal(await text(BOB.page, '#voice-status'), 'You are in voice with Ana.');
@@ -255,6 +260,9 @@ function suite() {
     for (const who of stay) {
       await until(() => hears(who, others(who, stay)), { timeout: 10000, what: `${who.name} hearing ${freqs(others(who, stay)).join('+')} Hz and no longer 880 Hz`, people: stay });
     }
+    // KVS has no presence: the master learns Dan left from his data channel closing, and tells the others.
+    await until(async () => (await snapshot(ANA.page)).participants.every((p) => p.name !== 'Dan'), { timeout: 5000, what: 'the master forgetting Dan', people: stay });
+    await until(async () => (await snapshot(BOB.page)).participants.every((p) => p.name !== 'Dan'), { timeout: 5000, what: 'Bob\'s page no longer showing Dan in voice', people: stay });
     await DAN.page.locator('#voice-join:not([hidden])').waitFor({ timeout: 5000 });
     assert.equal(await text(DAN.page, '#voice-status'), 'You left voice.');
     assert.equal((await snapshot(DAN.page)).state, 'ended');

@@ -207,3 +207,60 @@ TEST(KvsProfile, TheHistoryAfterAReconnectReadsAsMessages) {
   EXPECT_EQ(h["messages"][0]["text"], "one");
   EXPECT_EQ(h["messages"][0]["id"], "a");
 }
+
+TEST(KvsProfile, TheMasterTellsEachViewerWhoIsInVoiceAndAViewerDrawsThem) {
+  Call master(config(), kNow, 1);
+  master.handle(in::PageOpened{"https://x.test/room.html", "", "dev-1"}, kNow);
+  master.handle(token_input(KvsProfile::entry_for(credentials("MASTER", ""), "Ana", "Ana", kNow)), kNow);
+  master.handle(in::MicGranted{"default", "Mic"}, kNow);
+  master.handle(in::LinkOpened{1}, kNow);
+  master.handle(in::LinkMessage{1, frame("SDP_OFFER", {{"type", "offer"}, {"sdp", "v=0\r\n"}}, "bob-1a2b3c")}, kNow);
+  master.handle(in::LinkMessage{1, frame("SDP_OFFER", {{"type", "offer"}, {"sdp", "v=0\r\n"}}, "cleo-0f0f0f")}, kNow);
+  std::vector<PeerId> ids;
+  for (const auto& p : master.snapshot().peers) ids.push_back(p.id);
+  ASSERT_EQ(ids.size(), 2u);
+  for (PeerId id : ids) master.handle(in::PeerStateChanged{id, "connected"}, kNow);
+  drain(master);
+  std::vector<fx::SendOnPeer> said;
+  for (int i = 0; i < 3; i++) {
+    master.handle(in::AudioLevels{0.3, {{ids[0], 0.2}, {ids[1], 0.0}}}, kNow + i * 100);
+    for (auto& s : only<fx::SendOnPeer>(drain(master))) said.push_back(s);
+  }
+  ASSERT_EQ(said.size(), 2u) << "one roster per connected viewer, every third level sample";
+  const json people = json::parse(said[0].text)["people"];
+  ASSERT_EQ(people.size(), 3u);
+  EXPECT_EQ(people[0], (json{{"id", "master"}, {"name", "Ana"}, {"level", 0.3}, {"muted", false}}));
+  EXPECT_EQ(people[1]["name"], "bob");
+  EXPECT_EQ(people[1]["level"], 0.2);
+  // A viewer's mute state reaches the master.
+  master.handle(in::PeerMessage{ids[1], R"({"muted":true})"}, kNow);
+  EXPECT_TRUE(master.snapshot().participants[1].muted);
+  // ... and its goodbye: the master forgets it at once (KVS has no presence to say so).
+  master.handle(in::PeerMessage{ids[1], R"({"bye":true})"}, kNow);
+  ASSERT_EQ(master.snapshot().participants.size(), 1u);
+  EXPECT_EQ(master.snapshot().notice, "cleo left the call.");
+  EXPECT_EQ(master.snapshot().peers.size(), 1u);
+
+  Call viewer(config(), kNow, 2);
+  viewer.handle(in::PageOpened{"https://x.test/room.html", "", "dev-2"}, kNow);
+  viewer.handle(token_input(KvsProfile::entry_for(credentials("VIEWER", "bob-1a2b3c"), "bob", "Ana", kNow)), kNow);
+  viewer.handle(in::MicGranted{"default", "Mic"}, kNow);
+  viewer.handle(in::LinkOpened{1}, kNow);
+  const PeerId hub = viewer.snapshot().peers.at(0).id;
+  viewer.handle(in::PeerStateChanged{hub, "connected"}, kNow);
+  viewer.handle(in::PeerMessage{hub, R"({"people":[{"id":"master","name":"Ana","level":0.3,"muted":false},
+    {"id":"bob-1a2b3c","name":"bob","level":0.2,"muted":false},{"id":"cleo-0f0f0f","name":"cleo","level":0.5,"muted":true}]})"}, kNow);
+  auto s = viewer.snapshot();
+  ASSERT_EQ(s.participants.size(), 2u) << "the master and the other viewer; never oneself";
+  EXPECT_EQ(s.participants[1].who, (Participant{"cleo-0f0f0f", "cleo", Role::Guest}));
+  EXPECT_TRUE(s.participants[1].muted);
+  EXPECT_TRUE(s.participants[1].speaking);
+  EXPECT_EQ(s.participants[1].connection, "connected") << "heard through the master's link";
+  EXPECT_EQ(s.peers.size(), 1u) << "no link of its own";
+  viewer.handle(in::AudioLevels{0.0, {{hub, 0.01}}}, kNow);
+  EXPECT_TRUE(viewer.snapshot().participants[0].speaking) << "the master's own level, not the mix's";
+  viewer.handle(in::PeerMessage{hub, R"({"people":[{"id":"master","name":"Ana","level":0,"muted":false}]})"}, kNow);
+  EXPECT_EQ(viewer.snapshot().participants.size(), 1u) << "cleo left voice";
+  viewer.handle(in::PeerMessage{hub, "not json"}, kNow);
+  EXPECT_EQ(viewer.snapshot().warnings.back().rfind("a data channel message that is not a JSON object", 0), 0u);
+}

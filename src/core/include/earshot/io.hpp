@@ -112,6 +112,10 @@ struct LinkStats {
 #endif
   bool operator==(const LinkStats&) const = default;
 };
+#ifndef EARSHOT_SELFHOSTED_ONLY
+// A text message on a peer link's data channel (kvs: the master's voice roster, a viewer's mute state).
+struct PeerMessage { PeerId peer = 0; std::string text; bool operator==(const PeerMessage&) const = default; };
+#endif
 }  // namespace in
 
 using Input = std::variant<in::PageOpened, in::NameEntered, in::TokenGiven, in::MicGranted, in::MicFailed,
@@ -121,7 +125,11 @@ using Input = std::variant<in::PageOpened, in::NameEntered, in::TokenGiven, in::
                            in::RemoteDescriptionApplied, in::NegotiationFailed, in::LocalCandidate,
                            in::IceCandidateError, in::IceGatheringComplete, in::PeerStateChanged,
                            in::RemoteAudioStarted, in::AudioLevels, in::VendorStarted, in::VendorStopped,
-                           in::VendorRoster, in::VendorVolumes, in::LinkStats>;
+                           in::VendorRoster, in::VendorVolumes, in::LinkStats
+#ifndef EARSHOT_SELFHOSTED_ONLY
+                           , in::PeerMessage
+#endif
+                           >;
 
 // ---- [SECTION] Effects --------------------------------------------------------------------------
 namespace fx {
@@ -156,13 +164,22 @@ struct Announce { std::string text; bool operator==(const Announce&) const = def
 // Keep `value` for this tab only (sessionStorage) and hand it back in PageOpened.saved after a
 // reload, so a redeemed single-use invite still works in the tab that redeemed it. "" = forget.
 struct SaveSession { std::string value; bool operator==(const SaveSession&) const = default; };
+#ifndef EARSHOT_SELFHOSTED_ONLY
+// Send `text` on the peer link's data channel (the vendor builds give every RTCPeerConnection one,
+// negotiated, id 0); dropped while it is not open.
+struct SendOnPeer { PeerId peer = 0; std::string text; bool operator==(const SendOnPeer&) const = default; };
+#endif
 }  // namespace fx
 
 using Effect = std::variant<fx::AcquireMic, fx::ReleaseMic, fx::SetMicEnabled, fx::HttpRequest, fx::OpenLink,
                             fx::SendOnLink, fx::CloseLink, fx::CreatePeer, fx::CreateOffer, fx::CreateAnswer,
                             fx::RollbackLocal, fx::ApplyRemoteDescription, fx::AddRemoteCandidate, fx::ClosePeer,
                             fx::SetRelay, fx::LoadVendor, fx::StartVendor, fx::SetVendorMuted, fx::StopVendor,
-                            fx::StateChanged, fx::ShowFailure, fx::Announce, fx::SaveSession>;
+                            fx::StateChanged, fx::ShowFailure, fx::Announce, fx::SaveSession
+#ifndef EARSHOT_SELFHOSTED_ONLY
+                            , fx::SendOnPeer
+#endif
+                            >;
 
 // Where the parts of the core put their effects, in order.
 class Outbox {
