@@ -10,10 +10,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  ROOT, inNamespace, launch, toneFile, tempDir, tones, tonePeaks, trackTones, toneProbe, snapshot, waitFor,
+  ROOT, inNamespace, launch, toneFile, tempDir, freePort, tones, tonePeaks, trackTones, toneProbe, snapshot, waitFor,
   artifact, sleep, PROBE_FREQS,
 } from './harness.mjs';
 import { scratch, startServer } from '../../standins/kvs/test/helpers.mjs';
@@ -41,7 +42,7 @@ function suite() {
   ];
   const [ANA, BOB, CLEO, DAN] = PEOPLE;
   const VIEWERS = [BOB, CLEO, DAN];
-  let standin, tls, work, roomId;
+  let standin, tls, work, roomId, turnEnv;
   const browsers = {};
   let voiceUp = false;
 
@@ -49,13 +50,22 @@ function suite() {
     assert.ok(existsSync(join(DIST, 'vendor', 'kvs.js')), `${DIST} is missing: tools/build.sh web builds it`);
     work = tempDir('earshot-kvs-e2e-');
     tls = scratch();
-    standin = await startServer(['--host', HOST, '--pages-dir', DIST, '--tls-dir', tls.tlsDir, '--db', tls.db, '--idle-s', String(IDLE_S)]);
+    // The local coturn (the selfhosted backend's own control script), for the TURN servers that
+    // getVoiceCredentials hands out (TURN REST credentials for the ClientId).
+    const turnPort = await freePort();
+    turnEnv = { ...process.env, EARSHOT_DATA_DIR: join(work, 'turn-data'), EARSHOT_TURN_PORT: String(turnPort), EARSHOT_TURN_SECRET: 'kvs-test-turn-secret',
+      EARSHOT_TURN_ALLOW_LOOPBACK: '1', EARSHOT_TURN_MIN_PORT: '41000', EARSHOT_TURN_MAX_PORT: '41099' };
+    const turn = spawnSync(process.execPath, [join(ROOT, 'backend', 'scripts', 'turn.js'), 'start'], { env: turnEnv, encoding: 'utf8' });
+    assert.equal(turn.status, 0, `coturn: ${turn.stdout}${turn.stderr}`);
+    standin = await startServer(['--host', HOST, '--pages-dir', DIST, '--tls-dir', tls.tlsDir, '--db', tls.db, '--idle-s', String(IDLE_S),
+      '--turn-url', `turn:127.0.0.1:${turnPort}`, '--turn-secret', 'kvs-test-turn-secret']);
     const bs = await Promise.all(PEOPLE.map((p) => launch({ wav: toneFile(work, p.freq), secureOrigins: [standin.pages] })));
     PEOPLE.forEach((p, i) => { browsers[p.key] = bs[i]; });
   });
   after(async () => {
     await Promise.all(Object.values(browsers).map((b) => b.close().catch(() => {})));
     await standin?.stop();
+    if (turnEnv) spawnSync(process.execPath, [join(ROOT, 'backend', 'scripts', 'turn.js'), 'stop'], { env: turnEnv });
     tls?.cleanup();
     if (work) rmSync(work, { recursive: true, force: true });
   });
@@ -268,7 +278,7 @@ function suite() {
     assert.equal((await snapshot(DAN.page)).state, 'ended');
   });
 
-  test('the real KVS SDK (2.9.0) as a viewer: its presigned connection is accepted and it exchanges SDP and audio with the Earshot master', async (t) => {
+  test('the real KVS SDK (2.9.0) as a viewer, relay only: its presigned connection is accepted and it exchanges SDP and audio with the Earshot master through the local coturn', async (t) => {
     assert.ok(voiceUp, 'needs the voice call');
     // Dan's credentials, asked for over the chat as the seed's browser would (a second socket of Dan's).
     const { ChatClient } = await import('../../standins/kvs/test/helpers.mjs');
@@ -291,7 +301,8 @@ function suite() {
     const t0 = Date.now();
     await page.evaluate(async (c) => {
       const { SignalingClient, Role } = window.KVSWebRTC;
-      const pc = new RTCPeerConnection({ iceServers: c.iceServers });
+      // Relay only: the TURN server and credentials the chat handed out must work with the local coturn.
+      const pc = new RTCPeerConnection({ iceServers: c.iceServers, iceTransportPolicy: 'relay' });
       const mic = await navigator.mediaDevices.getUserMedia({ audio: true });
       for (const track of mic.getTracks()) pc.addTrack(track, mic);
       const audio = new Audio();
@@ -329,6 +340,14 @@ function suite() {
     }, { timeout: 20000, what: 'the SDK viewer hearing 440+550+660 Hz from the master', people: [ANA] });
     await until(async () => (await listen(ANA)).perTrack.some((h) => h.length === 1 && h[0] === 880), { timeout: 20000, what: 'Ana hearing the SDK viewer\'s 880 Hz', people: [ANA] });
     t.diagnostic(`SDK viewer: answer and audio ${Date.now() - t0} ms after open; it hears ${JSON.stringify(mix.rel)}; ${await page.evaluate(() => window.__sdk.candidates)} candidates from the master`);
+    assert.equal(creds.iceServers.length, 2, `a STUN and a TURN server: ${JSON.stringify(creds.iceServers.map((s) => s.urls))}`);
+    const local = await page.evaluate(async () => {
+      const r = await window.__sdk.pc.getStats();
+      let pair = null;
+      r.forEach((x) => { if (x.type === 'transport' && x.selectedCandidatePairId) pair = r.get(x.selectedCandidatePairId); });
+      return pair && r.get(pair.localCandidateId).candidateType;
+    });
+    assert.equal(local, 'relay', 'the SDK viewer\'s audio goes through the local coturn');
     const ana = await snapshot(ANA.page);
     assert.ok(ana.participants.some((p) => p.id === creds.clientId && p.name === 'Dan'), `the master learnt the SDK viewer from its first offer: ${JSON.stringify(ana.participants)}`);
     await ctx.close();
