@@ -10,10 +10,7 @@ namespace earshot::groupchat {
 using nlohmann::json;
 
 namespace {
-std::string str(const json& j, const char* k) {
-  auto it = j.find(k);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+constexpr auto str = json_string;
 bool flag(const json& j, const char* k) {
   auto it = j.find(k);
   return it != j.end() && it->is_boolean() && it->get<bool>();

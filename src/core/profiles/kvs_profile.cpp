@@ -12,10 +12,7 @@ namespace earshot {
 using nlohmann::json;
 
 namespace {
-std::string str(const json& j, const char* k) {
-  auto it = j.is_object() ? j.find(k) : j.end();
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+constexpr auto str = json_string;
 
 // "2026-12-01T17:05:09Z" (fractions allowed) -> epoch ms; 0 when it is not such a time.
 Instant parse_utc(std::string_view t) {

@@ -9,10 +9,7 @@ namespace earshot {
 using nlohmann::json;
 
 namespace {
-std::string str(const json& j, const char* k) {
-  auto it = j.is_object() ? j.find(k) : j.end();
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+constexpr auto str = json_string;
 const json* obj(const json& j, const char* k) {
   if (!j.is_object()) return nullptr;
   auto it = j.find(k);
