@@ -44,9 +44,9 @@ function bytesTable() {
   console.log('\n(a) bytes room.html needs before it can join');
   table([...rows, total], 14);
   console.log(`goal (issue 7): 76800 B brotli -> ${total.brotli <= 76800 ? 'within' : 'OVER by ' + (total.brotli - 76800) + ' B'} (tests/size holds the page to its ceiling)`);
-  // The vendor profiles' pages (tools/build.sh web): the same files over the full core, then what their
-  // adapter fetches once the pre-join has painted (the adapter and the vendor's SDK).
-  for (const profile of ['chime', 'ivs']) {
+  // The other profiles' pages (tools/build.sh web): the same files over the full core, then what their
+  // adapter fetches once the pre-join has painted (the adapter and the vendor's SDK; kvs: its chat module).
+  for (const profile of ['chime', 'ivs', 'kvs']) {
     const dir = join(ROOT, 'dist', `web-${profile}`);
     if (!existsSync(join(dir, 'room.html'))) { console.log(`\n(a') ${profile} pages: not built (tools/build.sh web)`); continue; }
     const page = sum(ROOM_FILES.map((f) => size(dir, f)), 'pre-join');

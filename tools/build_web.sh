@@ -5,7 +5,7 @@
 #   tools/build_web.sh <wasm build dir> <out dir>    (defaults: build/wasm dist/web)
 #   EARSHOT_SKIP_WASM_BUILD=1     assemble from an existing build/wasm only
 #   tools/build_web.sh --profile chime|ivs|kvs  the pages of another profile, into dist/web-<profile>/:
-#                                 the full core (vendors/earshot.*), config.json naming the profile, the
+#                                 the full core (vendors/ or kvs/earshot.*), config.json naming the profile, the
 #                                 adapter web/vendor/<profile>.js and the vendor's SDK bundled from npm
 #                                 (tools/js) into vendor/<profile>-sdk.js, fetched only by that adapter.
 #                                 (kvs has no SDK: vendor/kvs.js is its chat, the media is peer to peer.)
@@ -25,10 +25,11 @@ if [ "${EARSHOT_SKIP_WASM_BUILD:-0}" != 1 ]; then
     emcmake cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=MinSizeRel \
       -DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node >/dev/null
   fi
-  ninja -C "$BUILD" earshot earshot_diag $([ "$PROFILE" = selfhosted ] || echo earshot_vendors) >/dev/null
+  case $PROFILE in selfhosted) MODULE= ;; kvs) MODULE=earshot_kvs ;; *) MODULE=earshot_vendors ;; esac
+  ninja -C "$BUILD" earshot earshot_diag $MODULE >/dev/null
 fi
 WASM_DIR="$BUILD/src/wasm"
-[ "$PROFILE" = selfhosted ] || WASM_DIR="$BUILD/src/wasm/vendors"
+case $PROFILE in selfhosted) ;; kvs) WASM_DIR="$BUILD/src/wasm/kvs" ;; *) WASM_DIR="$BUILD/src/wasm/vendors" ;; esac
 DIAG_DIR="$BUILD/src/diag"
 for f in "$WASM_DIR/earshot.js" "$WASM_DIR/earshot.wasm" "$DIAG_DIR/earshot_diag.js" "$DIAG_DIR/earshot_diag.wasm"; do
   [ -f "$f" ] || { echo "build_web: $f missing (build the wasm targets earshot and earshot_diag first)" >&2; exit 1; }

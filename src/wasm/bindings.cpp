@@ -83,11 +83,13 @@ val peers(int id) { Driver* d = find(id); return d ? d->peers() : val::array(); 
 val set_output(int id, const std::string& device) { Driver* d = find(id); return d ? d->set_output(device) : val::null(); }
 void resume_audio(int id) { if (Driver* d = find(id)) d->resume_audio(); }
 void stop(int id) { g_calls.erase(id); }
-#ifndef EARSHOT_SELFHOSTED_ONLY
+#if !defined(EARSHOT_SELFHOSTED_ONLY) && !defined(EARSHOT_KVS_ONLY)
 void vendor_stats(int id, int peer, const std::string& participant, val report) {
   if (Driver* d = find(id)) d->vendor_stats(peer, participant, report);
 }
 
+#endif
+#if !defined(EARSHOT_SELFHOSTED_ONLY) && !defined(EARSHOT_WITHOUT_KVS)
 // ---- the kvs chat (groupchat.hpp), for web/vendor/kvs.js: sans-IO like a call. The page opens the
 // socket at chatUrl(), feeds it frames (chatFrame), gives commands (chatDo) and takes what to send and
 // what happened (chatTake). Voice credentials come out as the entry a voice call starts with.
@@ -181,9 +183,11 @@ EMSCRIPTEN_BINDINGS(earshot) {
   emscripten::function("resumeAudio", &resume_audio);
   emscripten::function("stop", &stop);
   emscripten::function("describeFailure", &describe_failure);
-#ifndef EARSHOT_SELFHOSTED_ONLY  // vendor pages only: the IVS invite's QR code (qr.hpp), an SDK connection's stats
+#if !defined(EARSHOT_SELFHOSTED_ONLY) && !defined(EARSHOT_KVS_ONLY)  // the Chime/IVS pages: the IVS invite's QR code (qr.hpp), an SDK connection's stats
   emscripten::function("qrRows", +[](std::string text) { return qr_rows(text); });
   emscripten::function("vendorStats", &vendor_stats);
+#endif
+#if !defined(EARSHOT_SELFHOSTED_ONLY) && !defined(EARSHOT_WITHOUT_KVS)  // the kvs pages: the group chat
   emscripten::function("chatOpen", &chat_open);
   emscripten::function("chatUrl", &chat_url);
   emscripten::function("chatDo", &chat_do);

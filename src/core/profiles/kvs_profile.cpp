@@ -1,7 +1,5 @@
 // The `kvs` profile (see vendor_profiles.hpp): voice credentials from the chat become the call's entry;
 // every signaling (re)connection gets a freshly presigned URL; the channel is kvs::SignalingChannel.
-#include <cstdio>
-
 #include "earshot/failures.hpp"
 #include "earshot/json.hpp"
 #include "earshot/kvs.hpp"
@@ -14,12 +12,21 @@ using nlohmann::json;
 namespace {
 constexpr auto str = json_string;
 
-// "2026-12-01T17:05:09Z" (fractions allowed) -> epoch ms; 0 when it is not such a time.
+// "2026-12-01T17:05:09Z" (fractions allowed) -> epoch ms; 0 when it is not such a time. (Digits read
+// by hand: sscanf would pull libc's whole scanf into the wasm, ~20 KB.)
 Instant parse_utc(std::string_view t) {
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
-  const std::string z(t.substr(0, 19));
-  if (z.size() != 19 || std::sscanf(z.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &s) != 6) return 0;
-  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return 0;
+  const auto num = [&](std::size_t at, std::size_t n) {
+    int v = 0;
+    for (std::size_t i = at; i < at + n; i++) {
+      if (i >= t.size() || t[i] < '0' || t[i] > '9') return -1;
+      v = v * 10 + (t[i] - '0');
+    }
+    return v;
+  };
+  if (t.size() < 19 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' || t[16] != ':') return 0;
+  int y = num(0, 4), mo = num(5, 2);
+  const int d = num(8, 2), h = num(11, 2), mi = num(14, 2), s = num(17, 2);
+  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60) return 0;
   // days from civil (Howard Hinnant's algorithm)
   y -= mo <= 2;
   const int era = y / 400;

@@ -17,9 +17,13 @@ Result<std::shared_ptr<const Profile>> make_profile(const ProfileConfig& c) {
     return std::shared_ptr<const Profile>(std::make_shared<SelfhostedProfile>(base, t));
   }
 #ifndef EARSHOT_SELFHOSTED_ONLY
+#ifndef EARSHOT_KVS_ONLY  // (the kvs pages' wasm knows kvs alone; the chime/ivs pages' knows no kvs)
   if (c.name == "chime") return std::shared_ptr<const Profile>(std::make_shared<ChimeProfile>(base));
   if (c.name == "ivs") return std::shared_ptr<const Profile>(std::make_shared<IvsProfile>(base));
+#endif
+#ifndef EARSHOT_WITHOUT_KVS
   if (c.name == "kvs") return std::shared_ptr<const Profile>(std::make_shared<KvsProfile>(base));
+#endif
 #endif
   if (c.name == "chime" || c.name == "kvs" || c.name == "ivs") return make_failure("profile.unavailable", {{"name", c.name}});
   return make_failure("profile.unknown", {{"name", utf8_prefix(c.name, 40)}});
