@@ -100,7 +100,7 @@ void Call::Impl::on(const in::PeerMessage& e) {
   const json j = parse_json_text(e.text);
   if (!j.is_object()) return warn("a data channel message that is not a JSON object, from " + utf8_prefix(l->participant(), 64));
   if (i_am_hub()) {  // a viewer's mute state, or its goodbye (its data channel closed: it left voice)
-    if (j.contains("bye")) return gone(l->participant(), true);
+    if (j.contains("bye")) return gone(std::string(l->participant()), true);  // a copy: gone() closes the link that holds it
     if (Member* m = roster.find(l->participant()); m && j.contains("muted") && j["muted"].is_boolean()) m->muted = j["muted"].get<bool>();
     return;
   }

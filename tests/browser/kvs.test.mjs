@@ -113,7 +113,8 @@ function suite() {
     const s = await snapshot(who.page).catch(() => null);
     const l = await listen(who).catch(() => ({ tracks: [] }));
     return `${who.name}: call=${s && s.state}${s && s.failure ? ` failure=${JSON.stringify(s.failure)}` : ''} peers=${JSON.stringify(s && s.peers)}`
-      + ` participants=${JSON.stringify(s && s.participants && s.participants.map((p) => `${p.name}:${p.connection}`))} tones ${figures(l)}`;
+      + ` participants=${JSON.stringify(s && s.participants && s.participants.map((p) => `${p.id}=${p.name}:${p.connection}`))} tones ${figures(l)}`
+      + ` log=${JSON.stringify(await who.page.evaluate(() => window.__earshot.call().diagnostics().log.slice(-12)).catch(() => null))}`;
   }
   async function until(fn, { timeout, what, people = PEOPLE }) {
     try {

@@ -236,10 +236,13 @@ TEST(KvsProfile, TheMasterTellsEachViewerWhoIsInVoiceAndAViewerDrawsThem) {
   master.handle(in::PeerMessage{ids[1], R"({"muted":true})"}, kNow);
   EXPECT_TRUE(master.snapshot().participants[1].muted);
   // ... and its goodbye: the master forgets it at once (KVS has no presence to say so).
-  master.handle(in::PeerMessage{ids[1], R"({"bye":true})"}, kNow);
+  // (the first link's viewer: the links after it move up as it is closed, and the right one must go)
+  master.handle(in::PeerMessage{ids[0], R"({"bye":true})"}, kNow);
   ASSERT_EQ(master.snapshot().participants.size(), 1u);
-  EXPECT_EQ(master.snapshot().notice, "cleo left the call.");
-  EXPECT_EQ(master.snapshot().peers.size(), 1u);
+  EXPECT_EQ(master.snapshot().participants[0].who.name, "cleo");
+  EXPECT_EQ(master.snapshot().notice, "bob left the call.");
+  ASSERT_EQ(master.snapshot().peers.size(), 1u);
+  EXPECT_EQ(master.snapshot().peers[0].participant, "cleo-0f0f0f");
 
   Call viewer(config(), kNow, 2);
   viewer.handle(in::PageOpened{"https://x.test/room.html", "", "dev-2"}, kNow);

@@ -43,6 +43,7 @@ export async function start(join, ctx) {
       : el('div', { className: 'field' }, el('label', { htmlFor: 'chat-room-name', textContent: 'Room name (optional)' }), roomName),
     el('div', { className: 'row end' }, enterBtn));
   const status = el('p', { id: 'chat-status', className: 'lead', hidden: true });
+  const own = el('a', { id: 'chat-own', href: location.pathname, textContent: 'Start a room of your own', hidden: true });
   const title = el('h1', { id: 'chat-h' });
   const facts = el('p', { id: 'chat-facts', className: 'muted small' });
   const copyBtn = el('button', { id: 'copy-invite', type: 'button', className: 'link', textContent: 'Copy invite link' });
@@ -64,7 +65,7 @@ export async function start(join, ctx) {
     el('div', { id: 'voice-bar', className: 'voice-bar' }, voiceText, el('div', { className: 'row' }, startBtn, joinBtn, endBtn)),
     el('h2', { textContent: 'Members' }), members, requestsBox,
     el('h2', { textContent: 'Messages' }), messages, composer);
-  const card = el('section', { id: 'chat', className: 'card', 'aria-label': 'Group chat' }, enterForm, status, roomView, notice, error);
+  const card = el('section', { id: 'chat', className: 'card', 'aria-label': 'Group chat' }, enterForm, status, own, roomView, notice, error);
   document.getElementById('main').append(card);
   document.getElementById('loading').hidden = true;
 
@@ -220,6 +221,7 @@ export async function start(join, ctx) {
     if (phase === 'pending') say(status, `Waiting for ${room.admin} to let you into ${room.roomName}…`);
     else if (phase === 'rejected') say(status, `${room.admin} did not let you into ${room.roomName}.`);
     else say(status, '');
+    own.hidden = phase !== 'rejected';
     if (phase !== 'room') return;
     document.title = `${room.roomName} · Earshot`;
     title.textContent = room.roomName;
