@@ -357,8 +357,9 @@ function suite() {
 
   test('someone not approved cannot get voice credentials: the stand-in refuses and the page says why; a rejection is said plainly', async () => {
     const EVE = { key: 'eve', name: 'Eve' };
-    await open(EVE, `${standin.pages}/room.html?room=${roomId}`, browsers.dan);
-    await EVE.page.click('#enter-btn');
+    await open(EVE, `${standin.pages}/room.html`, browsers.dan);  // no link: she was told the room's ID
+    await EVE.page.fill('#chat-join-id', roomId);
+    await EVE.page.click('#ask-btn');
     await EVE.page.locator('#chat-status:not([hidden])').waitFor({ timeout: 10000 });
     const issued = (await log('sts.issue')).length;
     await EVE.page.evaluate(() => window.__kvs.do('voice'));  // a request the page does not offer while waiting

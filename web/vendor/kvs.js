@@ -36,12 +36,17 @@ export async function start(join, ctx) {
   try { nameInput.value = localStorage.getItem('earshot.kvs.name') || ''; } catch { /* sandboxed */ }
   const roomName = el('input', { id: 'chat-room-name', maxLength: 60, placeholder: 'Team chat' });
   const enterBtn = el('button', { id: 'enter-btn', type: 'submit', className: 'primary', textContent: invited ? 'Ask to join' : 'Create a room' });
+  // Not invited: start a room, or ask to join one whose ID someone gave you.
+  const joinId = el('input', { id: 'chat-join-id', maxLength: 64, placeholder: 'K7Q2XDAB', autocapitalize: 'characters' });
+  const askBtn = el('button', { id: 'ask-btn', type: 'button', className: 'secondary', textContent: 'Ask to join' });
   const enterForm = el('form', { id: 'chat-enter' },
     el('h1', { textContent: invited ? `Join room ${invited}` : 'Start a group chat' }),
     el('div', { className: 'field' }, el('label', { htmlFor: 'chat-name', textContent: 'Your name' }), nameInput),
     invited ? el('p', { className: 'muted', textContent: `You are asking to join room ${invited}. Its admin lets you in.` })
       : el('div', { className: 'field' }, el('label', { htmlFor: 'chat-room-name', textContent: 'Room name (optional)' }), roomName),
-    el('div', { className: 'row end' }, enterBtn));
+    el('div', { className: 'row end' }, enterBtn),
+    invited ? '' : el('div', { className: 'field join-by-id' }, el('label', { htmlFor: 'chat-join-id', textContent: 'Or join a room by its ID' }),
+      el('div', { className: 'row' }, joinId, askBtn)));
   const status = el('p', { id: 'chat-status', className: 'lead', hidden: true });
   const own = el('a', { id: 'chat-own', href: location.pathname, textContent: 'Start a room of your own', hidden: true });
   const title = el('h1', { id: 'chat-h' });
@@ -257,6 +262,14 @@ export async function start(join, ctx) {
   setInterval(drawVoice, 300);
 
   // ---- actions --------------------------------------------------------------------------------------
+  let askFor = invited;  // the room to ask for ('' = create one)
+  askBtn.onclick = () => {
+    const id = joinId.value.trim();
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) return say(error, 'Enter the room ID you were given (letters and digits).');
+    askFor = id;
+    enterForm.requestSubmit();
+  };
+  joinId.onkeydown = (ev) => { if (ev.key === 'Enter') { ev.preventDefault(); askBtn.click(); } };
   enterForm.onsubmit = (ev) => {
     ev.preventDefault();
     const name = nameInput.value.trim();
@@ -265,8 +278,9 @@ export async function start(join, ctx) {
     username = name;
     try { localStorage.setItem('earshot.kvs.name', name); } catch { /* kept for this page only */ }
     chat = core.chatOpen(username);
-    first = invited ? () => chatDo('join', invited) : () => chatDo('create', roomName.value.trim());
-    enterBtn.disabled = true;
+    const asked = askFor;
+    first = asked ? () => chatDo('join', asked) : () => chatDo('create', roomName.value.trim());
+    enterBtn.disabled = askBtn.disabled = true;
     connect();
   };
   composer.onsubmit = (ev) => {
