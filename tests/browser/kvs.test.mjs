@@ -215,6 +215,11 @@ function suite() {
       }, { timeout: 5000, what: `${who.name}'s page showing the three others speaking` });
       assert.deepEqual(tiles.map((x) => x.name).sort(), others(who).map((p) => p.name).sort());
     }
+    // The chat's member list marks who is in voice, on every page.
+    for (const who of PEOPLE) {
+      await until(async () => (await who.page.locator('#members li:has(.voice-badge:not([hidden]))').evaluateAll((els) => els.map((e) => e.dataset.user))).sort().join() === 'Ana,Bob,Cleo,Dan',
+        { timeout: 5000, what: `${who.name}'s member list marking all four in voice` });
+    }
     assert.equal(await text(ANA.page, '#voice-status'), 'You started voice; everyone in it hears everyone through you.');
     assert.equal(await text(BOB.page, '#voice-status'), 'You are in voice with Ana.');
     assert.ok(await ANA.page.isVisible('#voice-end'), 'the creator may end voice');
@@ -275,6 +280,8 @@ function suite() {
     await until(async () => (await snapshot(ANA.page)).participants.every((p) => p.name !== 'Dan'), { timeout: 5000, what: 'the master forgetting Dan', people: stay });
     await until(async () => (await snapshot(BOB.page)).participants.every((p) => p.name !== 'Dan'), { timeout: 5000, what: 'Bob\'s page no longer showing Dan in voice', people: stay });
     await DAN.page.locator('#voice-join:not([hidden])').waitFor({ timeout: 5000 });
+    await until(async () => (await BOB.page.locator('#members li:has(.voice-badge:not([hidden]))').evaluateAll((els) => els.map((e) => e.dataset.user))).sort().join() === 'Ana,Bob,Cleo',
+      { timeout: 5000, what: 'Bob\'s member list no longer marking Dan in voice', people: stay });
     assert.equal(await text(DAN.page, '#voice-status'), 'You left voice.');
     assert.equal((await snapshot(DAN.page)).state, 'ended');
   });

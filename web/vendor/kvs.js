@@ -239,7 +239,8 @@ export async function start(join, ctx) {
       for (const m of memberSet.values()) {
         members.append(el('li', { 'data-user': m.username }, el('span', { className: 'dot' + (m.online ? ' on' : ''), 'aria-hidden': 'true' }),
           el('span', { textContent: `${m.username}${m.username === username ? ' (you)' : ''}` }),
-          el('span', { className: 'muted small', textContent: [m.admin ? 'admin' : '', m.online ? 'online' : 'offline'].filter(Boolean).join(' · ') })));
+          el('span', { className: 'muted small', textContent: [m.admin ? 'admin' : '', m.online ? 'online' : 'offline'].filter(Boolean).join(' · ') }),
+          el('span', { className: 'voice-badge', textContent: 'in voice', hidden: true })));
       }
     }
     drawVoice();
@@ -258,6 +259,16 @@ export async function start(join, ctx) {
     startBtn.hidden = inVoice || !!voice.room;
     joinBtn.hidden = inVoice || !voice.room;
     endBtn.hidden = !inVoice || !mine;
+    // Who is in voice, as this page's call knows it (you, and everyone the master says is there).
+    const s = inVoice && window.__earshot ? window.__earshot.snapshot() : null;
+    // (a viewer is named by its ClientId: the username with what KVS does not allow turned into "_")
+    const legal = (u) => u.replace(/[^a-zA-Z0-9_.-]/g, '_').slice(0, 40);
+    const talking = new Set(s ? [username, ...s.participants.map((p) => p.name)].map(legal) : []);
+    for (const li of members.children) {
+      const badge = li.querySelector('.voice-badge');
+      const on = talking.has(legal(li.dataset.user));
+      if (badge && badge.hidden === on) badge.hidden = !on;
+    }
   }
   setInterval(drawVoice, 300);
 
