@@ -6,6 +6,7 @@
 //   node tools/bench_kvs.mjs   (as root: it moves itself into a network namespace, as the browser tests do)
 // Needs dist/web-kvs (tools/build.sh web) and standins/kvs set up (tools/setup.sh).
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inNamespace, launch, toneFile, tempDir, toneProbe, tones, waitFor, sleep, ROOT } from '../tests/browser/harness.mjs';
@@ -64,7 +65,7 @@ try {
   const joined = [];
   const idle = treeCpu('--earshot-bench=master');
   await sleep(WINDOW_MS);
-  console.log(`kvs master CPU (${WINDOW_MS / 1000} s windows; 100 % = one core of this ${navigatorCores()}-core machine):`);
+  console.log(`kvs master CPU (${WINDOW_MS / 1000} s windows; 100 % = one core of this ${cpus().length}-core machine):`);
   console.log(`  0 viewers (in voice, alone): ${pct(treeCpu('--earshot-bench=master') - idle)}`);
   for (const want of [1, 5]) {
     while (joined.length < want) {
@@ -95,4 +96,3 @@ try {
 }
 
 function pct(cpuSeconds) { return `${(cpuSeconds / (WINDOW_MS / 1000) * 100).toFixed(1)} % (${(cpuSeconds * 1000 / (WINDOW_MS / 1000)).toFixed(0)} ms CPU per s)`; }
-function navigatorCores() { return readFileSync('/proc/cpuinfo', 'utf8').split('\n').filter((l) => l.startsWith('processor')).length; }

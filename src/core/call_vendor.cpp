@@ -8,6 +8,15 @@
 namespace earshot {
 using nlohmann::json;
 
+#ifndef EARSHOT_SELFHOSTED_ONLY
+namespace {
+// A vendor adapter or page module that could not be loaded or started (`detail`: what the page said).
+Failure unavailable(std::string_view what, const std::string& detail) {
+  return make_failure("vendor.unavailable", {{"vendor", std::string(what)}, {"detail", detail.empty() ? "" : " (" + utf8_prefix(detail, 120) + ")"}});
+}
+}  // namespace
+#endif
+
 // ---- [SECTION] Vendor media ---------------------------------------------------------------------
 #ifdef EARSHOT_SELFHOSTED_ONLY
 // The selfhosted room page's core: no profile there has vendor media or a page module (see
@@ -30,15 +39,14 @@ bool Call::Impl::start_page_module() {
 
 bool Call::Impl::voice_token(const in::TokenGiven& e) {
   if (!profile || profile->page_module().empty()) return false;
+  const bool again = snap.state == CallState::Ended || snap.state == CallState::Failed;
+  if (snap.state != CallState::Idle && !again) return true;  // one voice session at a time
+  if (again && (e.room.empty() || e.token.empty() || e.signaling_url.empty())) return true;
   rejoining = true;  // voice was asked for in the chat: in as soon as the microphone is ready
   rejoin_takeover = false;
-  if (snap.state == CallState::Idle) return false;  // the common path (on(TokenGiven))
-  if (snap.state != CallState::Ended && snap.state != CallState::Failed) return true;  // one voice session at a time
-  if (e.room.empty() || e.token.empty() || e.signaling_url.empty()) return true;
+  if (!again) return false;  // the common path (on(TokenGiven))
   if (!go(snap.state == CallState::Ended ? Trigger::Rejoin : Trigger::Retry)) return true;
-  snap.failure.reset();
-  snap.failure_retryable = false;
-  snap.ended_reason.clear();
+  snap.ended_reason.clear();  // (start_prejoin clears the failure)
   snap.last_left.clear();
   snap.notice.clear();
   gate->give_token(e, clock.wall);
@@ -64,18 +72,18 @@ void Call::Impl::voice_ended(const std::string& who) {
 // it left; without one (a crash) its link fails and is given up as any other.
 void Call::Impl::relay_roster() {
   if (profile->page_module().empty() || snap.topology != Topology::Star) return;
-  const std::string hub = hub_id();
-  if (!i_am_hub()) {  // the master's own level, as it said, not the mix's
-    if (Member* h = roster.find(hub); h && hub_level >= 0) roster.set_level(hub, hub_level, cfg.speaking_threshold);
-  }
-  if (++roster_ticks % 3) return;
   if (!i_am_hub()) {
+    const std::string hub = hub_id();
+    // The master's own level, as it said, over the mix's (just set from the link's level sample).
+    if (roster.find(hub) && hub_level >= 0) roster.set_level(hub, hub_level, cfg.speaking_threshold);
+    if (++roster_ticks % 3) return;
     PeerLink* l = links.for_participant(hub);
     json m = json::object();
     m["muted"] = devices.state().muted;
     if (l && l->connected()) out.push(fx::SendOnPeer{l->id(), m.dump()});
     return;
   }
+  if (++roster_ticks % 3) return;
   json people = json::array();
   const auto person = [&](const Participant& p, double level, bool muted) {
     json o = json::object();
@@ -137,13 +145,13 @@ void Call::Impl::on(const in::VendorStarted& e) {
 }
 
 void Call::Impl::on(const in::VendorStopped& e) {
-  if (!vendor && !profile->page_module().empty()) {  // from the page module
+  if (!vendor) {  // from a page module (kvs: the chat), if the profile has one
+    if (profile->page_module().empty()) return;
     if (e.code == "voice-ended") return voice_ended(e.detail);
-    if (e.code == "vendor.unavailable")
-      return fail(make_failure("vendor.unavailable", {{"vendor", std::string(profile->page_module())}, {"detail", e.detail.empty() ? "" : " (" + utf8_prefix(e.detail, 120) + ")"}}));
+    if (e.code == "vendor.unavailable") return fail(unavailable(profile->page_module(), e.detail));
     return;
   }
-  if (!vendor || !vendor->on(e)) return;
+  if (!vendor->on(e)) return;
   if (e.code == "MeetingEnded" || e.code == "meeting-ended") return room_closed("The meeting has ended.");
   if (e.code == "STAGE_DELETED") return room_closed("This room has closed.");
   // IVS refused the participant token (expired, signed with a key it no longer has, reused): a new
@@ -160,8 +168,7 @@ void Call::Impl::on(const in::VendorStopped& e) {
   if (e.code == "AudioCallAtCapacity") return fail(make_failure("meeting.full"));
   if (e.code == "AudioAuthenticationRejected" || e.code == "SignalingBadRequest")
     return fail(make_failure("meeting.refused", {{"detail", e.code}}));
-  if (e.code == "vendor.unavailable")
-    return fail(make_failure("vendor.unavailable", {{"vendor", vendor->vendor()}, {"detail", e.detail.empty() ? "" : " (" + utf8_prefix(e.detail, 120) + ")"}}));
+  if (e.code == "vendor.unavailable") return fail(unavailable(vendor->vendor(), e.detail));
   fail(make_failure("vendor.failed", {{"detail", utf8_prefix(e.code + (e.detail.empty() ? "" : ": " + e.detail), 160)}}));
 }
 

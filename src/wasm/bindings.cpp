@@ -96,7 +96,6 @@ void vendor_stats(int id, int peer, const std::string& participant, val report) 
 struct Chat {
   groupchat::Client client;
   std::string username;
-  std::string master;  // who started the room's voice chat, as last heard
 };
 std::map<int, Chat> g_chats;
 
@@ -112,8 +111,7 @@ std::string chat_do(int id, const std::string& command_json) {
   if (it == g_chats.end()) return kStopped;
   groupchat::Client& c = it->second.client;
   const json cmd = parse_json_text(command_json);
-  const std::string what = cmd.is_object() && cmd.contains("do") && cmd["do"].is_string() ? cmd["do"].get<std::string>() : "";
-  const std::string arg = cmd.is_object() && cmd.contains("arg") && cmd["arg"].is_string() ? cmd["arg"].get<std::string>() : "";
+  const std::string what = json_string(cmd, "do"), arg = json_string(cmd, "arg");
   if (what == "create") c.create_room(arg);
   else if (what == "join") c.join_room(arg);
   else if (what == "approve") c.approve(arg);
@@ -140,12 +138,8 @@ std::string chat_take(int id, double now) {
     while (auto f = chat.client.poll_transmit()) out.push_back(*f);
     while (auto e = chat.client.poll_event()) {
       json j = groupchat::to_json(*e);
-      if (auto* v = std::get_if<groupchat::ev::VoiceStarted>(&*e)) chat.master = v->master;
-      if (auto* v = std::get_if<groupchat::ev::Joined>(&*e); v && !v->voice_master.empty()) chat.master = v->voice_master;
-      if (auto* v = std::get_if<groupchat::ev::VoiceCredentials>(&*e)) {
-        if (!v->master.empty()) chat.master = v->master;
-        j["entry"] = KvsProfile::entry_for(*v, chat.username, chat.master, static_cast<Instant>(now));
-      }
+      if (auto* v = std::get_if<groupchat::ev::VoiceCredentials>(&*e))
+        j["entry"] = KvsProfile::entry_for(*v, chat.username, v->master.empty() ? chat.client.voice_master() : v->master, static_cast<Instant>(now));
       events.push_back(std::move(j));
     }
   }

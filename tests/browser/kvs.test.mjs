@@ -332,7 +332,6 @@ function suite() {
       window.__sdk.pc = pc;
       sc.open();
     }, creds);
-    const sdkViewer = { name: 'SDK viewer', page };
     await until(() => page.evaluate(() => window.__sdk.answered), { timeout: 10000, what: 'the SDK viewer receiving the master\'s SDP answer', people: [ANA] })
       .catch(async (e) => {
         const sig = (await log()).filter((x) => /^signaling/.test(x.kind)).slice(-12);
@@ -342,8 +341,8 @@ function suite() {
     assert.equal(connect.length, 1, 'the SDK\'s presigned URL was accepted');
     // Audio both ways: the SDK viewer hears the master's mix (Ana, Bob, Cleo), Ana hears 880 Hz again.
     const mix = await until(async () => {
-      const l = { report: await tones(page) };
-      const tr = (l.report && l.report.tracks) || [];
+      const report = await tones(page);
+      const tr = (report && report.tracks) || [];
       return tr.length === 1 && [440, 550, 660].every((f) => tr[0].rel[f] >= HEARD) && tr[0].rel[880] < ABSENT && tr[0];
     }, { timeout: 20000, what: 'the SDK viewer hearing 440+550+660 Hz from the master', people: [ANA] });
     await until(async () => (await listen(ANA)).perTrack.some((h) => h.length === 1 && h[0] === 880), { timeout: 20000, what: 'Ana hearing the SDK viewer\'s 880 Hz', people: [ANA] });
@@ -359,7 +358,6 @@ function suite() {
     const ana = await snapshot(ANA.page);
     assert.ok(ana.participants.some((p) => p.id === creds.clientId && p.name === 'Dan'), `the master learnt the SDK viewer from its first offer: ${JSON.stringify(ana.participants)}`);
     await ctx.close();
-    void sdkViewer;
   });
 
   test('someone not approved cannot get voice credentials: the stand-in refuses and the page says why; a rejection is said plainly', async () => {

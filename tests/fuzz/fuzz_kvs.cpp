@@ -52,7 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FuzzedDataProvider in(data, size);
   const bool master = in.ConsumeBool();
   kvs::SignalingChannel c(master ? kvs::Role::Master : kvs::Role::Viewer, master ? "" : "viewer-1",
-                          Participant{master ? "master" : "viewer-1", "Me", master ? Role::Host : Role::Guest}, Participant{"master", "Ana", Role::Host});
+                          Participant{master ? "master" : "viewer-1", "Me", master ? Role::Host : Role::Guest}, "Ana");
   c.handle_open(0);
   if (in.ConsumeBool()) c.enter_room();
   while (in.remaining_bytes() > 0) {

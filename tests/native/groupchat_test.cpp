@@ -95,6 +95,7 @@ TEST(GroupChat, VoiceRoutes) {
   ana.handle_frame(R"({"type":"voiceRoomCreated","roomId":"R1","voiceRoomId":"v1","channelName":"voice-v1",
     "channelARN":"arn:aws:kinesisvideo:us-west-2:1:channel/voice-v1/1","masterUserId":"ana"})");
   EXPECT_EQ(event<ev::VoiceStarted>(ana).master, "ana");
+  EXPECT_EQ(ana.voice_master(), "ana");
   ana.voice_credentials();
   EXPECT_EQ(sent(ana), (json{{"action", "getVoiceCredentials"}, {"roomId", "R1"}, {"voiceRoomId", "v1"}}));
   ana.handle_frame(R"({"type":"voiceCredentials","roomId":"R1","voiceRoomId":"v1","channelName":"voice-v1",
@@ -114,6 +115,7 @@ TEST(GroupChat, VoiceRoutes) {
   ana.handle_frame(R"({"type":"voiceRoomEnded","roomId":"R1","voiceRoomId":"v1","endedBy":"ana"})");
   EXPECT_EQ(event<ev::VoiceEnded>(ana).ended_by, "ana");
   EXPECT_EQ(ana.voice_room(), "");
+  EXPECT_EQ(ana.voice_master(), "") << "no voice chat, nobody who started it";
 }
 
 TEST(GroupChat, RefusalsAndGarbage) {

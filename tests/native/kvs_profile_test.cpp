@@ -56,6 +56,14 @@ in::TokenGiven token_input(const json& entry) {
   EXPECT_TRUE(in.ok()) << t.dump();
   return std::get<in::TokenGiven>(*in);
 }
+// The page opened, `username`'s voice credentials (the master: Ana) handed over, the microphone
+// granted and the signaling link (link 1) open: in voice as far as the room link goes.
+void in_voice(Call& call, const std::string& role, const std::string& client_id, const std::string& username) {
+  call.handle(in::PageOpened{"https://x.test/room.html", "", "dev-" + username}, kNow);
+  call.handle(token_input(KvsProfile::entry_for(credentials(role, client_id), username, "Ana", kNow)), kNow);
+  call.handle(in::MicGranted{"default", "Mic"}, kNow);
+  call.handle(in::LinkOpened{1}, kNow);
+}
 std::string query_value(const std::string& url, const std::string& key) {
   const auto at = url.find(key + "=");
   if (at == std::string::npos) return "";
@@ -136,19 +144,16 @@ TEST(KvsProfile, VoiceCredentialsBecomeAnEntryWhoseSignalingUrlIsPresignedAtEver
 
 TEST(KvsProfile, TheMasterIsTheHubAndLearnsAViewerFromItsFirstOffer) {
   Call call(config(), kNow, 1);
-  call.handle(in::PageOpened{"https://x.test/room.html", "", "dev-1"}, kNow);
-  call.handle(token_input(KvsProfile::entry_for(credentials("MASTER", ""), "Ana", "Ana", kNow)), kNow);
-  call.handle(in::MicGranted{"default", "Mic"}, kNow);
-  auto effects = drain(call);
-  const auto opened = only<fx::OpenLink>(effects);
+  in_voice(call, "MASTER", "", "Ana");
+  const auto opened = only<fx::OpenLink>(drain(call));
   ASSERT_EQ(opened.size(), 1u);
+  EXPECT_EQ(opened[0].id, 1u);
   EXPECT_EQ(query_value(opened[0].url, "X-Amz-ClientId"), "") << "a master connects without a ClientId";
-  call.handle(in::LinkOpened{opened[0].id}, kNow);
   EXPECT_EQ(call.snapshot().state, CallState::WaitingForPeer);
   EXPECT_EQ(call.snapshot().self->id, "master");
   EXPECT_EQ(call.snapshot().self->role, Role::Host);
-  call.handle(in::LinkMessage{opened[0].id, frame("SDP_OFFER", {{"type", "offer"}, {"sdp", "v=0\r\n"}}, "bob-1a2b3c")}, kNow);
-  call.handle(in::LinkMessage{opened[0].id, frame("SDP_OFFER", {{"type", "offer"}, {"sdp", "v=0\r\n"}}, "cleo-0f0f0f")}, kNow);
+  call.handle(in::LinkMessage{1, frame("SDP_OFFER", {{"type", "offer"}, {"sdp", "v=0\r\n"}}, "bob-1a2b3c")}, kNow);
+  call.handle(in::LinkMessage{1, frame("SDP_OFFER", {{"type", "offer"}, {"sdp", "v=0\r\n"}}, "cleo-0f0f0f")}, kNow);
   const Snapshot& s = call.snapshot();
   EXPECT_EQ(s.state, CallState::Connecting);
   ASSERT_EQ(s.participants.size(), 2u);
@@ -159,10 +164,7 @@ TEST(KvsProfile, TheMasterIsTheHubAndLearnsAViewerFromItsFirstOffer) {
 
 TEST(KvsProfile, VoiceEndedInTheChatEndsTheCallSayingWhoAndANewSessionMayFollow) {
   Call call(config(), kNow, 1);
-  call.handle(in::PageOpened{"https://x.test/room.html", "", "dev-1"}, kNow);
-  call.handle(token_input(KvsProfile::entry_for(credentials("VIEWER", "bob-1a2b3c"), "bob", "Ana", kNow)), kNow);
-  call.handle(in::MicGranted{"default", "Mic"}, kNow);
-  call.handle(in::LinkOpened{1}, kNow);
+  in_voice(call, "VIEWER", "bob-1a2b3c", "bob");
   call.handle(in::VendorStopped{"voice-ended", "Ana"}, kNow);
   EXPECT_EQ(call.snapshot().state, CallState::Ended);
   EXPECT_EQ(call.snapshot().ended_reason, "room-closed");
@@ -188,6 +190,7 @@ TEST(KvsProfile, ChatEventsReadAsThePageModuleTakesThem) {
   EXPECT_EQ(j["voiceMaster"], "ana");
   EXPECT_EQ(j["members"].size(), 2u);
   EXPECT_EQ(c.voice_room(), "vr-1") << "joining voice names the active voice room";
+  EXPECT_EQ(c.voice_master(), "ana") << "... and its viewers' pages name the master";
   c.handle_frame(R"({"type":"message","roomId":"R1","messageId":"m1","username":"ana","message":"<b>hi</b>","timestamp":1800000000000})");
   const json m = groupchat::to_json(*c.poll_event());
   EXPECT_EQ(m, (json{{"type", "message"}, {"roomId", "R1"}, {"id", "m1"}, {"from", "ana"}, {"text", "<b>hi</b>"}, {"at", 1800000000000.0}}));
@@ -210,10 +213,7 @@ TEST(KvsProfile, TheHistoryAfterAReconnectReadsAsMessages) {
 
 TEST(KvsProfile, TheMasterTellsEachViewerWhoIsInVoiceAndAViewerDrawsThem) {
   Call master(config(), kNow, 1);
-  master.handle(in::PageOpened{"https://x.test/room.html", "", "dev-1"}, kNow);
-  master.handle(token_input(KvsProfile::entry_for(credentials("MASTER", ""), "Ana", "Ana", kNow)), kNow);
-  master.handle(in::MicGranted{"default", "Mic"}, kNow);
-  master.handle(in::LinkOpened{1}, kNow);
+  in_voice(master, "MASTER", "", "Ana");
   master.handle(in::LinkMessage{1, frame("SDP_OFFER", {{"type", "offer"}, {"sdp", "v=0\r\n"}}, "bob-1a2b3c")}, kNow);
   master.handle(in::LinkMessage{1, frame("SDP_OFFER", {{"type", "offer"}, {"sdp", "v=0\r\n"}}, "cleo-0f0f0f")}, kNow);
   std::vector<PeerId> ids;
@@ -245,10 +245,7 @@ TEST(KvsProfile, TheMasterTellsEachViewerWhoIsInVoiceAndAViewerDrawsThem) {
   EXPECT_EQ(master.snapshot().peers[0].participant, "cleo-0f0f0f");
 
   Call viewer(config(), kNow, 2);
-  viewer.handle(in::PageOpened{"https://x.test/room.html", "", "dev-2"}, kNow);
-  viewer.handle(token_input(KvsProfile::entry_for(credentials("VIEWER", "bob-1a2b3c"), "bob", "Ana", kNow)), kNow);
-  viewer.handle(in::MicGranted{"default", "Mic"}, kNow);
-  viewer.handle(in::LinkOpened{1}, kNow);
+  in_voice(viewer, "VIEWER", "bob-1a2b3c", "bob");
   const PeerId hub = viewer.snapshot().peers.at(0).id;
   viewer.handle(in::PeerStateChanged{hub, "connected"}, kNow);
   viewer.handle(in::PeerMessage{hub, R"({"people":[{"id":"master","name":"Ana","level":0.3,"muted":false},

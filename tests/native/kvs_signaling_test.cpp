@@ -76,7 +76,7 @@ TEST(KvsSignaling, MessagesArriveAsDescriptionsAndCandidatesFromTheirSender) {
   EXPECT_FALSE(master.poll_event()) << "one PeerJoined per viewer";
 
   // A viewer's room: itself and the master (the hub), entered once the link is open.
-  SignalingChannel viewer(Role::Viewer, "bob-1", Participant{"bob-1", "Bob", earshot::Role::Guest}, Participant{"master", "Ana", earshot::Role::Host});
+  SignalingChannel viewer(Role::Viewer, "bob-1", Participant{"bob-1", "Bob", earshot::Role::Guest}, "Ana");
   viewer.enter_room();
   EXPECT_FALSE(viewer.poll_event()) << "not before the link is open";
   viewer.handle_open(0);

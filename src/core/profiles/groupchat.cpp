@@ -32,6 +32,11 @@ Instant time_of(const json& j) {
   const double t = it->get<double>();
   return t >= 0 && t < 253402300800000.0 ? static_cast<Instant>(t) : 0;
 }
+// A ChatMessages row (a live `message` push, or one of `messages`); nothing when it has no text.
+std::optional<ev::Message> message_of(const json& m, const std::string& room) {
+  if (!m.is_object() || !m.contains("message") || !m["message"].is_string()) return std::nullopt;
+  return ev::Message{room, str(m, "messageId"), str(m, "username"), m["message"].get<std::string>(), time_of(m)};
+}
 }  // namespace
 
 // A room view's active voice chat ({"voiceRoom":{"voiceRoomId","masterUserId"}} or null).
@@ -40,7 +45,9 @@ void Client::voice_of(const json& j, std::string& room, std::string& master) {
   if (it == j.end() || !it->is_object()) return;
   room = str(*it, "voiceRoomId");
   master = str(*it, "masterUserId");
-  if (!room.empty()) voice_room_ = room;
+  if (room.empty()) return;
+  voice_room_ = room;
+  voice_master_ = master;
 }
 
 namespace {
@@ -183,20 +190,20 @@ void Client::handle_frame(std::string_view text) {
     return events_.push_back(std::move(m));
   }
   if (type == "message") {
-    if (!j.contains("message") || !j["message"].is_string()) return events_.push_back(ev::Garbage{"a message without text"});
-    return events_.push_back(ev::Message{room, str(j, "messageId"), str(j, "username"), j["message"].get<std::string>(), time_of(j)});
+    if (auto m = message_of(j, room)) return events_.push_back(std::move(*m));
+    return events_.push_back(ev::Garbage{"a message without text"});
   }
   if (type == "messages") {  // getMessages: ChatMessages rows, oldest first; rows without text are skipped
     ev::History h{room, {}};
     if (auto it = j.find("messages"); it != j.end() && it->is_array())
-      for (const auto& m : *it)
-        if (m.is_object() && m.contains("message") && m["message"].is_string())
-          h.messages.push_back(ev::Message{room, str(m, "messageId"), str(m, "username"), m["message"].get<std::string>(), time_of(m)});
+      for (const auto& row : *it)
+        if (auto m = message_of(row, room)) h.messages.push_back(std::move(*m));
     return events_.push_back(std::move(h));
   }
   if (type == "voiceRoomCreated") {
     voice_room_ = str(j, "voiceRoomId");
-    return events_.push_back(ev::VoiceStarted{room, voice_room_, str(j, "channelName"), str(j, "channelARN"), str(j, "masterUserId")});
+    voice_master_ = str(j, "masterUserId");
+    return events_.push_back(ev::VoiceStarted{room, voice_room_, str(j, "channelName"), str(j, "channelARN"), voice_master_});
   }
   if (type == "voiceCredentials") {
     ev::VoiceCredentials v{room, str(j, "voiceRoomId"), str(j, "channelARN"), str(j, "region"), str(j, "role"), str(j, "clientId"), {}, {}, {}, json::array()};
@@ -211,11 +218,15 @@ void Client::handle_frame(std::string_view text) {
         v.wss_endpoint.rfind("wss://", 0) != 0 || (v.role != "MASTER" && v.role != "VIEWER") || (v.role == "VIEWER" && v.client_id.empty()))
       return events_.push_back(ev::Garbage{"voice credentials without what a signaling connection needs"});
     voice_room_ = v.voice_room_id.empty() ? voice_room_ : v.voice_room_id;
+    if (!v.master.empty()) voice_master_ = v.master;
     return events_.push_back(std::move(v));
   }
   if (type == "voiceRoomEnded") {
     const std::string id = str(j, "voiceRoomId");
-    if (id == voice_room_ || id.empty()) voice_room_.clear();
+    if (id == voice_room_ || id.empty()) {
+      voice_room_.clear();
+      voice_master_.clear();
+    }
     return events_.push_back(ev::VoiceEnded{room, id, str(j, "endedBy")});
   }
   events_.push_back(ev::Garbage{"an unknown chat frame type '" + utf8_prefix(type, 40) + "'"});

@@ -77,7 +77,7 @@ std::unique_ptr<SignalingChannel> KvsProfile::open_channel(const Admission& a) c
   if (!t) return nullptr;
   const Participant self{t->master ? std::string(kvs::kMasterId) : t->client_id, a.self.name, t->master ? Role::Host : Role::Guest};
   return std::make_unique<kvs::SignalingChannel>(t->master ? kvs::Role::Master : kvs::Role::Viewer, t->master ? "" : t->client_id,
-                                                 self, Participant{std::string(kvs::kMasterId), t->master_name, Role::Host});
+                                                 self, t->master_name);
 }
 
 json KvsProfile::entry_for(const groupchat::ev::VoiceCredentials& v, std::string_view username, std::string_view master, Instant now) {

@@ -35,11 +35,7 @@ void SignalingChannel::welcome() {
   entered_ = true;
   signal::Welcome w{self_, {}, 0};
   if (role_ == Role::Viewer) {
-    Participant m = master_;
-    m.id = std::string(kMasterId);
-    if (m.name.empty()) m.name = "Master";
-    m.role = earshot::Role::Host;
-    w.others.push_back(std::move(m));
+    w.others.push_back(Participant{std::string(kMasterId), master_name_.empty() ? "Master" : master_name_, earshot::Role::Host});
   } else {
     for (const auto& v : viewers_) w.others.push_back(Participant{v, viewer_name(v), earshot::Role::Guest});
   }

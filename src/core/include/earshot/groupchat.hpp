@@ -81,12 +81,14 @@ class Client {
   std::optional<Event> poll_event() { return events_.take(); }
   const std::string& room() const { return room_; }
   const std::string& voice_room() const { return voice_room_; }
+  const std::string& voice_master() const { return voice_master_; }  // who started it, as last heard
 
  private:
   void send(nlohmann::json frame);
   void voice_of(const nlohmann::json& j, std::string& room, std::string& master);
   std::string room_;        // the room we are in (or asked to join)
   std::string voice_room_;  // its active voice room, when one is
+  std::string voice_master_;  // ... and who started it (masterUserId)
   Fifo<std::string> out_;
   Fifo<Event> events_;
 };

@@ -31,13 +31,13 @@ std::string viewer_name(std::string_view client_id);
 // One connection to a signaling channel: frames in, signal events out (Description, Candidate from
 // the other side; GoAway; Lost when the socket closes or never opens; Warning for garbage or a
 // STATUS_RESPONSE). KVS has no presence, so the channel makes the room the call expects: entering it
-// (once open) reports a Welcome naming `self` and, for a viewer, the master (`master`, id kMasterId,
+// (once open) reports a Welcome naming `self` and, for a viewer, the master (`master_name`, id kMasterId,
 // the star's hub); a master learns of a viewer from its first message (a PeerJoined before it) and
 // holds what viewers send until the call has entered the room.
 class SignalingChannel final : public earshot::SignalingChannel {
  public:
-  SignalingChannel(Role role, std::string client_id, Participant self = {}, Participant master = {})
-      : role_(role), client_id_(std::move(client_id)), self_(std::move(self)), master_(std::move(master)) {}
+  SignalingChannel(Role role, std::string client_id, Participant self = {}, std::string master_name = {})
+      : role_(role), client_id_(std::move(client_id)), self_(std::move(self)), master_name_(std::move(master_name)) {}
   void handle_open(Instant now) override;
   void handle_frame(std::string_view text, Instant now) override;
   void handle_close(Instant now) override;
@@ -61,7 +61,8 @@ class SignalingChannel final : public earshot::SignalingChannel {
 
   Role role_;
   std::string client_id_;
-  Participant self_, master_;
+  Participant self_;
+  std::string master_name_;  // how a viewer names the master (the star's hub, id kMasterId, a host)
   bool open_ = false;
   bool entered_ = false;              // the call entered the room (Welcome reported)
   bool lost_ = false;                 // Lost reported (the socket closed, or never opened)
