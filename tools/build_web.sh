@@ -52,6 +52,12 @@ for page in "$ROOT"/shell/*.html; do
   ' "$page" "$OUT.tmp/$(basename "$page")" "$VERSION" "$PROFILE"
 done
 find "$ROOT/web" -maxdepth 1 -type f -exec cp {} "$OUT.tmp/" \;
+# ivs and kvs have no admin (a room is started from the room page by name), so their '/' is the room page
+# rather than the selfhosted admin page, which could not work against their backends.
+case $PROFILE in ivs|kvs)
+  cp "$OUT.tmp/room.html" "$OUT.tmp/index.html"
+  rm -f "$OUT.tmp/admin.js" "$OUT.tmp/admin.css" ;;
+esac
 cp "$ROOT/src/wasm/client.js" "$WASM_DIR/earshot.js" "$WASM_DIR/earshot.wasm" "$OUT.tmp/"
 # A vendor profile's page: its config, its adapter and the vendor SDK (loaded by the adapter at Join time).
 if [ "$PROFILE" != selfhosted ]; then
@@ -81,7 +87,8 @@ cp "$ROOT"/web/diag/* "$DIAG_DIR/earshot_diag.js" "$DIAG_DIR/earshot_diag.wasm" 
 # The page's own scripts and styles, minified (esbuild from tools/js; module imports kept as they are).
 ESBUILD="$ROOT/tools/js/node_modules/.bin/esbuild"
 [ -x "$ESBUILD" ] || { echo "build_web: $ESBUILD missing (tools/setup.sh installs it)" >&2; exit 1; }
-MINIFY=(room.js admin.js copy.js client.js embed_port.js earshot.css admin.css diag/overlay.js)
+MINIFY=(room.js copy.js client.js embed_port.js earshot.css diag/overlay.js)
+[ -e "$OUT.tmp/admin.js" ] && MINIFY+=(admin.js admin.css)
 [ "$PROFILE" = selfhosted ] || MINIFY+=("vendor/$PROFILE.js" vendor/shared.js)
 for f in "$OUT.tmp/vendor/${PROFILE}_page".js "$OUT.tmp/vendor/${PROFILE}_page".css; do [ -e "$f" ] && MINIFY+=("${f#$OUT.tmp/}"); done
 for f in "${MINIFY[@]}"; do

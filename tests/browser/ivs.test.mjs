@@ -93,7 +93,11 @@ function suite() {
   const describe = async (who) => `${who.name}: state=${(await snapshot(who.page))?.state} tones ${figures(await listen(who))} tiles ${JSON.stringify(await tiles(who.page))}`;
 
   test('a room started by name, joined by two from its invite link: everyone hears the two others; tiles, listener count and QR code', async (t) => {
-    assert.match(await (await fetch(`${standin.pages}/room.html`)).text(), /Your voice goes to the others through Amazon IVS\./);
+    const roomPage = await (await fetch(`${standin.pages}/room.html`)).text();
+    assert.match(roomPage, /Your voice goes to the others through Amazon IVS\./);
+    // No admin on this profile: the site's root is the room page, and the selfhosted admin is not shipped.
+    assert.equal(await (await fetch(`${standin.pages}/`)).text(), roomPage, 'the root serves the room page');
+    assert.equal((await fetch(`${standin.pages}/admin.js`)).status, 404, 'the selfhosted admin script is not on the ivs pages');
     // Alice starts a room: no room in the link.
     const aliceAt = await enter(ALICE, `${standin.pages}/room.html`);
     assert.equal(await ALICE.page.textContent('#join-btn'), 'Start a room');

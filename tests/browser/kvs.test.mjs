@@ -126,7 +126,10 @@ function suite() {
   const others = (who, among = PEOPLE) => among.filter((p) => p !== who);
 
   test('a chat room: created by Ana, three ask to join by its link and are approved; messages and members arrive live', async () => {
-    await open(ANA, `${standin.pages}/room.html`);
+    // No admin on this profile: Ana starts at the site's root, which is the room page (its chat card).
+    assert.equal(await (await fetch(`${standin.pages}/`)).text(), await (await fetch(`${standin.pages}/room.html`)).text());
+    assert.equal((await fetch(`${standin.pages}/admin.js`)).status, 404, 'the selfhosted admin script is not on the kvs pages');
+    await open(ANA, `${standin.pages}/`);
     await shot(ANA.page, 'kvs-enter');
     await ANA.page.fill('#chat-room-name', 'Team <b>room</b>');
     await ANA.page.click('#enter-btn');
