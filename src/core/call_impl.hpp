@@ -168,6 +168,7 @@ struct Call::Impl {
 #else
   bool start_page_module();                        // page opened: start the module, the call waits in Idle
   bool voice_token(const in::TokenGiven&);         // the module's voice token: (again) into the call
+  void renew_voice(const in::TokenGiven&);         // ... or renewed credentials for the call in progress
   Result<std::string> room_url(const Admission&);  // the room link's URL, signed now where the profile signs
   void voice_ended(const std::string& who);
   void relay_roster();  // kvs: the master tells each viewer who is in voice; a viewer its mute state

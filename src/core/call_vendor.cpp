@@ -40,7 +40,7 @@ bool Call::Impl::start_page_module() {
 bool Call::Impl::voice_token(const in::TokenGiven& e) {
   if (!profile || profile->page_module().empty()) return false;
   const bool again = snap.state == CallState::Ended || snap.state == CallState::Failed;
-  if (snap.state != CallState::Idle && !again) return true;  // one voice session at a time
+  if (snap.state != CallState::Idle && !again) return renew_voice(e), true;  // in voice: one session at a time
   if (again && (e.room.empty() || e.token.empty() || e.signaling_url.empty())) return true;
   rejoining = true;  // voice was asked for in the chat: in as soon as the microphone is ready
   rejoin_takeover = false;
@@ -52,6 +52,19 @@ bool Call::Impl::voice_token(const in::TokenGiven& e) {
   gate->give_token(e, clock.wall);
   start_prejoin();
   return true;
+}
+
+// In voice, the chat renewed our credentials before they expire (KVS closes signaling after an hour at
+// most, and idle connections after ten minutes: a call outlives its first credentials). They sign every
+// (re)connection from now on, the links made from now on get the new TURN servers, and the expiry moves.
+void Call::Impl::renew_voice(const in::TokenGiven& e) {
+  const auto& a = gate->admitted();
+  auto token = a && e.room == a->room_id ? profile->renewed_token(*a, e.token) : std::nullopt;
+  if (!token) return warn("voice credentials for another voice chat or role were ignored");
+  gate->renew(std::move(*token), e.ice_servers, e.ttl, clock.wall);
+  arm_wall(kTokenExpiry, gate->admitted()->expires_at);
+  links.set_ice_servers(gate->admitted()->ice_servers);
+  diag.note(clock.mono, "voice credentials renewed until " + format_utc_clock(gate->admitted()->expires_at, clock.wall, cfg.profile.utc_offset_min));
 }
 
 Result<std::string> Call::Impl::room_url(const Admission& a) { return profile->signaling_url_at(a, clock.wall); }

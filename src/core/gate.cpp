@@ -100,6 +100,17 @@ void Gate::give_token(const in::TokenGiven& t, Instant wall) {
   admission_ = std::move(a);
 }
 
+#ifndef EARSHOT_SELFHOSTED_ONLY  // renewed credentials come from a page module (kvs)
+void Gate::renew(std::string token, const json& ice_servers, Duration ttl, Instant wall) {
+  if (!admission_) return;
+  entry_.token = token;
+  entry_.ttl = ttl;
+  if (ice_servers.is_array()) entry_.ice_servers = admission_->ice_servers = ice_servers;
+  admission_->token = std::move(token);
+  admission_->expires_at = wall + (ttl > 0 ? ttl : 4 * 3600 * 1000);
+}
+#endif
+
 void Gate::start() {
   flow_ = profile_->admission(entry_);
   next_request();

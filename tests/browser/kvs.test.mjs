@@ -32,6 +32,7 @@ function suite() {
   const HEARD = 60;   // dB over the track's median spectrum: a tone is heard at this or more
   const ABSENT = 60;  // ... and absent below it
   const IDLE_S = 3;   // the idle test's chat socket limit, shortened (API Gateway: 10 min)
+  const CRED_S = 20;  // the renewal test's STS credential lifetime, shortened (seed 001: an hour)
   const DESKTOP = { width: 1280, height: 800 };
   const PHONE = { width: 390, height: 844 };
   const PEOPLE = [
@@ -42,7 +43,7 @@ function suite() {
   ];
   const [ANA, BOB, CLEO, DAN] = PEOPLE;
   const VIEWERS = [BOB, CLEO, DAN];
-  let standin, tls, work, roomId, turnEnv;
+  let standin, renewing, tls, work, roomId, turnEnv;
   const browsers = {};
   let voiceUp = false;
 
@@ -57,14 +58,19 @@ function suite() {
       EARSHOT_TURN_ALLOW_LOOPBACK: '1', EARSHOT_TURN_MIN_PORT: '41000', EARSHOT_TURN_MAX_PORT: '41099' };
     const turn = spawnSync(process.execPath, [join(ROOT, 'backend', 'scripts', 'turn.js'), 'start'], { env: turnEnv, encoding: 'utf8' });
     assert.equal(turn.status, 0, `coturn: ${turn.stdout}${turn.stderr}`);
-    standin = await startServer(['--host', HOST, '--pages-dir', DIST, '--tls-dir', tls.tlsDir, '--db', tls.db,
-      '--turn-url', `turn:127.0.0.1:${turnPort}`, '--turn-secret', 'kvs-test-turn-secret']);
-    const bs = await Promise.all(PEOPLE.map((p) => launch({ wav: toneFile(work, p.freq), secureOrigins: [standin.pages] })));
+    const turnArgs = ['--turn-url', `turn:127.0.0.1:${turnPort}`, '--turn-secret', 'kvs-test-turn-secret'];
+    standin = await startServer(['--host', HOST, '--pages-dir', DIST, '--tls-dir', tls.tlsDir, '--db', tls.db, ...turnArgs]);
+    // The renewal test's stand-in: credentials that live CRED_S seconds. Started now so that its pages
+    // are one of the browsers' secure origins (the microphone needs one).
+    renewing = await startServer(['--host', HOST, '--pages-dir', DIST, '--tls-dir', tls.tlsDir, '--db', join(work, 'renew.sqlite'),
+      '--credential-ttl-s', String(CRED_S), ...turnArgs]);
+    const bs = await Promise.all(PEOPLE.map((p) => launch({ wav: toneFile(work, p.freq), secureOrigins: [standin.pages, renewing.pages] })));
     PEOPLE.forEach((p, i) => { browsers[p.key] = bs[i]; });
   });
   after(async () => {
     await Promise.all(Object.values(browsers).map((b) => b.close().catch(() => {})));
     await standin?.stop();
+    await renewing?.stop();
     if (turnEnv) spawnSync(process.execPath, [join(ROOT, 'backend', 'scripts', 'turn.js'), 'stop'], { env: turnEnv });
     tls?.cleanup();
     if (work) rmSync(work, { recursive: true, force: true });
@@ -449,5 +455,63 @@ function suite() {
     const line = await ANA.page.locator('#messages li.event').last().textContent();
     assert.match(line, /Ana ended the voice chat\.$/);
     await shot(BOB.page, 'kvs-ended-bob');
+  });
+
+  test('voice outlives its first credentials: each page renews them before they expire, and the reconnection after their expiry is signed with the new ones', async (t) => {
+    // Against the stand-in whose STS credentials live CRED_S seconds; Ana and Bob again, on pages of
+    // their own (the shared stand-in's call has ended).
+    const A = { key: 'ana', name: 'Ana', freq: 440 }, B = { key: 'bob', name: 'Bob', freq: 550 };
+    const rlog = async (kind) => (await (await fetch(`${renewing.chatHttp}/_standin/log`)).json()).filter((e) => e.kind === kind);
+    const wait = (fn, timeout, what) => until(fn, { timeout, what, people: [A, B] });
+    await open(A, `${renewing.pages}/`);
+    await A.page.fill('#chat-room-name', 'Long call');
+    await A.page.click('#enter-btn');
+    await A.page.locator('#chat-room:not([hidden])').waitFor({ timeout: 10000 });
+    const rid = (await kvsState(A.page)).room.roomId;
+    await open(B, `${renewing.pages}/room.html?room=${rid}`);
+    await B.page.click('#enter-btn');
+    await A.page.locator('#requests li[data-user="Bob"]').waitFor({ timeout: 10000 });
+    await A.page.click('#requests button[aria-label="Approve Bob"]');
+    await B.page.locator('#chat-room:not([hidden])').waitFor({ timeout: 10000 });
+    await A.page.click('#voice-start');
+    await B.page.locator('#voice-join:not([hidden])').waitFor({ timeout: 10000 });
+    await B.page.click('#voice-join');
+    await wait(async () => (await hears(A, [B])) && hears(B, [A]), 30000, 'Ana and Bob hearing each other');
+    const first = Object.fromEntries((await rlog('sts.issue')).map((e) => [e.username, e]));
+    assert.deepEqual(Object.keys(first).sort(), ['Ana', 'Bob']);
+    const expiry = Math.max(...Object.values(first).map((e) => Date.parse(e.expiration)));
+
+    // A quarter of their life early, each page asks the chat for new credentials.
+    const renewed = await wait(async () => {
+      const issued = await rlog('sts.issue');
+      const latest = (u) => issued.filter((e) => e.username === u);
+      return latest('Ana').length >= 2 && latest('Bob').length >= 2 && { Ana: latest('Ana').at(-1), Bob: latest('Bob').at(-1) };
+    }, CRED_S * 1000, 'both pages renewing their credentials');
+    assert.ok(Date.now() < expiry, 'renewed before the first credentials expired');
+    assert.notEqual(renewed.Bob.clientId, first.Bob.clientId, 'STS scoped the renewal to a new ClientId');
+
+    // Past the first credentials' expiry, the service says GO_AWAY: both reconnect, signed with the new.
+    await sleep(Math.max(0, expiry - Date.now()) + 1000);
+    const before = (await rlog('signaling.connect')).filter((e) => e.ok).length;
+    const v = (await (await fetch(`${renewing.chatHttp}/_standin/tables/VoiceRooms`)).json()).find((r) => r.status === 'active');
+    const goAway = await fetch(`${renewing.chatHttp}/_standin/channels/${v.channelName}/go-away`, { method: 'POST' }).then((r) => r.json());
+    assert.equal(goAway.connections, 2);
+    const again = await wait(async () => {
+      const ok = (await rlog('signaling.connect')).filter((e) => e.ok).slice(before);
+      return ok.length >= 2 && ok;
+    }, 15000, 'two new signaling connections');
+    const byRole = Object.fromEntries(again.map((e) => [e.role, e]));
+    assert.equal(byRole.MASTER.accessKeyId, renewed.Ana.accessKeyId, 'Ana reconnected with her renewed credentials');
+    assert.equal(byRole.VIEWER.accessKeyId, renewed.Bob.accessKeyId, 'Bob reconnected with his renewed credentials');
+    assert.equal(byRole.VIEWER.clientId, first.Bob.clientId, 'Bob kept the ClientId Ana knows him by');
+    assert.equal((await rlog('signaling.refused')).length, 0, 'no connection was refused');
+    for (const who of [A, B]) {
+      const s = await snapshot(who.page);
+      assert.equal(s.state, 'connected', `${who.name}'s call goes on: ${JSON.stringify(s.failure)}`);
+    }
+    await wait(async () => (await hears(A, [B])) && hears(B, [A]), 10000, 'Ana and Bob still hearing each other');
+    t.diagnostic(`credentials of ${CRED_S} s renewed ${Math.round((expiry - Date.parse(renewed.Bob.expiration) + CRED_S * 1000) / 1000)} s before expiry; reconnected after it with the renewed ones`);
+    await A.ctx.close();
+    await B.ctx.close();
   });
 }

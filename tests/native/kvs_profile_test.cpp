@@ -264,3 +264,84 @@ TEST(KvsProfile, TheMasterTellsEachViewerWhoIsInVoiceAndAViewerDrawsThem) {
   viewer.handle(in::PeerMessage{hub, "not json"}, kNow);
   EXPECT_EQ(viewer.snapshot().warnings.back().rfind("a data channel message that is not a JSON object", 0), 0u);
 }
+
+namespace {
+// After GO_AWAY at `at`, the URL of the next signaling connection (the timers run until one opens), or
+// "" when none opened.
+std::string reconnect_url(Call& call, PeerId link, Instant at) {
+  call.handle(in::LinkMessage{link, R"({"messageType":"GO_AWAY","messagePayload":""})"}, at);
+  auto effects = drain(call);
+  for (int i = 0; i < 40 && only<fx::OpenLink>(effects).empty() && call.snapshot().state != CallState::Failed; i++) {
+    auto t = call.poll_timeout();
+    if (!t) break;
+    call.handle_timeout(Clock{*t, *t});
+    effects = drain(call);
+  }
+  const auto opened = only<fx::OpenLink>(effects);
+  return opened.empty() ? "" : opened[0].url;
+}
+groupchat::ev::VoiceCredentials renewed(const std::string& role, const std::string& client_id) {
+  auto v = credentials(role, client_id);
+  v.credentials = {"ASIARENEWED", "secret-2", "session-token-2", "2027-01-15T10:00:00Z"};
+  v.ice_servers = json::array({json{{"urls", json::array({"turn:127.0.0.1:3478"})}, {"username", "renewed"}, {"credential", "x"}}});
+  return v;
+}
+}  // namespace
+
+TEST(KvsProfile, WithoutRenewalTheFirstReconnectionAfterTheCredentialsExpireEndsTheCall) {
+  Call call(config(), kNow, 1);
+  in_voice(call, "VIEWER", "bob-1a2b3c", "bob");
+  drain(call);
+  EXPECT_EQ(reconnect_url(call, 1, kNow + 3601 * 1000), "");
+  ASSERT_EQ(call.snapshot().state, CallState::Failed);
+  EXPECT_EQ(call.snapshot().failure->code, "session.expired");
+}
+
+TEST(KvsProfile, RenewedCredentialsSignTheNextReconnectionAndAViewerKeepsItsClientId) {
+  Call call(config(), kNow, 1);
+  in_voice(call, "VIEWER", "bob-1a2b3c", "bob");
+  drain(call);
+  // 55 minutes in, the chat hands over renewed credentials (STS named a new ClientId with them).
+  const Instant renew_at = kNow + 55 * 60000;
+  call.handle(token_input(KvsProfile::entry_for(renewed("VIEWER", "bob-9f8e7d"), "bob", "Ana", renew_at)), renew_at);
+  auto effects = drain(call);
+  EXPECT_TRUE(only<fx::OpenLink>(effects).empty()) << "the open signaling connection is kept";
+  EXPECT_TRUE(only<fx::AcquireMic>(effects).empty()) << "not a new call";
+  EXPECT_NE(call.snapshot().state, CallState::Failed);
+  // An hour and five minutes in, past the first credentials' hour, the service says GO_AWAY.
+  const std::string url = reconnect_url(call, 1, kNow + 65 * 60000);
+  ASSERT_NE(url, "") << (call.snapshot().failure ? call.snapshot().failure->code : std::string("no failure"));
+  EXPECT_EQ(query_value(url, "X-Amz-Credential").substr(0, 11), "ASIARENEWED");
+  EXPECT_EQ(query_value(url, "X-Amz-ClientId"), "bob-1a2b3c") << "the master knows this viewer by its first ClientId";
+  EXPECT_NE(call.snapshot().state, CallState::Failed);
+  EXPECT_NE(call.diagnostics_json().find("voice credentials renewed until"), std::string::npos) << "the diagnostics log says so";
+}
+
+TEST(KvsProfile, TheMastersRenewedCredentialsSignItsReconnectionAndOthersAreIgnored) {
+  Call call(config(), kNow, 1);
+  in_voice(call, "MASTER", "", "Ana");
+  drain(call);
+  // Credentials for another voice chat (another channel) are not taken for this one.
+  auto other = renewed("MASTER", "");
+  other.channel_arn = "arn:aws:kinesisvideo:us-west-2:111122223333:channel/voice-2/2";
+  call.handle(token_input(KvsProfile::entry_for(other, "Ana", "Ana", kNow + 1000)), kNow + 1000);
+  drain(call);
+  EXPECT_FALSE(call.snapshot().warnings.empty());
+  EXPECT_EQ(call.snapshot().warnings.back(), "voice credentials for another voice chat or role were ignored");
+  // Bob's offer takes the link made ahead of anyone (with the first TURN servers).
+  call.handle(in::LinkMessage{1, frame("SDP_OFFER", {{"type", "offer"}, {"sdp", "v=0\r\n"}}, "bob-1a2b3c")}, kNow + 2000);
+  drain(call);
+  const Instant renew_at = kNow + 55 * 60000;
+  call.handle(token_input(KvsProfile::entry_for(renewed("MASTER", ""), "Ana", "Ana", renew_at)), renew_at);
+  drain(call);
+  // A viewer arriving after the renewal is linked with the renewed TURN servers.
+  call.handle(in::LinkMessage{1, frame("SDP_OFFER", {{"type", "offer"}, {"sdp", "v=0\r\n"}}, "cleo-112233")}, renew_at + 1000);
+  const auto created = only<fx::CreatePeer>(drain(call));
+  ASSERT_EQ(created.size(), 1u);
+  EXPECT_EQ(created[0].configuration["iceServers"][0]["username"], "renewed");
+  const std::string url = reconnect_url(call, 1, kNow + 65 * 60000);
+  ASSERT_NE(url, "");
+  EXPECT_EQ(query_value(url, "X-Amz-Credential").substr(0, 11), "ASIARENEWED");
+  EXPECT_EQ(query_value(url, "X-Amz-ClientId"), "") << "a master sends none";
+  EXPECT_NE(query_value(url, "X-Amz-ChannelARN").find("voice-1"), std::string::npos) << "still this voice chat's channel";
+}

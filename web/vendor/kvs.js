@@ -85,6 +85,7 @@ export async function start(join, ctx) {
   let voice = { room: '', master: '' };  // the room's active voice chat
   let voiceNote = '';    // the voice bar's last sentence when not in voice
   let wantVoice = false; // we asked to start voice: ask for credentials when it starts
+  let renewal = 0;       // the timer that renews our voice credentials before they expire
   let attempt = 0;
   let closedBy = '';     // why the last socket closed, said once it is back
   const memberSet = new Map();  // username -> {admin, online}
@@ -171,10 +172,20 @@ export async function start(join, ctx) {
         else addLine({ from: '', text: `${e.master} started voice.`, at: Date.now() });
         wantVoice = false;
         break;
-      case 'voice-credentials':
+      case 'voice-credentials': {
         say(error, '');
-        report({ type: 'token-given', ...e.entry });
+        report({ type: 'token-given', ...e.entry });  // in voice already: the call takes them as renewed
+        // KVS closes signaling after an hour at most (idle ones after ten minutes) and the call reconnects
+        // with the credentials it holds, which STS gives an hour: renew them (a quarter of their life
+        // early, at most five minutes) for as long as we are in voice.
+        clearTimeout(renewal);
+        const life = Number(e.entry.ttl) * 1000;
+        if (life > 0) {
+          renewal = setTimeout(() => { if (voice.room && IN_VOICE.includes(callState())) chatDo('voice'); },
+            Math.max(1000, life - Math.min(300000, life / 4)));
+        }
         break;
+      }
       case 'voice-ended': {
         const said = `${e.endedBy || 'Someone'} ended the voice chat.`;
         voice = { room: '', master: '' };

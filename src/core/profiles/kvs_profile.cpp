@@ -80,6 +80,17 @@ std::unique_ptr<SignalingChannel> KvsProfile::open_channel(const Admission& a) c
                                                  self, t->master_name);
 }
 
+std::optional<std::string> KvsProfile::renewed_token(const Admission& in_use, const std::string& token) const {
+  auto old = read_token(in_use.token);
+  auto renewed = read_token(token);
+  if (!old || !renewed || old->master != renewed->master || old->channel_arn != renewed->channel_arn) return std::nullopt;
+  if (old->master || renewed->client_id == old->client_id) return token;
+  // IAM ties no ClientId to the credentials (each getVoiceCredentials names a new one): keep ours.
+  json j = parse_json_text(token);
+  j["clientId"] = old->client_id;
+  return j.dump();
+}
+
 json KvsProfile::entry_for(const groupchat::ev::VoiceCredentials& v, std::string_view username, std::string_view master, Instant now) {
   const bool is_master = v.role == "MASTER";
   json token = json::object();

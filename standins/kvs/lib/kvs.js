@@ -173,9 +173,14 @@ function createKvs({ cfg, store, sts, log, now, publicHost }) {
       return refuseUpgrade(socket, 403, 'AccessDeniedException',
         `Credentials ${v.akid} are for the MASTER, which connects without X-Amz-ClientId (master with ClientId "${clientId}").`, { check: 'master-with-client-id', ...base });
     }
-    if (!cred.service && role === 'VIEWER' && cred.clientId && clientId !== cred.clientId) {
+    // IAM has no condition on the ClientId, so real credentials connect with any; the stand-in is stricter
+    // and holds a member to the ClientIds issued to them on this channel: renewed credentials (a later
+    // getVoiceCredentials, with a ClientId of its own) keep the ClientId the viewer is known by, but no
+    // member may connect as another.
+    if (!cred.service && role === 'VIEWER' && cred.clientId && clientId !== cred.clientId &&
+        !store.clientIdsOf(cred.username, cred.channelARN).includes(clientId)) {
       return refuseUpgrade(socket, 403, 'AccessDeniedException',
-        `Credentials ${v.akid} were issued for ClientId "${cred.clientId}", not "${clientId}" (ClientId mismatch).`, { check: 'client-id-mismatch', ...base });
+        `Credentials ${v.akid} were issued for ClientId "${cred.clientId}" (or another of ${cred.username}'s on this channel), not "${clientId}" (ClientId mismatch).`, { check: 'client-id-mismatch', ...base });
     }
     const state = channelLive(ch.channelName);
     if (role === 'VIEWER' && !state.viewers.has(clientId) && state.viewers.size >= MAX_VIEWERS) {

@@ -63,6 +63,9 @@ function openStore(file) {
     putChannel: (c) => q('INSERT OR REPLACE INTO SignalingChannels VALUES (@channelName, @channelARN, @status, @createdAt)').run(c),
 
     credential: (akid) => q('SELECT * FROM StsCredentials WHERE accessKeyId = ?').get(akid),
+    // Every ClientId STS scoped to `username`'s credentials for a channel (one per getVoiceCredentials).
+    clientIdsOf: (username, channelARN) => q('SELECT DISTINCT clientId FROM StsCredentials WHERE username = ? AND channelARN = ? AND clientId IS NOT NULL')
+      .all(username, channelARN).map((r) => r.clientId),
     putCredential: (c) => q(`INSERT INTO StsCredentials VALUES (@accessKeyId, @secretAccessKey, @sessionToken, @expiration,
       @username, @voiceRoomId, @channelARN, @role, @clientId, @issuedAt)`).run(c),
   };

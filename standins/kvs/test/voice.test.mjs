@@ -269,6 +269,17 @@ test('refusals: forged, expired, wrong-ARN, unknown-key, token mismatch, role/Cl
   const other = await bob.next((m) => m.type === 'voiceRoomCreated' && m.roomId === otherRoom);
   await expectRefused(await presign(sdkCreds(bobCreds), { ...viewerParams, 'X-Amz-ChannelARN': other.channelARN }), 403, /issued for channel .* \(wrong ARN\)/, 'wrong-arn');
 
+  // Renewed credentials (a later getVoiceCredentials, with a ClientId of their own) connect with the
+  // ClientId bob is already known by: the call keeps its identity past the first credentials' hour.
+  const renewed = await bob.request({ action: 'getVoiceCredentials', roomId }, 'voiceCredentials');
+  assert.notEqual(renewed.credentials.accessKeyId, bobCreds.credentials.accessKeyId);
+  assert.notEqual(renewed.clientId, bobCreds.clientId);
+  const kept = await rawConnect(await presign(sdkCreds(renewed), viewerParams));
+  assert.ok(kept.ws, `renewed credentials connect as ${bobCreds.clientId}: ${JSON.stringify(kept.body)}`);
+  kept.ws.close();
+  await until(async () => (await logSince()).some((e) => e.kind === 'signaling.close' && e.clientId === bobCreds.clientId), 3000, 'the renewed connection closed');
+  await expectRefused(await presign(sdkCreds(renewed), { ...viewerParams, 'X-Amz-ClientId': 'mallory' }), 403, /ClientId mismatch/, 'client-id-mismatch');
+
   // Ten viewers fit; the eleventh is refused.
   const viewers = [];
   for (let i = 0; i < 11; i++) {

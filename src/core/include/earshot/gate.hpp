@@ -20,6 +20,8 @@ class Gate {
                                    Instant wall);
   std::optional<Failure> set_name(const std::string& name);  // Name entries
   void give_token(const in::TokenGiven&, Instant wall);      // Token entries: admitted at once
+  // The admission in hand with renewed credentials (`token`, ICE servers, lifetime from `wall`).
+  void renew(std::string token, const nlohmann::json& ice_servers, Duration ttl, Instant wall);
   const Entry& entry() const { return entry_; }
   bool needs_name() const { return entry_.kind == EntryKind::Name && entry_.name.empty(); }
   // An invite is redeemed at once by profiles that cannot look at it first; a profile that can (or

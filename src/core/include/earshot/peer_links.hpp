@@ -80,6 +80,7 @@ class PeerLinks {
   explicit PeerLinks(Outbox& out) : out_(out) {}
   // RTCConfiguration for every new link ({iceServers, iceTransportPolicy}) and the timers.
   void configure(nlohmann::json configuration, LinkTimings timings);
+  void set_ice_servers(nlohmann::json servers) { configuration_["iceServers"] = std::move(servers); }  // links made from now on
 
   PeerId open(const std::string& participant, bool polite);  // emits CreatePeer
   void arm_connect_deadline(PeerId, Instant now);

@@ -163,6 +163,9 @@ class Profile {
   // A page module that runs before any call: the kvs chat (web/vendor/kvs.js), started when the page
   // opens; it hands the call its entry (a voice token) later. "" = none.
   virtual std::string_view page_module() const { return {}; }
+  // The page module renewed the credentials of the call in progress (`token`, for the same room): the
+  // token to use from the next (re)connection on, or nothing when it cannot replace `in_use`'s.
+  virtual std::optional<std::string> renewed_token(const Admission& /*in_use*/, const std::string& /*token*/) const { return std::nullopt; }
 #endif
   virtual std::unique_ptr<SignalingChannel> open_channel(const Admission&) const = 0;  // nullptr: none
 };

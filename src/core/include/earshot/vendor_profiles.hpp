@@ -61,6 +61,8 @@ class KvsProfile final : public Profile {
   Result<std::string> signaling_url(const Admission& a) const override { return signaling_url_at(a, 0); }
   Result<std::string> signaling_url_at(const Admission&, Instant now) const override;
   std::unique_ptr<SignalingChannel> open_channel(const Admission&) const override;
+  // New credentials for the same channel and role; a viewer keeps the ClientId the master knows it by.
+  std::optional<std::string> renewed_token(const Admission& in_use, const std::string& token) const override;
   // The call's entry (the start options' `entry`: room, token, userId, userName, signalingUrl,
   // iceServers, ttl) for voice credentials from the chat; `username` is ours, `master` the master's.
   static nlohmann::json entry_for(const groupchat::ev::VoiceCredentials&, std::string_view username, std::string_view master, Instant now);
