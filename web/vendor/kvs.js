@@ -86,6 +86,7 @@ export async function start(join, ctx) {
   let voiceNote = '';    // the voice bar's last sentence when not in voice
   let wantVoice = false; // we asked to start voice: ask for credentials when it starts
   let renewal = 0;       // the timer that renews our voice credentials before they expire
+  let renewing = false;  // ... and it asked: the answer is for the call in progress only
   let attempt = 0;
   let closedBy = '';     // why the last socket closed, said once it is back
   const memberSet = new Map();  // username -> {admin, online}
@@ -173,6 +174,9 @@ export async function start(join, ctx) {
         wantVoice = false;
         break;
       case 'voice-credentials': {
+        const renewed = renewing;
+        renewing = false;
+        if (renewed && !IN_VOICE.includes(callState())) break;  // left voice meanwhile: not a way back in
         say(error, '');
         report({ type: 'token-given', ...e.entry });  // in voice already: the call takes them as renewed
         // KVS closes signaling after an hour at most (idle ones after ten minutes) and the call reconnects
@@ -181,7 +185,7 @@ export async function start(join, ctx) {
         clearTimeout(renewal);
         const life = Number(e.entry.ttl) * 1000;
         if (life > 0) {
-          renewal = setTimeout(() => { if (voice.room && IN_VOICE.includes(callState())) chatDo('voice'); },
+          renewal = setTimeout(() => { if (voice.room && IN_VOICE.includes(callState())) { renewing = true; chatDo('voice'); } },
             Math.max(1000, life - Math.min(300000, life / 4)));
         }
         break;
@@ -196,6 +200,7 @@ export async function start(join, ctx) {
       }
       case 'refused':
         wantVoice = false;
+        renewing = false;
         say(error, e.message || `The chat server refused (${e.code}).`);
         break;
       default:
