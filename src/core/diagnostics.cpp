@@ -62,7 +62,7 @@ void Diagnostics::effect(Instant at, const Effect& e) {
       "add-remote-candidate", "close-peer", "set-relay", "load-vendor", "start-vendor", "set-vendor-muted",
       "stop-vendor", "state-changed", "show-failure", "announce", "save-session",
 #ifndef EARSHOT_SELFHOSTED_ONLY
-      "send-on-peer",
+      "send-on-peer", "reconfigure-peers",
 #endif
   };
   static_assert(std::size(kKinds) == std::variant_size_v<Effect>);

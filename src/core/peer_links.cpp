@@ -27,6 +27,13 @@ void PeerLinks::configure(json configuration, LinkTimings timings) {
   timings_ = timings;
 }
 
+#ifndef EARSHOT_SELFHOSTED_ONLY
+void PeerLinks::set_ice_servers(json servers) {
+  configuration_["iceServers"] = std::move(servers);
+  if (!links_.empty()) out_.push(fx::ReconfigurePeers{configuration_});
+}
+#endif
+
 PeerId PeerLinks::open(const std::string& participant, bool polite) {
   const PeerId id = next_id_++;
   links_.emplace_back(id, participant, polite);

@@ -352,6 +352,7 @@ json to_json(const Effect& effect) {
     json operator()(const fx::SaveSession& e) { return {{"type", "save-session"}, {"value", e.value}}; }
 #ifndef EARSHOT_SELFHOSTED_ONLY
     json operator()(const fx::SendOnPeer& e) { return {{"type", "send-on-peer"}, {"peer", e.peer}, {"text", e.text}}; }
+    json operator()(const fx::ReconfigurePeers& e) { return {{"type", "reconfigure-peers"}, {"configuration", e.configuration}}; }
 #endif
   };
   return std::visit(V{}, effect);

@@ -270,6 +270,9 @@ void Driver::perform(const Effect& effect) {
                    PeerSlot* s = slot(e.peer);
                    if (s && !s->data.isNull() && text_of(s->data["readyState"]) == "open") s->data.call<void>("send", e.text);
                  },
+#ifndef EARSHOT_WITHOUT_KVS  // (only the kvs profile renews credentials mid-call)
+                 [&](const fx::ReconfigurePeers& e) { reconfigure_peers(e.configuration); },
+#endif
 #endif
                  [&](const fx::SaveSession& e) {
                    if (is_function(hooks_["save"])) hooks_.call<void>("save", e.value);
@@ -586,6 +589,19 @@ void Driver::create_peer(const fx::CreatePeer& e) {
   }
   peers_.push_back(std::move(s));
 }
+
+#if !defined(EARSHOT_SELFHOSTED_ONLY) && !defined(EARSHOT_WITHOUT_KVS)
+// setConfiguration throws on a closed connection or a change it refuses: called from a promise's
+// then(), its exception is a rejection (ignored) rather than an abort of the wasm.
+void Driver::reconfigure_peers(const json& configuration) {
+  for (PeerSlot& s : peers_) {
+    val p = pc(s);
+    if (p.isNull() || text_of(p["signalingState"]) == "closed") continue;
+    val set = p["setConfiguration"].call<val>("bind", p, js_json(configuration));
+    quiet(val::global("Promise").call<val>("resolve").call<val>("then", set));
+  }
+}
+#endif
 
 void Driver::close_peer(PeerId id) {
   PeerSlot* s = slot(id);

@@ -119,6 +119,9 @@ class Driver {
   void negotiate(PeerId id, bool offer, std::uint64_t generation, bool ice_restart);
   void apply_remote(const fx::ApplyRemoteDescription& e);
   void set_relay(const fx::SetRelay& e);
+#if !defined(EARSHOT_SELFHOSTED_ONLY) && !defined(EARSHOT_WITHOUT_KVS)
+  void reconfigure_peers(const nlohmann::json& configuration);  // renewed TURN servers (kvs)
+#endif
   void rewire_relays();
   void open_link(const fx::OpenLink& e);
   void close_link(LinkId id);

@@ -326,7 +326,8 @@ export function toneProbe() {
   }
   window.RTCPeerConnection = ProbedPeerConnection;
   if (window.webkitRTCPeerConnection) window.webkitRTCPeerConnection = ProbedPeerConnection;
-  window.__peerConnections = () => made.map((pc) => ({ id: pc.__probeId, connection: pc.connectionState, signaling: pc.signalingState }));
+  window.__peerConnections = () => made.map((pc) => ({ id: pc.__probeId, connection: pc.connectionState, signaling: pc.signalingState,
+    turnUsers: (pc.getConfiguration().iceServers || []).map((s) => s.username).filter(Boolean) }));
   window.__tones = () => {
     const tracks = [];
     for (let i = entries.length - 1; i >= 0; i--) {

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   ROOT, inNamespace, launch, toneFile, tempDir, freePort, tones, tonePeaks, trackTones, toneProbe, snapshot, waitFor,
-  artifact, sleep, PROBE_FREQS,
+  artifact, sleep, PROBE_FREQS, probedPeerConnections,
 } from './harness.mjs';
 import { scratch, startServer } from '../../standins/kvs/test/helpers.mjs';
 
@@ -33,6 +33,7 @@ function suite() {
   const ABSENT = 60;  // ... and absent below it
   const IDLE_S = 3;   // the idle test's chat socket limit, shortened (API Gateway: 10 min)
   const CRED_S = 20;  // the renewal test's STS credential lifetime, shortened (seed 001: an hour)
+  const TURN_S = 12;  // ... and its TURN credentials' (KVS: 300 s)
   const DESKTOP = { width: 1280, height: 800 };
   const PHONE = { width: 390, height: 844 };
   const PEOPLE = [
@@ -63,7 +64,7 @@ function suite() {
     // The renewal test's stand-in: credentials that live CRED_S seconds. Started now so that its pages
     // are one of the browsers' secure origins (the microphone needs one).
     renewing = await startServer(['--host', HOST, '--pages-dir', DIST, '--tls-dir', tls.tlsDir, '--db', join(work, 'renew.sqlite'),
-      '--credential-ttl-s', String(CRED_S), ...turnArgs]);
+      '--credential-ttl-s', String(CRED_S), '--turn-ttl-s', String(TURN_S), ...turnArgs]);
     const bs = await Promise.all(PEOPLE.map((p) => launch({ wav: toneFile(work, p.freq), secureOrigins: [standin.pages, renewing.pages] })));
     PEOPLE.forEach((p, i) => { browsers[p.key] = bs[i]; });
   });
@@ -457,12 +458,15 @@ function suite() {
     await shot(BOB.page, 'kvs-ended-bob');
   });
 
-  test('voice outlives its first credentials: each page renews them before they expire, and the reconnection after their expiry is signed with the new ones', async (t) => {
-    // Against the stand-in whose STS credentials live CRED_S seconds; Ana and Bob again, on pages of
-    // their own (the shared stand-in's call has ended).
+  test('voice outlives its first credentials: each page renews them before they expire (STS and TURN), its links take the new TURN servers, and the reconnection after the first expiry is signed with the new ones', async (t) => {
+    // Against the stand-in whose STS credentials live CRED_S seconds and TURN's TURN_S; Ana and Bob
+    // again, on pages of their own (the shared stand-in's call has ended).
     const A = { key: 'ana', name: 'Ana', freq: 440 }, B = { key: 'bob', name: 'Bob', freq: 550 };
     const rlog = async (kind) => (await (await fetch(`${renewing.chatHttp}/_standin/log`)).json()).filter((e) => e.kind === kind);
+    const issuedTo = async (u) => (await rlog('sts.issue')).filter((e) => e.username === u);
     const wait = (fn, timeout, what) => until(fn, { timeout, what, people: [A, B] });
+    // The TURN usernames of a page's live peer connections ("<expiry>:<ClientId>").
+    const turnUsers = async (who) => (await probedPeerConnections(who.page)).filter((p) => p.signaling !== 'closed').flatMap((p) => p.turnUsers);
     await open(A, `${renewing.pages}/`);
     await A.page.fill('#chat-room-name', 'Long call');
     await A.page.click('#enter-btn');
@@ -477,20 +481,22 @@ function suite() {
     await B.page.locator('#voice-join:not([hidden])').waitFor({ timeout: 10000 });
     await B.page.click('#voice-join');
     await wait(async () => (await hears(A, [B])) && hears(B, [A]), 30000, 'Ana and Bob hearing each other');
-    const first = Object.fromEntries((await rlog('sts.issue')).map((e) => [e.username, e]));
-    assert.deepEqual(Object.keys(first).sort(), ['Ana', 'Bob']);
-    const expiry = Math.max(...Object.values(first).map((e) => Date.parse(e.expiration)));
+    const first = { Ana: (await issuedTo('Ana'))[0], Bob: (await issuedTo('Bob'))[0] };
+    const expiry = Math.max(Date.parse(first.Ana.expiration), Date.parse(first.Bob.expiration));
+    const firstTurn = { ana: await turnUsers(A), bob: await turnUsers(B) };
+    for (const who of [A, B]) assert.ok(firstTurn[who.key].length > 0, `${who.name}'s link has TURN servers: ${JSON.stringify(firstTurn)}`);
 
-    // A quarter of their life early, each page asks the chat for new credentials.
-    const renewed = await wait(async () => {
-      const issued = await rlog('sts.issue');
-      const latest = (u) => issued.filter((e) => e.username === u);
-      return latest('Ana').length >= 2 && latest('Bob').length >= 2 && { Ana: latest('Ana').at(-1), Bob: latest('Bob').at(-1) };
-    }, CRED_S * 1000, 'both pages renewing their credentials');
+    // A quarter of the TURN servers' life early (the shorter one), each page asks the chat for new
+    // credentials, and its live link takes the renewed TURN servers.
+    await wait(async () => (await issuedTo('Ana')).length >= 2 && (await issuedTo('Bob')).length >= 2, TURN_S * 1000, 'both pages renewing their credentials');
     assert.ok(Date.now() < expiry, 'renewed before the first credentials expired');
-    assert.notEqual(renewed.Bob.clientId, first.Bob.clientId, 'STS scoped the renewal to a new ClientId');
+    assert.notEqual((await issuedTo('Bob'))[1].clientId, first.Bob.clientId, 'STS scoped the renewal to a new ClientId');
+    for (const who of [A, B]) {
+      await wait(async () => { const now = await turnUsers(who); return now.length > 0 && now.every((u) => !firstTurn[who.key].includes(u)); },
+        5000, `${who.name}'s live link taking the renewed TURN servers`);
+    }
 
-    // Past the first credentials' expiry, the service says GO_AWAY: both reconnect, signed with the new.
+    // Past the first credentials' expiry, the service says GO_AWAY: both reconnect, signed with new ones.
     await sleep(Math.max(0, expiry - Date.now()) + 1000);
     const before = (await rlog('signaling.connect')).filter((e) => e.ok).length;
     const v = (await (await fetch(`${renewing.chatHttp}/_standin/tables/VoiceRooms`)).json()).find((r) => r.status === 'active');
@@ -501,8 +507,9 @@ function suite() {
       return ok.length >= 2 && ok;
     }, 15000, 'two new signaling connections');
     const byRole = Object.fromEntries(again.map((e) => [e.role, e]));
-    assert.equal(byRole.MASTER.accessKeyId, renewed.Ana.accessKeyId, 'Ana reconnected with her renewed credentials');
-    assert.equal(byRole.VIEWER.accessKeyId, renewed.Bob.accessKeyId, 'Bob reconnected with his renewed credentials');
+    const renewedKeys = async (u) => (await issuedTo(u)).slice(1).map((e) => e.accessKeyId);
+    assert.ok((await renewedKeys('Ana')).includes(byRole.MASTER.accessKeyId), `Ana reconnected with renewed credentials, not ${first.Ana.accessKeyId}: ${byRole.MASTER.accessKeyId}`);
+    assert.ok((await renewedKeys('Bob')).includes(byRole.VIEWER.accessKeyId), `Bob reconnected with renewed credentials, not ${first.Bob.accessKeyId}: ${byRole.VIEWER.accessKeyId}`);
     assert.equal(byRole.VIEWER.clientId, first.Bob.clientId, 'Bob kept the ClientId Ana knows him by');
     assert.equal((await rlog('signaling.refused')).length, 0, 'no connection was refused');
     for (const who of [A, B]) {
@@ -510,7 +517,7 @@ function suite() {
       assert.equal(s.state, 'connected', `${who.name}'s call goes on: ${JSON.stringify(s.failure)}`);
     }
     await wait(async () => (await hears(A, [B])) && hears(B, [A]), 10000, 'Ana and Bob still hearing each other');
-    t.diagnostic(`credentials of ${CRED_S} s renewed ${Math.round((expiry - Date.parse(renewed.Bob.expiration) + CRED_S * 1000) / 1000)} s before expiry; reconnected after it with the renewed ones`);
+    t.diagnostic(`STS ${CRED_S} s and TURN ${TURN_S} s credentials: Ana renewed ${(await issuedTo('Ana')).length - 1} times, Bob ${(await issuedTo('Bob')).length - 1}; reconnected after the first expiry with renewed ones`);
     await A.ctx.close();
     await B.ctx.close();
   });

@@ -333,7 +333,11 @@ TEST(KvsProfile, TheMastersRenewedCredentialsSignItsReconnectionAndOthersAreIgno
   drain(call);
   const Instant renew_at = kNow + 55 * 60000;
   call.handle(token_input(KvsProfile::entry_for(renewed("MASTER", ""), "Ana", "Ana", renew_at)), renew_at);
-  drain(call);
+  // Bob's link (and any other there is) takes the renewed TURN servers for its ICE restarts to come.
+  const auto reconfigured = only<fx::ReconfigurePeers>(drain(call));
+  ASSERT_EQ(reconfigured.size(), 1u);
+  EXPECT_EQ(reconfigured[0].configuration["iceServers"][0]["username"], "renewed");
+  EXPECT_TRUE(reconfigured[0].configuration.contains("iceTransportPolicy")) << "the rest of the configuration is kept";
   // A viewer arriving after the renewal is linked with the renewed TURN servers.
   call.handle(in::LinkMessage{1, frame("SDP_OFFER", {{"type", "offer"}, {"sdp", "v=0\r\n"}}, "cleo-112233")}, renew_at + 1000);
   const auto created = only<fx::CreatePeer>(drain(call));

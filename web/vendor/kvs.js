@@ -92,6 +92,16 @@ export async function start(join, ctx) {
   const memberSet = new Map();  // username -> {admin, online}
   const seen = new Set();       // the ids of the messages shown
 
+  // How long an entry's credentials last (ms from now): STS's (`ttl`) or its TURN servers' (coturn's and
+  // KVS's TURN usernames begin with their expiry in Unix seconds), whichever ends first.
+  const lifeOf = (entry) => {
+    const lives = [Number(entry.ttl) * 1000];
+    for (const s of entry.iceServers || []) {
+      const m = /^(\d{9,11}):/.exec(String(s.username || ''));
+      if (m) lives.push(Number(m[1]) * 1000 - Date.now());
+    }
+    return Math.min(...lives.filter((l) => l > 0));
+  };
   const say = (p, t) => { p.hidden = !t; p.textContent = t || ''; };
   const send = (frame) => { if (ws && ws.readyState === 1) ws.send(frame); else queue.push(frame); };
   const chatDo = (what, arg = '') => {
@@ -180,11 +190,12 @@ export async function start(join, ctx) {
         say(error, '');
         report({ type: 'token-given', ...e.entry });  // in voice already: the call takes them as renewed
         // KVS closes signaling after an hour at most (idle ones after ten minutes) and the call reconnects
-        // with the credentials it holds, which STS gives an hour: renew them (a quarter of their life
+        // with the credentials it holds, which STS gives an hour; its TURN servers' last five minutes,
+        // and a link being rebuilt or restarted needs them. Renew both (a quarter of the shorter life
         // early, at most five minutes) for as long as we are in voice.
         clearTimeout(renewal);
-        const life = Number(e.entry.ttl) * 1000;
-        if (life > 0) {
+        const life = lifeOf(e.entry);
+        if (Number.isFinite(life)) {
           renewal = setTimeout(() => { if (voice.room && IN_VOICE.includes(callState())) { renewing = true; chatDo('voice'); } },
             Math.max(1000, life - Math.min(300000, life / 4)));
         }

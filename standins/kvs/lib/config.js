@@ -23,6 +23,7 @@ const FLAGS = {
   'signaling-idle-s': ['number', 600],
   'signaling-max-s': ['number', 3600],
   'credential-ttl-s': ['number', 3600],
+  'turn-ttl-s': ['int', 300],
   'clock-skew-s': ['number', 0],
   'go-away-close-ms': ['int', 1000],
   'service-access-key-id': ['string', 'AKIAEARSHOTLAMBDA001'],

@@ -66,7 +66,7 @@ function createKvs({ cfg, store, sts, log, now, publicHost }) {
 
   function iceServerList(clientId) {
     if (!cfg.turnUrl) return [];
-    const ttl = 300;
+    const ttl = cfg.turnTtlS;
     const username = `${Math.floor(now() / 1000) + ttl}:${clientId || 'MASTER'}`;
     const password = crypto.createHmac('sha1', cfg.turnSecret).update(username).digest('base64');
     return [{ Uris: [cfg.turnUrl], Username: username, Password: password, Ttl: ttl }];

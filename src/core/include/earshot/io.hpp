@@ -168,6 +168,9 @@ struct SaveSession { std::string value; bool operator==(const SaveSession&) cons
 // Send `text` on the peer link's data channel (the vendor builds give every RTCPeerConnection one,
 // negotiated, id 0); dropped while it is not open.
 struct SendOnPeer { PeerId peer = 0; std::string text; bool operator==(const SendOnPeer&) const = default; };
+// Every peer link's RTCConfiguration becomes `configuration` (setConfiguration): renewed TURN credentials
+// for the ICE restarts and gathering still to come.
+struct ReconfigurePeers { nlohmann::json configuration; bool operator==(const ReconfigurePeers&) const = default; };
 #endif
 }  // namespace fx
 
@@ -177,7 +180,7 @@ using Effect = std::variant<fx::AcquireMic, fx::ReleaseMic, fx::SetMicEnabled, f
                             fx::SetRelay, fx::LoadVendor, fx::StartVendor, fx::SetVendorMuted, fx::StopVendor,
                             fx::StateChanged, fx::ShowFailure, fx::Announce, fx::SaveSession
 #ifndef EARSHOT_SELFHOSTED_ONLY
-                            , fx::SendOnPeer
+                            , fx::SendOnPeer, fx::ReconfigurePeers
 #endif
                             >;
 

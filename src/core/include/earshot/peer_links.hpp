@@ -80,7 +80,10 @@ class PeerLinks {
   explicit PeerLinks(Outbox& out) : out_(out) {}
   // RTCConfiguration for every new link ({iceServers, iceTransportPolicy}) and the timers.
   void configure(nlohmann::json configuration, LinkTimings timings);
-  void set_ice_servers(nlohmann::json servers) { configuration_["iceServers"] = std::move(servers); }  // links made from now on
+#ifndef EARSHOT_SELFHOSTED_ONLY
+  // New ICE servers (renewed TURN credentials) for the links made from now on and those there are.
+  void set_ice_servers(nlohmann::json servers);
+#endif
 
   PeerId open(const std::string& participant, bool polite);  // emits CreatePeer
   void arm_connect_deadline(PeerId, Instant now);
