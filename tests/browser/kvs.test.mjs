@@ -45,6 +45,7 @@ function suite() {
   const [ANA, BOB, CLEO, DAN] = PEOPLE;
   const VIEWERS = [BOB, CLEO, DAN];
   let standin, renewing, tls, work, roomId, turnEnv;
+  let pair = null;  // Ana and Bob in voice on the renewal stand-in, for the test after the renewal test
   const browsers = {};
   let voiceUp = false;
 
@@ -230,7 +231,7 @@ function suite() {
       await until(async () => (await who.page.locator('#members li:has(.voice-badge:not([hidden]))').evaluateAll((els) => els.map((e) => e.dataset.user))).sort().join() === 'Ana,Bob,Cleo,Dan',
         { timeout: 5000, what: `${who.name}'s member list marking all four in voice` });
     }
-    assert.equal(await text(ANA.page, '#voice-status'), 'You started voice; everyone in it hears everyone through you.');
+    assert.equal(await text(ANA.page, '#voice-status'), 'You started voice; everyone in it hears everyone through you, so leaving ends it.');
     assert.equal(await text(BOB.page, '#voice-status'), 'You are in voice with Ana.');
     assert.ok(await ANA.page.isVisible('#voice-end'), 'the creator may end voice');
     assert.ok(!(await BOB.page.isVisible('#voice-end')), 'a viewer is not offered End voice');
@@ -518,7 +519,35 @@ function suite() {
     }
     await wait(async () => (await hears(A, [B])) && hears(B, [A]), 10000, 'Ana and Bob still hearing each other');
     t.diagnostic(`STS ${CRED_S} s and TURN ${TURN_S} s credentials: Ana renewed ${(await issuedTo('Ana')).length - 1} times, Bob ${(await issuedTo('Bob')).length - 1}; reconnected after the first expiry with renewed ones`);
-    await A.ctx.close();
-    await B.ctx.close();
+    pair = { A, B, wait, rlog };
+  });
+
+  test('the master leaving voice ends it for everyone (KVS lets no viewer find a master that comes back), and so does the master\'s page going away', async () => {
+    assert.ok(pair, 'needs the renewal test\'s call');
+    const { A, B, wait, rlog } = pair;
+    try {
+      const told = async (who) => {
+        await wait(async () => (await text(who.page, '#voice-status')) === 'Ana ended the voice chat.', 10000, `${who.name} reading that Ana ended voice`);
+        assert.equal((await snapshot(who.page)).state, 'ended', `${who.name} is out of voice`);
+      };
+      assert.equal(await text(A.page, '#voice-status'), 'You started voice; everyone in it hears everyone through you, so leaving ends it.');
+      await A.page.click('#leave-btn');
+      await told(B);
+      await told(A);
+      assert.ok(await A.page.isVisible('#voice-start'), 'Ana may start voice again');
+      // Voice again; then Ana's page goes away mid-voice (a reload).
+      await A.page.click('#voice-start');
+      await B.page.locator('#voice-join:not([hidden])').waitFor({ timeout: 10000 });
+      await B.page.click('#voice-join');
+      await wait(async () => (await hears(A, [B])) && hears(B, [A]), 30000, 'Ana and Bob hearing each other again');
+      await A.page.reload();
+      await told(B);
+      assert.ok(await B.page.isVisible('#voice-start'), 'Bob may start voice himself');
+      const ends = (await rlog('chat.in')).filter((e) => e.action === 'endVoiceRoom' && e.username === 'Ana');
+      assert.equal(ends.length, 2, 'Ana\'s page ended voice once on Leave and once going away');
+    } finally {
+      await A.ctx.close();
+      await B.ctx.close();
+    }
   });
 }

@@ -87,6 +87,7 @@ export async function start(join, ctx) {
   let wantVoice = false; // we asked to start voice: ask for credentials when it starts
   let renewal = 0;       // the timer that renews our voice credentials before they expire
   let renewing = false;  // ... and it asked: the answer is for the call in progress only
+  let wasInVoice = false; // the call was in voice at the last look (drawVoice)
   let attempt = 0;
   let closedBy = '';     // why the last socket closed, said once it is back
   const memberSet = new Map();  // username -> {admin, online}
@@ -102,6 +103,7 @@ export async function start(join, ctx) {
     }
     return Math.min(...lives.filter((l) => l > 0));
   };
+  const endVoice = () => { if (voice.room && voice.master === username) chatDo('end-voice'); };
   const say = (p, t) => { p.hidden = !t; p.textContent = t || ''; };
   const send = (frame) => { if (ws && ws.readyState === 1) ws.send(frame); else queue.push(frame); };
   const chatDo = (what, arg = '') => {
@@ -277,8 +279,13 @@ export async function start(join, ctx) {
     const state = callState();
     const inVoice = IN_VOICE.includes(state);
     const mine = voice.master === username;
+    // The master is the star's hub: without it nobody hears anybody, and KVS lets no viewer find a master
+    // that comes back. So the master leaving voice (or failing) ends it for everyone, who read so and may
+    // start it anew.
+    if (mine && voice.room && wasInVoice && (state === 'ended' || state === 'failed')) endVoice();
+    wasInVoice = inVoice;
     let line;
-    if (inVoice) line = mine ? 'You started voice; everyone in it hears everyone through you.' : `You are in voice with ${voice.master || 'the others'}.`;
+    if (inVoice) line = mine ? 'You started voice; everyone in it hears everyone through you, so leaving ends it.' : `You are in voice with ${voice.master || 'the others'}.`;
     else if (voice.room) line = voiceNote || `${mine ? 'You' : voice.master} started voice.`;
     else line = voiceNote || 'Nobody is talking here yet.';
     if (!inVoice && state === 'ended' && voice.room) line = 'You left voice.';
@@ -297,6 +304,9 @@ export async function start(join, ctx) {
       if (badge && badge.hidden === on) badge.hidden = !on;
     }
   }
+  // ... and so does the master's page going away (a reload, a closed tab): said while the socket is open.
+  // (room.js may have left the call already: the last look counts too.)
+  addEventListener('pagehide', () => { if (wasInVoice || IN_VOICE.includes(callState())) endVoice(); });
   setInterval(drawVoice, 300);
 
   // ---- actions --------------------------------------------------------------------------------------
