@@ -38,6 +38,9 @@ function suite() {
     scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
   }));
   const roomCard = (title) => page.locator('article.room', { has: page.locator('h3', { hasText: title }) });
+  // A seat's row by its name alone: hasText on the row would also match the name inside another seat's
+  // invite link (a JWT: "gil" turns up in about one in a hundred).
+  const seatOf = (card, name) => card.locator('tr.seat').filter({ has: page.locator('.seat-name', { hasText: new RegExp(`^${name}$`) }) });
 
   before(async () => {
     // rooms of 3: the create form offers a second guest field
@@ -105,7 +108,7 @@ function suite() {
     await waitFor(async () => (await clipboard()) !== 'nothing yet', { what: 'clipboard written' });
     assert.equal(await clipboard(), created.urls.Bob);
     const card = roomCard('Admin test');
-    const shown = await card.locator('tr.seat', { hasText: 'Bob' }).locator('.seat-url').textContent();
+    const shown = await seatOf(card, 'Bob').locator('.seat-url').textContent();
     assert.equal(shown, created.urls.Bob);
     await waitFor(async () => /link for Bob copied/.test(await page.textContent('#live')), { what: 'copy announced' });
   });
@@ -117,7 +120,7 @@ function suite() {
     bobNewUrl = await clipboard();
     assert.match(bobNewUrl, /\/room\.html\?room=.+&t=/);
     assert.notEqual(bobNewUrl, created.urls.Bob);
-    const row = roomCard('Admin test').locator('tr.seat', { hasText: 'Bob' });
+    const row = seatOf(roomCard('Admin test'), 'Bob');
     await waitFor(async () => (await row.locator('.seat-url').textContent()) === bobNewUrl, { what: 'the list shows the new link' });
     assert.match(await row.textContent(), /New link, copied/);
     await waitFor(async () => /old link no longer works/.test(await page.textContent('#live')), { what: 'new link announced' });
@@ -169,7 +172,7 @@ function suite() {
     } finally { db.close(); }
     await page.reload();
     const card = roomCard('Expiry test');
-    const row = (name) => card.locator('tr.seat', { hasText: name });
+    const row = (name) => seatOf(card, name);
     await waitFor(async () => (await row('Gil').locator('.seat-state').textContent()) === 'Expired', { what: 'the expired seat' });
     assert.match(await row('Gil').textContent(), /Link expired /);
     assert.doesNotMatch(await row('Gil').textContent(), /Unused|valid until/);
@@ -193,7 +196,7 @@ function suite() {
     assert.equal(joined.status, 200);
     await page.setViewportSize(DESKTOP);
     await page.reload();
-    const cleo = roomCard('Quarterly planning').locator('tr.seat', { hasText: 'Cleo' });
+    const cleo = seatOf(roomCard('Quarterly planning'), 'Cleo');
     await waitFor(async () => (await cleo.locator('.seat-state').textContent()) === 'Joined · not connected', { what: 'joined seat' });
     assert.equal(await cleo.getByRole('button', { name: /Copy/ }).count(), 0, 'a joined seat has no link to copy');
     assert.equal(await cleo.getByRole('button', { name: 'New guest link for Cleo' }).count(), 1);
