@@ -492,9 +492,16 @@ function suite() {
           + `${restarted[i].map((r) => `+${r.at - killedAt} ms`).join(', ')}, audio back at +${back[i] - killedAt} ms `
           + `(${back[i] - turnBack.at} ms after coturn was back); notices ${JSON.stringify(said)}`);
       }
+      // The page's own announcements (aria-live; the core's log of them).
+      const announced = async (who) => (await who.page.evaluate(() => window.__earshot.call().diagnostics().log))
+        .some((e) => e.kind === 'announce' && e.text === interruptedNotice(who));
       for (const who of R) {
-        assert.ok(first(samples, who, killedAt, (x) => x.conn === INTERRUPTED && x.notice === interruptedNotice(who)),
-          `${who.name}'s page said "${INTERRUPTED}" and "${interruptedNotice(who)}"`);
+        // When the other side noticed first, its ICE restart may mend the link moments after this page
+        // noticed: the sentence is then up for less than one sample (250 ms), and it is the page's
+        // announcement that shows it was said.
+        const seen = first(samples, who, killedAt, (x) => x.conn === INTERRUPTED && x.notice === interruptedNotice(who));
+        if (!seen) t.diagnostic(`${who.name}'s interruption was shorter than one sample; its announcement is checked instead`);
+        assert.ok(seen || await announced(who), `${who.name}'s page said "${INTERRUPTED}" and "${interruptedNotice(who)}"`);
         assert.ok(await waitFor(() => relayed(who), { timeout: 5000, what: `${who.name} back on a relay pair` }));
         assert.equal(await who.page.textContent('#conn-text'), 'Connected');
         await assertSaidOnce(who.page, [], `${who.name}'s page after the relay came back`);
