@@ -127,9 +127,9 @@ Result<Input> parse_input(std::string_view text) {
     if (r.bad.empty()) r.bad = k;
     return nullptr;
   };
-  if (type == "page-opened") in = in::PageOpened{r.str("url"), r.str("saved", false), r.str("device", false)};
+  if (type == "page-opened") in.emplace(in::PageOpened{r.str("url"), r.str("saved", false), r.str("device", false)});
 #ifndef EARSHOT_SELFHOSTED_ONLY
-  else if (type == "name-entered") in = in::NameEntered{r.str("name")};
+  else if (type == "name-entered") in.emplace(in::NameEntered{r.str("name")});
 #endif
   else if (type == "token-given") {
     in::TokenGiven t{r.str("room"), r.str("token"), r.str("userId", false), r.str("userName", false), r.str("signalingUrl")};
@@ -139,17 +139,17 @@ Result<Input> parse_input(std::string_view text) {
       if (ttl >= 0 && ttl <= 7 * 86400) t.ttl = static_cast<Duration>(ttl * 1000);
       else if (r.bad.empty()) r.bad = "ttl";
     }
-    in = t;
+    in.emplace(t);
   }
-  else if (type == "input-device-chosen") in = in::InputDeviceChosen{r.str("deviceId")};
-  else if (type == "join-clicked") in = in::JoinClicked{j.contains("takeover") && r.boolean("takeover")};
-  else if (type == "leave-clicked") in = in::LeaveClicked{};
-  else if (type == "page-closing") in = in::PageClosing{};
-  else if (type == "retry-clicked") in = in::RetryClicked{};
-  else if (type == "mute-set") in = in::MuteSet{r.boolean("muted")};
+  else if (type == "input-device-chosen") in.emplace(in::InputDeviceChosen{r.str("deviceId")});
+  else if (type == "join-clicked") in.emplace(in::JoinClicked{j.contains("takeover") && r.boolean("takeover")});
+  else if (type == "leave-clicked") in.emplace(in::LeaveClicked{});
+  else if (type == "page-closing") in.emplace(in::PageClosing{});
+  else if (type == "retry-clicked") in.emplace(in::RetryClicked{});
+  else if (type == "mute-set") in.emplace(in::MuteSet{r.boolean("muted")});
 #ifndef EARSHOT_SELFHOSTED_ONLY  // vendor adapters exist only on the pages of vendor profiles
-  else if (type == "vendor-started") in = in::VendorStarted{};
-  else if (type == "vendor-stopped") in = in::VendorStopped{r.str("code"), r.str("detail", false)};
+  else if (type == "vendor-started") in.emplace(in::VendorStarted{});
+  else if (type == "vendor-stopped") in.emplace(in::VendorStopped{r.str("code"), r.str("detail", false)});
   else if (type == "vendor-roster") {
     in::VendorRoster v;
     if (const json* items = list("attendees"))
@@ -163,13 +163,13 @@ Result<Input> parse_input(std::string_view text) {
         v.attendees.push_back(std::move(a));
       }
     if (j.contains("listeners")) v.listeners = r.integer("listeners");
-    in = std::move(v);
+    in.emplace(std::move(v));
   }
   else if (type == "vendor-stats") {  // what a vendor SDK's RTCPeerConnection reports, once a second
     in::LinkStats v{r.id("peer"), sample_of(r)};
     v.participant = r.str("participant", false);
     v.vendor = true;
-    in = std::move(v);
+    in.emplace(std::move(v));
   }
   else if (type == "vendor-volumes") {
     in::VendorVolumes v;
@@ -180,20 +180,20 @@ Result<Input> parse_input(std::string_view text) {
         v.volumes.push_back({xr.str("id"), xr.number("level")});
         if (!xr.bad.empty()) { r.bad = "volumes." + xr.bad; break; }
       }
-    in = std::move(v);
+    in.emplace(std::move(v));
   }
 #endif
   else if (PageOnly) {
     return Failure{"input.malformed", "Unknown input type '" + utf8_prefix(type, 64) + "'."};
   }
-  else if (type == "mic-granted") in = in::MicGranted{r.str("deviceId"), r.str("label", false)};
-  else if (type == "mic-failed") in = in::MicFailed{mic_error(r.str("error")), r.str("detail", false)};
-  else if (type == "devices-changed") in = in::DevicesChanged{r.devices("inputs"), r.devices("outputs")};
-  else if (type == "http-responded") in = in::HttpResponded{r.id("request"), r.integer("status"), r.str("body")};
-  else if (type == "http-failed") in = in::HttpFailed{r.id("request"), r.str("reason", false)};
-  else if (type == "link-opened") in = in::LinkOpened{r.id("link")};
-  else if (type == "link-message") in = in::LinkMessage{r.id("link"), r.str("text")};
-  else if (type == "link-closed") in = in::LinkClosed{r.id("link"), r.integer("code", false), r.str("reason", false)};
+  else if (type == "mic-granted") in.emplace(in::MicGranted{r.str("deviceId"), r.str("label", false)});
+  else if (type == "mic-failed") in.emplace(in::MicFailed{mic_error(r.str("error")), r.str("detail", false)});
+  else if (type == "devices-changed") in.emplace(in::DevicesChanged{r.devices("inputs"), r.devices("outputs")});
+  else if (type == "http-responded") in.emplace(in::HttpResponded{r.id("request"), r.integer("status"), r.str("body")});
+  else if (type == "http-failed") in.emplace(in::HttpFailed{r.id("request"), r.str("reason", false)});
+  else if (type == "link-opened") in.emplace(in::LinkOpened{r.id("link")});
+  else if (type == "link-message") in.emplace(in::LinkMessage{r.id("link"), r.str("text")});
+  else if (type == "link-closed") in.emplace(in::LinkClosed{r.id("link"), r.integer("code", false), r.str("reason", false)});
   else if (type == "local-description-ready") {
     // "type" is the discriminator; the SDP type may come as sdpType or description.type, or be left
     // out: the core knows whether it asked for an offer or an answer.
@@ -206,18 +206,18 @@ Result<Input> parse_input(std::string_view text) {
     } else if (sdp.empty() && r.bad.empty()) {
       r.bad = "sdp";
     }
-    in = in::LocalDescriptionReady{r.id("peer"), r.id("generation"), sdp_type, sdp};
+    in.emplace(in::LocalDescriptionReady{r.id("peer"), r.id("generation"), sdp_type, sdp});
   }
-  else if (type == "remote-description-applied") in = in::RemoteDescriptionApplied{r.id("peer"), r.id("generation")};
-  else if (type == "negotiation-failed") in = in::NegotiationFailed{r.id("peer"), r.id("generation"), r.str("step", false), r.str("error", false)};
+  else if (type == "remote-description-applied") in.emplace(in::RemoteDescriptionApplied{r.id("peer"), r.id("generation")});
+  else if (type == "negotiation-failed") in.emplace(in::NegotiationFailed{r.id("peer"), r.id("generation"), r.str("step", false), r.str("error", false)});
   else if (type == "local-candidate") {
     auto it = j.find("candidate");
     if (it == j.end() || !(it->is_object() || it->is_null())) r.bad = "candidate";
-    else in = in::LocalCandidate{r.id("peer"), *it};
-  } else if (type == "ice-candidate-error") in = in::IceCandidateError{r.id("peer"), r.integer("code"), r.str("url", false), r.str("text", false)};
-  else if (type == "ice-gathering-complete") in = in::IceGatheringComplete{r.id("peer"), r.integer("candidates", false)};
-  else if (type == "peer-state-changed") in = in::PeerStateChanged{r.id("peer"), r.str("state")};
-  else if (type == "remote-audio-started") in = in::RemoteAudioStarted{r.id("peer")};
+    else in.emplace(in::LocalCandidate{r.id("peer"), *it});
+  } else if (type == "ice-candidate-error") in.emplace(in::IceCandidateError{r.id("peer"), r.integer("code"), r.str("url", false), r.str("text", false)});
+  else if (type == "ice-gathering-complete") in.emplace(in::IceGatheringComplete{r.id("peer"), r.integer("candidates", false)});
+  else if (type == "peer-state-changed") in.emplace(in::PeerStateChanged{r.id("peer"), r.str("state")});
+  else if (type == "remote-audio-started") in.emplace(in::RemoteAudioStarted{r.id("peer")});
   else if (type == "audio-levels") {
     in::AudioLevels a{r.number("local"), {}};
     if (auto it = j.find("remote"); it != j.end()) {
@@ -229,12 +229,12 @@ Result<Input> parse_input(std::string_view text) {
           if (!xr.bad.empty()) { r.bad = "remote." + xr.bad; break; }
         }
     }
-    in = std::move(a);
+    in.emplace(std::move(a));
   }
-  else if (type == "link-stats") in = in::LinkStats{r.id("peer"), sample_of(r)};
+  else if (type == "link-stats") in.emplace(in::LinkStats{r.id("peer"), sample_of(r)});
   else if (r.bad.empty()) return Failure{"input.malformed", "Unknown input type '" + utf8_prefix(type, 64) + "'."};
   if (!r.bad.empty()) return Failure{"input.malformed", "Input field '" + r.bad + "' is missing or has the wrong type."};
-  return *in;
+  return std::move(*in);
 }
 }  // namespace
 
