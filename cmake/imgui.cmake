@@ -15,4 +15,4 @@ target_include_directories(earshot_imgui SYSTEM PUBLIC ${EARSHOT_IMGUI_DIR} ${EA
 # WebGL2 = OpenGL ES 3; no demo window, no obsolete API, no file I/O.
 target_compile_definitions(earshot_imgui PUBLIC IMGUI_IMPL_OPENGL_ES3 IMGUI_DISABLE_DEMO_WINDOWS
                                                  IMGUI_DISABLE_OBSOLETE_FUNCTIONS IMGUI_DISABLE_FILE_FUNCTIONS)
-target_compile_options(earshot_imgui PRIVATE -Oz)
+target_compile_options(earshot_imgui PRIVATE -Oz -flto)
