@@ -456,8 +456,13 @@ function suite() {
       const health = async () => (await (await fetch(`${backend.base}/health`)).json()).turn;
       assert.equal(await health(), 'running');
 
+      // How many times each page's core has entered 'reconnecting' (its state log): an interruption the
+      // other side's ICE restart mends within one 100 ms poll of the snapshot is still on record there.
+      const reconnects = async (who) => (await who.page.evaluate(() => window.__earshot.call().diagnostics().states))
+        .filter((s) => s.to === 'reconnecting').length;
       const m = monitor(R);
       await sleep(1000);
+      const before = await Promise.all(R.map(reconnects));
       const killedAt = Date.now();
       process.kill(oldPid, 'SIGKILL');
       let turnBack, back, restarted, noticed;
@@ -466,9 +471,9 @@ function suite() {
           const pid = turnPid();
           return pid && pid !== oldPid && (await health()) === 'running' && { pid, at: Date.now() };
         }, { timeout: 15000, interval: 100, what: 'coturn restarted and answering allocations' });
-        noticed = await Promise.all(R.map((who) => waitFor(async () => {
+        noticed = await Promise.all(R.map((who, i) => waitFor(async () => {
           const s = await snapshot(who.page);
-          return s && s.state === 'reconnecting' && Date.now();
+          return ((s && s.state === 'reconnecting') || (await reconnects(who)) > before[i]) && Date.now();
         }, { timeout: 20000, interval: 100, what: `${who.name}'s page noticing the relay is gone` })));
         back = await Promise.all(R.map((who) => waitFor(async () => (await hearsOther(who)) && Date.now(),
           { timeout: 30000, interval: 100, what: `${who.name} hearing ${other(who).freq} Hz again` })));
