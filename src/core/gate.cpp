@@ -8,6 +8,9 @@ namespace earshot {
 using nlohmann::json;
 
 namespace {
+// When a token given with `ttl` (ms; 0: the app said none) lapses: an app token without a ttl is held
+// to four hours.
+Instant token_expiry(Instant wall, Duration ttl) { return wall + (ttl > 0 ? ttl : 4 * 3600 * 1000); }
 // FNV-1a: the saved session only has to recognise its own entry (sessionStorage is per tab).
 std::string fnv1a_hex(std::string_view s) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
@@ -95,7 +98,7 @@ void Gate::give_token(const in::TokenGiven& t, Instant wall) {
   a.token = t.token;
   a.signaling_url = t.signaling_url;
   a.ice_servers = t.ice_servers.is_array() ? t.ice_servers : json::array();
-  a.expires_at = wall + (t.ttl > 0 ? t.ttl : 4 * 3600 * 1000);
+  a.expires_at = token_expiry(wall, t.ttl);
   a.self = Participant{t.user_id, t.user_name, Role::Guest};
   admission_ = std::move(a);
 }
@@ -107,7 +110,7 @@ void Gate::renew(std::string token, const json& ice_servers, Duration ttl, Insta
   entry_.ttl = ttl;
   if (ice_servers.is_array()) entry_.ice_servers = admission_->ice_servers = ice_servers;
   admission_->token = std::move(token);
-  admission_->expires_at = wall + (ttl > 0 ? ttl : 4 * 3600 * 1000);
+  admission_->expires_at = token_expiry(wall, ttl);
 }
 #endif
 
