@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   ROOT, ADMIN_KEY, inNamespace, launch, toneFile, tempDir, tones, heardTones, tonePeaks, overrideConfig, vendorContext,
-  snapshot, waitFor, waitState, artifact, sleep, visibleSentences,
+  snapshot, diagnostics, waitFor, waitState, artifact, sleep, visibleSentences,
 } from './harness.mjs';
 import { startChimeStandin } from '../../standins/chime/launch.mjs';
 
@@ -179,7 +179,7 @@ function suite() {
     // The diagnostics read the SDK's connection as the driver reads its own: one peer carrying everyone,
     // with the packets it received and its candidate pair.
     const d = await waitFor(async () => {
-      const x = await alice.page.evaluate(() => window.__earshot.call().diagnostics());
+      const x = await diagnostics(alice.page);
       const p = x.peers.find((v) => v.packetsReceived > 50 && v.series && v.series.kbpsIn.length > 1);
       return p && { x, p };
     }, { timeout: 10000, what: 'the Chime connection in Alice\'s diagnostics' });

@@ -16,7 +16,7 @@ import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  inNamespace, startBackend, launch, toneFile, tempDir, artifact, snapshot, stats, waitFor, waitState, openRoom, sleep,
+  inNamespace, startBackend, launch, toneFile, tempDir, artifact, snapshot, diagnostics, stats, waitFor, waitState, openRoom, sleep,
   toneProbe, tones, heardTones, probedPeerConnections, overrideConfig, assertSaidOnce, visibleSentences, ADMIN_KEY,
 } from './harness.mjs';
 
@@ -456,10 +456,9 @@ function suite() {
       const health = async () => (await (await fetch(`${backend.base}/health`)).json()).turn;
       assert.equal(await health(), 'running');
 
-      // How many times each page's core has entered 'reconnecting' (its state log): an interruption the
-      // other side's ICE restart mends within one 100 ms poll of the snapshot is still on record there.
-      const reconnects = async (who) => (await who.page.evaluate(() => window.__earshot.call().diagnostics().states))
-        .filter((s) => s.to === 'reconnecting').length;
+      // What each page's core has on record (its state log, its announcements): an interruption the other
+      // side's ICE restart mends within one poll of the page is still there.
+      const reconnects = async (who) => (await diagnostics(who.page)).states.filter((s) => s.to === 'reconnecting').length;
       const m = monitor(R);
       await sleep(1000);
       const before = await Promise.all(R.map(reconnects));
@@ -498,8 +497,7 @@ function suite() {
           + `(${back[i] - turnBack.at} ms after coturn was back); notices ${JSON.stringify(said)}`);
       }
       // The page's own announcements (aria-live; the core's log of them).
-      const announced = async (who) => (await who.page.evaluate(() => window.__earshot.call().diagnostics().log))
-        .some((e) => e.kind === 'announce' && e.text === interruptedNotice(who));
+      const announced = async (who) => (await diagnostics(who.page)).log.some((e) => e.kind === 'announce' && e.text === interruptedNotice(who));
       for (const who of R) {
         // When the other side noticed first, its ICE restart may mend the link moments after this page
         // noticed: the sentence is then up for less than one sample (250 ms), and it is the page's

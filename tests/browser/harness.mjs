@@ -171,6 +171,8 @@ export function artifact(name) {
 
 // ---- page helpers -----------------------------------------------------------------------------
 export async function snapshot(page) { return page.evaluate(() => window.__earshot && window.__earshot.snapshot()); }
+// What the page's call has on record (earshot/diagnostics.hpp: states, log, effects, links).
+export async function diagnostics(page) { return page.evaluate(() => window.__earshot.call().diagnostics()); }
 // A summary of every peer link's getStats (inbound audio energy and packets, the selected pair), read
 // through the page's call (window.__earshot.call().stats(): one RTCStatsReport per link).
 export async function stats(page) {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   ROOT, inNamespace, launch, toneFile, tempDir, tones, heardTones, tonePeaks, vendorContext,
-  snapshot, waitFor, waitState, artifact, sleep, visibleSentences,
+  snapshot, diagnostics, waitFor, waitState, artifact, sleep, visibleSentences,
 } from './harness.mjs';
 import { startStandin } from '../../standins/ivs/test/standin.mjs';
 
@@ -151,7 +151,7 @@ function suite() {
     // The diagnostics read each subscription (one SDK connection per person heard) as the driver reads its own links.
     const ids = (await snapshot(ALICE.page)).participants.map((p) => p.id).sort();
     const d = await waitFor(async () => {
-      const x = await ALICE.page.evaluate(() => window.__earshot.call().diagnostics());
+      const x = await diagnostics(ALICE.page);
       const heard = x.peers.filter((v) => v.packetsReceived > 50 && v.series && v.series.kbpsIn.length > 1);
       return heard.length === 2 && heard;
     }, { timeout: 10000, what: 'both subscriptions in Alice\'s diagnostics' });
