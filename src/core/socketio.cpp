@@ -13,6 +13,7 @@
 #include "earshot/socketio.hpp"
 #include "earshot/json.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace earshot::sio {
@@ -378,7 +379,9 @@ void Session::handle_message(std::string_view text) {
     }
     case PacketType::Ack: {
       if (!connected_) return discard("ack before connect");
-      if (awaited_acks_.erase(*p.ack_id) == 0) return discard("unknown ack id");
+      auto awaited = std::find(awaited_acks_.begin(), awaited_acks_.end(), *p.ack_id);
+      if (awaited == awaited_acks_.end()) return discard("unknown ack id");
+      awaited_acks_.erase(awaited);
       events_.emplace_back(AckReceived{*p.ack_id, std::move(p.data)});
       return;
     }
@@ -411,7 +414,7 @@ std::optional<std::uint64_t> Session::emit(std::string_view name, nlohmann::json
   p.data = nlohmann::json::array({std::string(name), std::move(data)});
   if (want_ack) {
     p.ack_id = next_ack_id_++;
-    awaited_acks_.insert(*p.ack_id);
+    awaited_acks_.push_back(*p.ack_id);
   }
   const auto id = p.ack_id;
   if (connected_) {

@@ -24,7 +24,7 @@ namespace {
 using emscripten::val;
 using nlohmann::json;
 
-std::map<int, std::unique_ptr<Driver>> g_calls;
+std::vector<std::pair<int, std::unique_ptr<Driver>>> g_calls;  // (a map's code costs more)
 int g_next = 1;
 
 const char* kStopped = R"({"code":"driver.stopped","message":"The call is not running."})";
@@ -37,8 +37,9 @@ std::string one(const char* key, json value) {
 }
 
 Driver* find(int id) {
-  auto it = g_calls.find(id);
-  return it == g_calls.end() ? nullptr : it->second.get();
+  for (auto& [k, d] : g_calls)
+    if (k == id) return d.get();
+  return nullptr;
 }
 
 // start(configJson, hooks) -> {"id":N} or {"failure":{code,message}}.
@@ -57,12 +58,12 @@ std::string start(const std::string& config_json, val hooks) {
     t["type"] = "token-given";
     auto in = wire::page_input_from_json(t.dump());
     if (!in) return one("failure", wire::to_json(in.failure()));
-    options.first = *in;
+    options.first.emplace(std::move(*in));
   } else {
-    options.first = in::PageOpened{str(c, "url"), str(c, "saved"), str(c, "device")};
+    options.first.emplace(in::PageOpened{str(c, "url"), str(c, "saved"), str(c, "device")});
   }
   const int id = g_next++;
-  g_calls[id] = std::make_unique<Driver>(std::move(options), std::move(hooks));
+  g_calls.emplace_back(id, std::make_unique<Driver>(std::move(options), std::move(hooks)));
   return one("id", id);
 }
 
@@ -82,7 +83,15 @@ val mic_stream(int id) { Driver* d = find(id); return d ? d->mic_stream() : val:
 val peers(int id) { Driver* d = find(id); return d ? d->peers() : val::array(); }
 val set_output(int id, const std::string& device) { Driver* d = find(id); return d ? d->set_output(device) : val::null(); }
 void resume_audio(int id) { if (Driver* d = find(id)) d->resume_audio(); }
-void stop(int id) { g_calls.erase(id); }
+void stop(int id) {
+  std::unique_ptr<Driver> gone;  // destroyed after it has left the list (its teardown may call back in)
+  for (auto it = g_calls.begin(); it != g_calls.end(); ++it)
+    if (it->first == id) {
+      gone = std::move(it->second);
+      g_calls.erase(it);
+      break;
+    }
+}
 #if !defined(EARSHOT_SELFHOSTED_ONLY) && !defined(EARSHOT_KVS_ONLY)
 void vendor_stats(int id, int peer, const std::string& participant, val report) {
   if (Driver* d = find(id)) d->vendor_stats(peer, participant, report);

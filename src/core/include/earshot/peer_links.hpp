@@ -4,7 +4,6 @@
 // link's id; descriptions and candidates to send come out addressed to the participant; what the
 // call must know comes out as LinkEvents. Owns the links and nothing else.
 #pragma once
-#include <deque>
 #include "earshot/fifo.hpp"
 #include <optional>
 #include <string>
@@ -94,7 +93,7 @@ class PeerLinks {
   void reassign(PeerId, const std::string& participant, bool polite);  // an untouched link to its first user
   PeerLink* find(PeerId);
   PeerLink* for_participant(std::string_view participant);
-  const std::deque<PeerLink>& all() const { return links_; }
+  const std::vector<PeerLink>& all() const { return links_; }
   bool any_connected() const;
   bool empty() const { return links_.empty(); }
 
@@ -127,7 +126,7 @@ class PeerLinks {
   Outbox& out_;
   nlohmann::json configuration_ = nlohmann::json::object();
   LinkTimings timings_;
-  std::deque<PeerLink> links_;
+  std::vector<PeerLink> links_;  // (a handful: pointers from find() are not kept across open())
   PeerId next_id_ = 1;
   Fifo<Outgoing> outgoing_;
   Fifo<LinkEvent> events_;

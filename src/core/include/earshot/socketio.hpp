@@ -4,7 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <optional>
-#include <set>
+#include <vector>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -134,7 +134,7 @@ class Session {
   std::optional<Instant> deadline_;
   std::uint64_t next_ack_id_ = 0;
   Fifo<Packet> pending_emits_;      // emitted before Connected; flushed in order on Connected
-  std::set<std::uint64_t> awaited_acks_;  // ack ids we asked for and have not yet received
+  std::vector<std::uint64_t> awaited_acks_;  // ack ids we asked for and have not yet received (a few)
   Fifo<std::string> transmit_;
   Fifo<SessionEvent> events_;
 };
