@@ -16,7 +16,9 @@ void Call::Impl::on(const in::LinkStats& e) {
     return;
   }
 #endif
-  if (links.find(e.peer)) diag.sample(e.peer, e.sample, clock.mono);
+  if (!links.find(e.peer)) return;
+  diag.sample(e.peer, e.sample, clock.mono);
+  links.on_received(e.peer, e.sample.packets_received);
 }
 
 // The vendor SDK's connections we have stats of, as peers for the snapshot (or forgotten: `forget`).

@@ -3,6 +3,7 @@
 #include "earshot/peer_links.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace earshot {
 using nlohmann::json;
@@ -10,8 +11,9 @@ using nlohmann::json;
 namespace {
 constexpr std::size_t kMaxQueuedCandidates = 256;
 
-std::string fingerprint_of(std::string_view sdp) {
-  auto p = sdp.find("a=fingerprint:");
+// The first line of an SDP that starts with `key` ("a=fingerprint:"), or "".
+std::string sdp_line(std::string_view sdp, std::string_view key) {
+  auto p = sdp.find(key);
   if (p == std::string_view::npos) return {};
   auto e = sdp.find_first_of("\r\n", p);
   return std::string(sdp.substr(p, e == std::string_view::npos ? std::string_view::npos : e - p));
@@ -121,7 +123,7 @@ void PeerLinks::offer(PeerId id, bool ice_restart) {
 void PeerLinks::on_description(PeerId id, const std::string& type, const std::string& sdp, Instant now) {
   PeerLink* l = find(id);
   if (!l) return;
-  const std::string fp = fingerprint_of(sdp);
+  const std::string fp = sdp_line(sdp, "a=fingerprint:");
   if (!l->remote_fp_.empty() && fp != l->remote_fp_) {
     if (type == "answer" && l->neg_ != PeerLink::Neg::HaveLocalOffer) return;
     if (!l->give_up_at_) l->give_up_at_ = now + timings_.reconnect_give_up;
@@ -131,6 +133,12 @@ void PeerLinks::on_description(PeerId id, const std::string& type, const std::st
   }
   using N = PeerLink::Neg;
   l->pending_fp_ = fp;
+  // Their offer restarts ICE (a new username fragment): their side of the link went down, or their
+  // signaling came back and they check the path. Ours may say "connected" for seconds, or through the
+  // whole restart (the old path is kept until a new one works): the next stats sample tells.
+  std::string ufrag = sdp_line(sdp, "a=ice-ufrag:");
+  if (type == "offer" && l->connected() && !l->remote_ufrag_.empty() && ufrag != l->remote_ufrag_) l->restart_seen_ = true;
+  l->remote_ufrag_ = std::move(ufrag);
   if (type == "offer") {
     const bool collision = l->neg_ == N::MakingOffer || l->neg_ == N::HaveLocalOffer;
     if (collision && !l->polite_) return;  // impolite: our offer wins; theirs is dropped
@@ -230,15 +238,34 @@ void PeerLinks::handle(const in::PeerStateChanged& e) {
   PeerLink* l = find(e.peer);
   if (!l) return;
   l->state_ = e.state;
+  l->restart_seen_ = l->restarted_ = false;  // the browser's word from now on
   if (e.state == "connected") {
-    l->connect_at_.reset();
-    l->restart_at_.reset();
-    l->give_up_at_.reset();
-    events_.push_back(linkev::Up{l->id_, l->participant_});
+    up(*l);
   } else if (e.state == "disconnected" || e.state == "failed") {
     // Repair is the call's decision (arm_recovery); the connect deadline of a new link keeps running.
     events_.push_back(linkev::Down{l->id_, l->participant_, e.state});
   }
+}
+
+void PeerLinks::on_received(PeerId id, double packets) {
+  PeerLink* l = find(id);
+  if (!l) return;
+  const bool arriving = packets > l->received_;
+  l->received_ = packets;
+  if (l->restarted_ && arriving) {
+    l->restarted_ = false;
+    up(*l);
+  } else if (std::exchange(l->restart_seen_, false) && !arriving && l->connected()) {
+    l->restarted_ = true;
+    events_.push_back(linkev::Down{l->id_, l->participant_, "disconnected"});
+  }
+}
+
+void PeerLinks::up(PeerLink& l) {
+  l.connect_at_.reset();
+  l.restart_at_.reset();
+  l.give_up_at_.reset();
+  events_.push_back(linkev::Up{l.id_, l.participant_});
 }
 
 void PeerLinks::relay_all() {

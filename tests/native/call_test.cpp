@@ -262,3 +262,82 @@ TEST(CallMachine, ARefusedNameAfterAGoodOneKeepsJoinWaiting) {
   EXPECT_FALSE(call.snapshot().join_ready) << "the name on screen is refused: no joining under the old one";
   EXPECT_EQ(call.snapshot().failure->code, "name.invalid");
 }
+
+// The other side restarts ICE while our browser still says "connected": its connection went down (ours
+// may say "connected" through the whole restart, with no audio arriving), or its signaling came back and
+// it checks the path. The next stats sample tells: no packets, and the call says it is interrupted until
+// they come in again; packets, and nothing happened. Renegotiation with the same ICE credentials is nothing.
+TEST(CallMachine, TheirIceRestartWithNoAudioArrivingInterruptsTheCallUntilPacketsCome) {
+  Call call(config(), kNow, 1);
+  in_room_with_host(call);
+  drain(call);
+  std::uint64_t generation = 0;
+  auto offer = [&](const char* ufrag, Instant t) {
+    call.handle(in::LinkMessage{1, std::string(R"(42["webrtc-offer",{"from":"u1","sdp":{"type":"offer","sdp":"v=0\r\na=ice-ufrag:)") +
+                                       ufrag + R"(\r\na=fingerprint:sha-256 AA\r\n"}}])"}, t);
+    auto effects = drain(call);
+    ++generation;
+    call.handle(in::RemoteDescriptionApplied{1, generation}, t + 30);
+    call.handle(in::LocalDescriptionReady{1, generation, "answer", "v=0 a"}, t + 40);
+    for (const auto& e : drain(call)) {
+      EXPECT_FALSE(std::holds_alternative<fx::CreateOffer>(e)) << "the restart is theirs";
+      effects.push_back(e);
+    }
+    return effects;
+  };
+  auto announced = [](const std::vector<Effect>& effects) {
+    std::vector<std::string> said;
+    for (const auto& e : effects)
+      if (const auto* a = std::get_if<fx::Announce>(&e)) said.push_back(a->text);
+    return said;
+  };
+  auto packets = [&](double n, Instant t) {
+    call.handle(in::LinkStats{1, in::LinkSample{20, 2, n, 0, n, n * 80, n * 80, 0.1, "relay udp \u2192 relay udp"}}, t);
+    return announced(drain(call));
+  };
+  using Said = std::vector<std::string>;
+  offer("one", kNow);
+  call.handle(in::PeerStateChanged{1, "connected"}, kNow + 100);
+  ASSERT_EQ(call.snapshot().state, CallState::Connected);
+  drain(call);
+  packets(50, kNow + 1000);
+  EXPECT_EQ(packets(100, kNow + 2000), Said{});
+
+  offer("one", kNow + 2500);  // renegotiation, same credentials
+  EXPECT_EQ(packets(100, kNow + 3000), Said{}) << "silence alone is not an interruption (they may have no microphone)";
+  EXPECT_EQ(packets(100, kNow + 4000), Said{});
+  EXPECT_EQ(call.snapshot().state, CallState::Connected);
+
+  // Their signaling came back and they restart ICE to check the path: audio keeps coming, nothing happened.
+  const auto effects = offer("two", kNow + 4500);
+  EXPECT_EQ(announced(effects), Said{});
+  EXPECT_NE(std::find(effects.begin(), effects.end(), Effect(fx::ApplyRemoteDescription{1, 3, "offer",
+                                                                "v=0\r\na=ice-ufrag:two\r\na=fingerprint:sha-256 AA\r\n"})),
+            effects.end())
+      << "their offer is applied as usual";
+  EXPECT_EQ(packets(150, kNow + 5000), Said{});
+  EXPECT_EQ(call.snapshot().state, CallState::Connected);
+
+  // Their connection went down (a relay died): no audio since, and their restart arrives.
+  EXPECT_EQ(packets(150, kNow + 6000), Said{});
+  EXPECT_EQ(announced(offer("three", kNow + 6500)), Said{});
+  EXPECT_EQ(packets(150, kNow + 7000), Said{"Connection to Hana interrupted. Reconnecting…"});
+  EXPECT_EQ(call.snapshot().state, CallState::Reconnecting);
+  ASSERT_EQ(call.snapshot().participants.size(), 1u);
+  EXPECT_EQ(call.snapshot().participants[0].connection, "disconnected");
+  EXPECT_EQ(packets(150, kNow + 8000), Said{});
+  EXPECT_EQ(call.snapshot().state, CallState::Reconnecting);
+  EXPECT_EQ(packets(170, kNow + 9000), Said{"Connected to Hana."});
+  EXPECT_EQ(call.snapshot().state, CallState::Connected);
+  EXPECT_EQ(call.snapshot().participants[0].connection, "connected");
+
+  // Interrupted again, and this time the browser has its say too: its word counts.
+  offer("four", kNow + 10000);
+  EXPECT_EQ(packets(170, kNow + 10500), Said{"Connection to Hana interrupted. Reconnecting…"});
+  call.handle(in::PeerStateChanged{1, "disconnected"}, kNow + 10600);
+  EXPECT_EQ(packets(200, kNow + 11000), Said{}) << "packets while the browser says disconnected";
+  EXPECT_EQ(call.snapshot().state, CallState::Reconnecting);
+  call.handle(in::PeerStateChanged{1, "connected"}, kNow + 11100);
+  EXPECT_EQ(announced(drain(call)), Said{"Connected to Hana."});
+  EXPECT_EQ(call.snapshot().state, CallState::Connected);
+}

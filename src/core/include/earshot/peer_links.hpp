@@ -51,7 +51,8 @@ class PeerLink {
   const std::string& participant() const { return participant_; }
   bool polite() const { return polite_; }
   const std::string& state() const { return state_; }
-  bool connected() const { return state_ == "connected"; }
+  // Connected as the browser says, and not interrupted by the other side's ICE restart (on_received).
+  bool connected() const { return state_ == "connected" && !restarted_; }
   // Nothing negotiated yet: a link made ahead of time (at Join) may be handed to whoever comes first.
   bool untouched() const { return neg_ == Neg::Stable && !remote_set_ && generation_ == 0; }
 
@@ -65,6 +66,10 @@ class PeerLink {
   bool remote_set_ = false;
   std::vector<nlohmann::json> pending_;
   std::string remote_fp_, pending_fp_;  // DTLS fingerprint in force / being applied
+  std::string remote_ufrag_;            // the ICE username fragment of their last offer or answer
+  bool restart_seen_ = false;           // they restarted ICE while our browser said "connected"...
+  bool restarted_ = false;              // ... and no packets came in after it: down until they do
+  double received_ = 0;                 // packets received as of the last stats sample
   std::string state_ = "new";
   bool relay_refused_ = false;
   int relay_error_ = 0;
@@ -109,6 +114,9 @@ class PeerLinks {
   void handle(const in::IceCandidateError&);
   void handle(const in::IceGatheringComplete&, bool relay_only);
   void handle(const in::PeerStateChanged&);
+  // The packets a link has received so far (getStats, once a second): after the other side restarted
+  // ICE, none arriving means the link is down (though the browser says "connected") until they do.
+  void on_received(PeerId, double packets);
   // Hub relay: every link carries the mic mixed with every other link's audio (mix-minus).
   void relay_all();
 
@@ -122,6 +130,7 @@ class PeerLinks {
   PeerLink* live(PeerId id, std::uint64_t generation);
   bool forget(PeerId id);  // drops the link's state; false when there was none
   PeerId rebuild(PeerLink&);
+  void up(PeerLink&);
 
   Outbox& out_;
   nlohmann::json configuration_ = nlohmann::json::object();
