@@ -92,7 +92,9 @@ bool is_function(const val& v) { return v.typeOf().as<std::string>() == "functio
 Driver::Driver(DriverOptions options, val hooks)
     : config_(options.config), call_(std::make_unique<Call>(options.config, now(), options.seed)), loop_(*call_),
       hooks_(std::move(hooks)) {
+#ifndef EARSHOT_SELFHOSTED_ONLY
   vendor_hook_ = is_function(hooks_["onVendor"]);
+#endif
   val media = val::global("navigator")["mediaDevices"];
   if (!media.isUndefined()) {
     devices_ = handles_.add(media, Kind::Devices);
@@ -101,7 +103,7 @@ Driver::Driver(DriverOptions options, val hooks)
   }
   levels_ = handles_.add(val::null(), Kind::Interval);
   levels_js_ = val::global("setInterval")(bind(levels_, kLevels), 100);
-  if (options.first) feed(std::move(options.first));
+  if (options.first) run(std::move(options.first));
   enumerate_devices();
 }
 
@@ -113,7 +115,9 @@ void Driver::shutdown() {
   while (!links_.empty()) close_link(links_.back().first);
   while (!peers_.empty()) close_peer(peers_.back().id);
   release_mic();
+#ifndef EARSHOT_SELFHOSTED_ONLY
   if (vendor_hook_) hooks_.call<void>("onVendor", std::string(R"({"type":"stop-vendor"})"));
+#endif
   if (!timer_js_.isNull()) val::global("clearTimeout")(timer_js_);
   if (!levels_js_.isNull()) val::global("clearInterval")(levels_js_);
   timer_js_ = levels_js_ = val::null();
@@ -152,7 +156,9 @@ val Driver::pc(const PeerSlot& s) const {
 std::string Driver::snapshot_json() const { return wire::to_json(call_->snapshot()).dump(); }
 
 // ---- [SECTION] the loop: DriverLoop drains every effect and re-arms the single timer ---------------
-void Driver::feed(std::optional<Input> input) {
+void Driver::feed(Input&& input) { run(std::optional<Input>(std::move(input))); }
+
+void Driver::run(std::optional<Input> input) {
   if (stopped_) return;
   const bool outer = !loop_.busy();
   loop_.feed(std::move(input), [] { return now(); }, [this](const Effect& e) { if (!stopped_) perform(e); },
@@ -197,6 +203,7 @@ void Driver::publish(const char* hook, const Effect& effect) {
   } else if (auto* e = std::get_if<fx::Announce>(&effect)) {
     type = "announce";
     j["text"] = e->text;
+#ifndef EARSHOT_SELFHOSTED_ONLY  // (the selfhosted core never asks for a vendor session)
   } else if (auto* e = std::get_if<fx::LoadVendor>(&effect)) {
     type = "load-vendor";
     j["vendor"] = e->vendor;
@@ -209,6 +216,7 @@ void Driver::publish(const char* hook, const Effect& effect) {
     j["muted"] = e->muted;
   } else if (std::holds_alternative<fx::StopVendor>(effect)) {
     type = "stop-vendor";
+#endif
   } else {
     return;
   }
@@ -218,12 +226,14 @@ void Driver::publish(const char* hook, const Effect& effect) {
 
 void Driver::perform(const Effect& effect) {
   if (is_ui_effect(effect)) return publish("onEffect", effect);
+#ifndef EARSHOT_SELFHOSTED_ONLY
   if (is_vendor_effect(effect)) {
     if (vendor_hook_) return publish("onVendor", effect);
     if (!std::holds_alternative<fx::LoadVendor>(effect) && !std::holds_alternative<fx::StopVendor>(effect))
       feed(Input{in::VendorStopped{"vendor.unavailable", "this page has no vendor adapter"}});
     return;
   }
+#endif
   std::visit(overloaded{
                  [&](const fx::AcquireMic& e) { acquire_mic(e.device_id); },
                  [&](const fx::ReleaseMic&) { release_mic(); },
@@ -303,7 +313,7 @@ void Driver::on_event(HandleTable::Id id, int event, val value) {
       handles_.release(id);
       timer_ = 0;
       timer_js_ = val::null();
-      feed(std::nullopt);
+      run(std::nullopt);
       break;
     case kLevels:
       sample_levels();

@@ -104,7 +104,8 @@ class Driver {
 #endif
   };
 
-  void feed(std::optional<Input> input);  // nullopt: the timer fired
+  void feed(Input&& input);
+  void run(std::optional<Input> input);  // nullopt: the timer fired
   void perform(const Effect& effect);
   void arm_timer(std::optional<Instant> at);
   void publish(const char* hook, const Effect& effect);
@@ -147,7 +148,9 @@ class Driver {
   emscripten::val hooks_;
   HandleTable handles_;
   bool stopped_ = false;
+#ifndef EARSHOT_SELFHOSTED_ONLY
   bool vendor_hook_ = false;
+#endif
 
   HandleTable::Id devices_ = 0;  // navigator.mediaDevices (devicechange listener)
   emscripten::val device_listener_ = emscripten::val::null();

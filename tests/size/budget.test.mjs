@@ -1,7 +1,7 @@
 // Owns the room page's size budget: every byte room.html needs before Join (the files tools/build_web.sh
 // counts, plus anything room.html or its modules load statically; vendor/ adapters excluded).
 // The goal (issue 7) is 75 KB brotli for the selfhosted profile. The rooms-of-participants core went
-// over it (90.7 KB at the time of writing, 88.1 KB after one JSON parser, 92.8 KB with issue 8: seats, takeover, rejoin, mute relay, local times, the lazily imported embed port; still 92.77 KB with issue 12's diagnostics, paid for by leaner JSON building, queues and a selfhosted-only core; 92.66 KB once the vendor profiles' failure sentences left the selfhosted catalog; 91.99 KB with binaryen 132's wasm-opt (npm, tools/js), the browsers' sign-extension/bulk-memory instructions and inputs parsed in place; 91.77 KB with the browser's own TextDecoder (no JS fallback in the glue); 88.98 KB once the core's few-item containers were vectors (a deque of peer links, a set of ack ids, a map of calls: their code was 2.5 KB) and the first input was built in place (no variant assignment); 89.14 KB with a link counted down when the other side restarts ICE and no packets come in after it; brotli moves a few dozen bytes when code merely moves between files, so the ceiling keeps that much room), so until the goal is met again this holds the page to a
+// over it (90.7 KB at the time of writing, 88.1 KB after one JSON parser, 92.8 KB with issue 8: seats, takeover, rejoin, mute relay, local times, the lazily imported embed port; still 92.77 KB with issue 12's diagnostics, paid for by leaner JSON building, queues and a selfhosted-only core; 92.66 KB once the vendor profiles' failure sentences left the selfhosted catalog; 91.99 KB with binaryen 132's wasm-opt (npm, tools/js), the browsers' sign-extension/bulk-memory instructions and inputs parsed in place; 91.77 KB with the browser's own TextDecoder (no JS fallback in the glue); 88.98 KB once the core's few-item containers were vectors (a deque of peer links, a set of ack ids, a map of calls: their code was 2.5 KB) and the first input was built in place (no variant assignment); 89.14 KB with a link counted down when the other side restarts ICE and no packets come in after it; 88.66 KB with the driver's inputs passed by reference and its vendor hooks compiled out of the selfhosted page; brotli moves a few dozen bytes when code merely moves between files, so the ceiling keeps that much room), so until the goal is met again this holds the page to a
 // CEILING just above what it is now: it may shrink, never grow. Lower CEILING whenever the page
 // shrinks; the goal itself is printed with every run. Reads dist/web (tools/build.sh web).
 import { test } from 'node:test';
@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 
 const BUDGET = 76800; // 75 KB brotli: the goal (issue 7), printed by tools/build_web.sh
-const CEILING = 89200; // what the page may not exceed today (see the top of this file)
+const CEILING = 88720; // what the page may not exceed today (see the top of this file)
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dist = process.env.EARSHOT_WEB_OUT ? path.resolve(process.env.EARSHOT_WEB_OUT) : path.join(root, 'dist/web');
 // What tools/build_web.sh prints as the room page's budget (its list is read from the script too, below).

@@ -124,9 +124,9 @@ using Input = std::variant<in::PageOpened, in::NameEntered, in::TokenGiven, in::
                            in::LinkOpened, in::LinkMessage, in::LinkClosed, in::LocalDescriptionReady,
                            in::RemoteDescriptionApplied, in::NegotiationFailed, in::LocalCandidate,
                            in::IceCandidateError, in::IceGatheringComplete, in::PeerStateChanged,
-                           in::RemoteAudioStarted, in::AudioLevels, in::VendorStarted, in::VendorStopped,
-                           in::VendorRoster, in::VendorVolumes, in::LinkStats
-#ifndef EARSHOT_SELFHOSTED_ONLY
+                           in::RemoteAudioStarted, in::AudioLevels, in::LinkStats
+#ifndef EARSHOT_SELFHOSTED_ONLY  // (a vendor session's inputs and the kvs data channel's messages)
+                           , in::VendorStarted, in::VendorStopped, in::VendorRoster, in::VendorVolumes
                            , in::PeerMessage
 #endif
                            >;
