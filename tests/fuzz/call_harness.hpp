@@ -275,6 +275,7 @@ struct Frames {
   std::string sdp() {
     std::string s = "v=0\r\n";
     if (in.ConsumeBool()) s += "a=fingerprint:sha-256 " + std::to_string(in.ConsumeIntegralInRange(0, 3)) + "\r\n";
+    if (in.ConsumeBool()) s += "a=ice-ufrag:" + std::to_string(in.ConsumeIntegralInRange(0, 3)) + "\r\n";  // ICE restarts
     s += text(32);
     return s;
   }
