@@ -21,7 +21,7 @@ const argCalls = process.argv.indexOf('--calls');
 const CALLS = argCalls > 0 ? Number(process.argv[argCalls + 1]) : 10;
 const OVERLAY_ONLY = process.argv.includes('--overlay-only');  // just (a) and (d)
 const WEB = join(ROOT, 'dist', 'web');
-const ROOM_FILES = ['room.html', 'earshot.css', 'room.js', 'client.js', 'earshot.js', 'earshot.wasm', 'config.json', 'favicon.svg'];
+const ROOM_FILES = ['room.html', 'earshot.css', 'room.js', 'earshot.wasm', 'config.json', 'favicon.svg'];  // room.js bundles client.js and earshot.js
 
 const status = inNamespace(fileURLToPath(import.meta.url), []);
 if (status !== null) process.exit(status);

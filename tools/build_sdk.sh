@@ -19,18 +19,8 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 for f in client.js earshot.d.ts failures.d.ts embed.js embed.d.ts react.js react.d.ts; do cp "$ROOT/src/wasm/$f" "$OUT/"; done
 cp "$WASM_DIR/earshot.js" "$WASM_DIR/earshot.wasm" "$OUT/"
-# Vendor adapters (./vendor/<name>.js, other profiles only) are not in the package. esbuild turns the
-# template-literal import of them into a build-time glob and fails on the missing folder ("Could not
-# resolve import("./vendor/**/*.js")"), so the package's copy imports them through a variable instead,
-# which every bundler leaves to run time. (src/wasm/client.js keeps the literal template: tests/size
-# sizes what room.html loads from it.)
-node -e '
-  const fs = require("fs"), file = process.argv[1];
-  const from = "import(/* @vite-ignore */ `./vendor/${name}.js`)";
-  const src = fs.readFileSync(file, "utf8");
-  if (!src.includes(from)) { console.error(`build_sdk: ${file} no longer has ${from}; update this step`); process.exit(1); }
-  fs.writeFileSync(file, src.replace(from, "{ const spec = `./vendor/${name}.js`; return import(/* @vite-ignore */ spec); }"));
-' "$OUT/client.js"
+# Vendor adapters (./vendor/<name>.js, other profiles only) are not in the package; client.js imports them
+# through a specifier computed at run time, which every bundler leaves alone.
 cat > "$OUT/package.json" <<JSON
 {
   "name": "@earshot/client",

@@ -79,7 +79,10 @@ export async function startCall(options = {}) {
     const e = JSON.parse(json);
     if (e.type === 'load-vendor' || (e.type === 'start-vendor' && !vendor)) {
       const name = String(e.vendor).replace(/[^a-z0-9-]/g, '');
-      const load = () => import(/* @vite-ignore */ `./vendor/${name}.js`);  // next to client.js, fetched only for this profile
+      // Next to this module, fetched only for this profile. A specifier held in a variable, not a template
+      // in import(): bundlers (esbuild, Vite) leave it to run time instead of globbing ./vendor at build time.
+      const spec = `./vendor/${name}.js`;
+      const load = () => import(/* @vite-ignore */ spec);
       vendor = { name: e.vendor, adapter: new Promise((r) => setTimeout(r, 0)).then(load), session: null };
       vendor.adapter.catch(() => {});
     }
