@@ -5,11 +5,10 @@
 // below (ints, doubles, bools, UTF-8 strings, vals and a float sample buffer), so defining the two
 // symbols the linker would take from bind.cpp keeps that object out and the rest unshipped: about 0.9 KB
 // brotli of glue and wasm. Without bind.cpp the page needs no RTTI either (type ids are addresses, as in
-// embind's no-RTTI build), which drops the C++ runtime's type_info search code: another 0.5 KB. A type missing here fails loudly ("... has unknown type") at the first call
-// that carries it, which every browser test would see.
+// embind's no-RTTI build), which drops every typeinfo name: another 0.5 KB. A type missing here fails
+// loudly ("... has unknown type") at the first call that carries it, which every browser test would see.
 #include <limits>
-#include <cstdint>
-#include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <string>
 
@@ -31,15 +30,10 @@ void integer(const char* name) {
 extern "C" {
 // embind's JS asks for a type's name only to word an error ("... has unknown type <name>"). Built without
 // RTTI (EMSCRIPTEN_HAS_UNBOUND_TYPE_NAMES=0, as embind's no-RTTI variant), a type is known by the address
-// of its id, which is what this names, as bind.cpp does ("0x5e10").
+// of its id, which is what this names, as bind.cpp does ("0x5e10"; snprintf is tiny_libc.c's).
 EMSCRIPTEN_KEEPALIVE const char* __getTypeName(const void* id) {
-  char text[2 + 2 * sizeof(void*) + 1] = "0x";
-  int n = 2;
-  for (int shift = 8 * sizeof(void*) - 4; shift >= 0; shift -= 4) {
-    const unsigned digit = (reinterpret_cast<std::uintptr_t>(id) >> shift) & 0xf;
-    if (digit || n > 2 || shift == 0) text[n++] = "0123456789abcdef"[digit];
-  }
-  text[n] = 0;
+  char text[32];
+  std::snprintf(text, sizeof text, "0x%p", id);
   return strdup(text);
 }
 
