@@ -93,7 +93,7 @@ void Call::Impl::relay_roster() {
     PeerLink* l = links.for_participant(hub);
     json m = json::object();
     m["muted"] = devices.state().muted;
-    if (l && l->connected()) out.push(fx::SendOnPeer{l->id(), m.dump()});
+    if (l && l->connected()) out.push(fx::SendOnPeer{l->id(), json_text(m)});
     return;
   }
   if (++roster_ticks % 3) return;
@@ -110,7 +110,7 @@ void Call::Impl::relay_roster() {
   for (const auto& m : roster.members()) person(m.who, m.level, m.muted);
   json said = json::object();
   said["people"] = std::move(people);
-  const std::string text = said.dump(-1, ' ', false, json::error_handler_t::replace);
+  const std::string text = json_text(said);
   for (const auto& m : roster.members())
     if (PeerLink* l = links.for_participant(m.who.id); l && l->connected()) out.push(fx::SendOnPeer{l->id(), text});
 }

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "earshot/call.hpp"
+#include "earshot/json.hpp"
 #include "earshot/wire.hpp"
 
 namespace earshot {
@@ -175,7 +176,7 @@ std::string Diagnostics::to_json(const Snapshot& snap, const std::vector<Pending
   d["warnings"] = snap.warnings;
   d["log"] = entries(log_);
   d["effects"] = entries(effects_);
-  return d.dump(-1, ' ', false, json::error_handler_t::replace);
+  return json_text(d);
 }
 
 }  // namespace earshot

@@ -192,7 +192,7 @@ std::string Gate::session() const {
   self["userId"] = a.self.id;
   self["name"] = a.self.name;
   self["role"] = to_string(a.self.role);
-  return v.dump();
+  return json_text(v);
 }
 
 void Gate::restore(const std::string& saved, Instant wall) {

@@ -64,7 +64,7 @@ Result<nlohmann::json> parse_json(std::string_view s) {
 
 // dump() that cannot throw: invalid UTF-8 in caller-supplied strings becomes U+FFFD.
 std::string dump_json(const nlohmann::json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return json_text(j);
 }
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }

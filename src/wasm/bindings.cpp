@@ -29,11 +29,11 @@ int g_next = 1;
 
 const char* kStopped = R"({"code":"driver.stopped","message":"The call is not running."})";
 
-// {"<key>": value}.dump(), key by key (initializer lists cost far more code in this build).
+// json_text({"<key>": value}), key by key (initializer lists cost far more code in this build).
 std::string one(const char* key, json value) {
   json o = json::object();
   o[key] = std::move(value);
-  return o.dump();
+  return json_text(o);
 }
 
 Driver* find(int id) {
@@ -56,7 +56,7 @@ std::string start(const std::string& config_json, val hooks) {
   if (auto e = c.find("entry"); e != c.end() && e->is_object()) {
     json t = *e;
     t["type"] = "token-given";
-    auto in = wire::page_input_from_json(t.dump());
+    auto in = wire::page_input_from_json(json_text(t));
     if (!in) return one("failure", wire::to_json(in.failure()));
     options.first.emplace(std::move(*in));
   } else {
@@ -131,7 +131,7 @@ std::string chat_do(int id, const std::string& command_json) {
   else if (what == "voice") c.voice_credentials();
   else if (what == "end-voice") c.end_voice();
   else if (what == "send") {
-    if (auto f = c.send_message(arg)) return wire::to_json(*f).dump();
+    if (auto f = c.send_message(arg)) return json_text(wire::to_json(*f));
   } else return R"({"code":"chat.unknown_command","message":"Unknown chat command."})";
   return "";
 }
@@ -155,7 +155,7 @@ std::string chat_take(int id, double now) {
   json o = json::object();
   o["out"] = std::move(out);
   o["events"] = std::move(events);
-  return o.dump(-1, ' ', false, json::error_handler_t::replace);
+  return json_text(o);
 }
 #endif
 
@@ -170,7 +170,7 @@ std::string describe_failure(const std::string& code) {
   o["retryable"] = f->retryable;
   o["title"] = f->title;
   o["next"] = f->next;
-  return o.dump();
+  return json_text(o);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 
 #include "earshot/wire.hpp"
 #include "earshot/json.hpp"
+#include "json_browser.hpp"
 
 namespace earshot::web {
 using emscripten::val;
@@ -28,7 +29,7 @@ overloaded(Ts...) -> overloaded<Ts...>;
 // Wall time for expiry and signing, monotonic time for timers (a clock change never fires one).
 Clock now() { return Clock{static_cast<Instant>(emscripten_date_now()), static_cast<Instant>(emscripten_get_now())}; }
 
-val js_json(const json& j) { return val::global("JSON").call<val>("parse", j.dump()); }
+val js_json(const json& j) { return json_to_js(j); }
 
 json to_json_value(const val& v) {
   if (v.isUndefined() || v.isNull()) return nullptr;
@@ -153,7 +154,7 @@ val Driver::pc(const PeerSlot& s) const {
   return val::null();
 }
 
-std::string Driver::snapshot_json() const { return wire::to_json(call_->snapshot()).dump(); }
+std::string Driver::snapshot_json() const { return json_text(wire::to_json(call_->snapshot())); }
 
 // ---- [SECTION] the loop: DriverLoop drains every effect and re-arms the single timer ---------------
 void Driver::feed(Input&& input) { run(std::optional<Input>(std::move(input))); }
@@ -168,7 +169,7 @@ void Driver::run(std::optional<Input> input) {
 
 std::string Driver::send(const std::string& input_json) {
   Result<Input> input = wire::page_input_from_json(input_json);
-  if (!input) return wire::to_json(input.failure()).dump();
+  if (!input) return json_text(wire::to_json(input.failure()));
   feed(std::move(input).value());
   return {};
 }
@@ -221,7 +222,7 @@ void Driver::publish(const char* hook, const Effect& effect) {
     return;
   }
   j["type"] = type;
-  hooks_.call<void>(hook, j.dump());
+  hooks_.call<void>(hook, json_text(j));
 }
 
 void Driver::perform(const Effect& effect) {
@@ -296,7 +297,7 @@ void Driver::emit_driver_event(const char* type, const std::string& detail) {
   json j = json::object();
   j["type"] = std::string("driver:") + type;
   j["detail"] = detail;
-  hooks_.call<void>("onEffect", j.dump());
+  hooks_.call<void>("onEffect", json_text(j));
 }
 
 // ---- [SECTION] events: every JS callback lands here with its handle -------------------------------

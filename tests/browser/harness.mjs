@@ -225,8 +225,16 @@ export async function waitFor(fn, { timeout = 15000, interval = 100, what = 'con
 
 export async function waitState(page, states, timeout = 20000) {
   const want = [].concat(states);
-  return waitFor(async () => { const s = await snapshot(page); return s && want.includes(s.state) && s; },
-    { timeout, what: `state ${want.join('|')}` });
+  let last;
+  try {
+    return await waitFor(async () => { const s = (last = await snapshot(page)); return s && want.includes(s.state) && s; },
+      { timeout, what: `state ${want.join('|')}` });
+  } catch (e) {
+    // Say where the page is instead: "still in X", and its failure when it has one.
+    const f = last && last.failure;
+    e.message += last ? `; the page is in ${last.state}${f ? ` (${f.code}: ${f.message})` : ''}` : '; the page has no snapshot';
+    throw e;
+  }
 }
 
 // Mean received audio power over a window, from inbound-rtp totalAudioEnergy / totalSamplesDuration.

@@ -113,7 +113,7 @@ std::string Client::url(std::string_view endpoint, std::string_view username) {
   return u + "username=" + crypto::uri_encode(username);
 }
 
-void Client::send(json frame) { out_.push_back(frame.dump(-1, ' ', false, json::error_handler_t::replace)); }
+void Client::send(json frame) { out_.push_back(json_text(frame)); }
 
 void Client::create_room(std::string_view name) {
   json f{{"action", "createRoom"}};
@@ -147,7 +147,7 @@ void Client::end_voice() {
 std::optional<Failure> Client::send_message(std::string_view text) {
   if (room_.empty()) return make_failure("chat.no_room");
   json f{{"action", "sendMessage"}, {"roomId", room_}, {"message", text}};
-  std::string frame = f.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::string frame = json_text(f);
   if (frame.size() > kMaxFrameBytes) {
     const std::size_t over = frame.size() - text.size();  // the envelope's own bytes
     return make_failure("chat.too_large", {{"size", std::to_string((text.size() + 1023) / 1024)},

@@ -88,7 +88,7 @@ std::optional<std::string> KvsProfile::renewed_token(const Admission& in_use, co
   // IAM ties no ClientId to the credentials (each getVoiceCredentials names a new one): keep ours.
   json j = parse_json_text(token);
   j["clientId"] = old->client_id;
-  return j.dump();
+  return json_text(j);
 }
 
 json KvsProfile::entry_for(const groupchat::ev::VoiceCredentials& v, std::string_view username, std::string_view master, Instant now) {
@@ -104,7 +104,7 @@ json KvsProfile::entry_for(const groupchat::ev::VoiceCredentials& v, std::string
   token["master"] = master;
   json e = json::object();
   e["room"] = v.voice_room_id.empty() ? v.room_id : v.voice_room_id;
-  e["token"] = token.dump();
+  e["token"] = json_text(token);
   e["userId"] = is_master ? std::string(kvs::kMasterId) : v.client_id;
   e["userName"] = username;
   e["signalingUrl"] = v.wss_endpoint;

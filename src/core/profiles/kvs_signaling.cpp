@@ -55,7 +55,7 @@ void SignalingChannel::handle_close(Instant) {
 void SignalingChannel::warn(std::string what) { events_.push_back(signal::Warning{std::move(what)}); }
 
 void SignalingChannel::send(std::string_view action, std::string_view to, const json& payload) {
-  const std::string body = payload.dump(-1, ' ', false, json::error_handler_t::replace);  // never throws on bad UTF-8
+  const std::string body = json_text(payload);  // never refuses bad UTF-8
   if (body.size() > kMaxPayloadBytes * 3 / 4) return warn("kvs: a " + std::string(action) + " over 10 KB was not sent");
   json frame = json::object();
   frame["action"] = action;
@@ -64,7 +64,7 @@ void SignalingChannel::send(std::string_view action, std::string_view to, const 
     if (to.empty()) return warn("kvs: a master's " + std::string(action) + " names no viewer; not sent");
     frame["recipientClientId"] = to;
   }
-  out_.push_back(frame.dump(-1, ' ', false, json::error_handler_t::replace));
+  out_.push_back(json_text(frame));
 }
 
 void SignalingChannel::send_description(std::string_view to, std::string_view type, std::string_view sdp) {

@@ -215,14 +215,14 @@ json invite_body(const Entry& entry) {
 std::unique_ptr<AdmissionFlow> SelfhostedProfile::admission(const Entry& entry) const {
   json body = invite_body(entry);
   if (entry.takeover) body["takeover"] = true;
-  HttpRequestSpec redeem{"POST", api_base_ + "/api/v1/invites/redeem", {{"Content-Type", "application/json"}}, body.dump()};
+  HttpRequestSpec redeem{"POST", api_base_ + "/api/v1/invites/redeem", {{"Content-Type", "application/json"}}, json_text(body)};
   return std::make_unique<SingleRequestFlow>(entry, std::move(redeem), &SelfhostedProfile::parse_admission);
 }
 
 std::optional<HttpRequestSpec> SelfhostedProfile::lookup(const Entry& entry) const {
   if (!entry.invite) return std::nullopt;
   return HttpRequestSpec{"POST", api_base_ + "/api/v1/invites/inspect", {{"Content-Type", "application/json"}},
-                         invite_body(entry).dump()};
+                         json_text(invite_body(entry))};
 }
 
 // The pre-join's look at the invite. A seed-004 server without the route (404 route.not_found) just

@@ -36,7 +36,7 @@ std::unique_ptr<AdmissionFlow> ChimeProfile::admission(const Entry& entry) const
   const std::string invite = entry.invite ? entry.invite->token : std::string();
   HttpRequestSpec join{"POST", api_base_ + "/rooms/" + entry.room + "/join",
                        {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + invite}},
-                       json{{"token", invite}}.dump()};
+                       json_text(json{{"token", invite}})};
   return std::make_unique<SingleRequestFlow>(entry, std::move(join), &ChimeProfile::parse_join);
 }
 
@@ -84,7 +84,7 @@ Result<Admission> ChimeProfile::parse_join(const Entry& entry, int status, std::
 std::unique_ptr<AdmissionFlow> IvsProfile::admission(const Entry& entry) const {
   json body{{"username", entry.name}};
   if (!entry.room.empty()) body["roomId"] = entry.room;
-  HttpRequestSpec join{"POST", api_base_ + "/room/join", {{"Content-Type", "application/json"}}, body.dump()};
+  HttpRequestSpec join{"POST", api_base_ + "/room/join", {{"Content-Type", "application/json"}}, json_text(body)};
   return std::make_unique<SingleRequestFlow>(entry, std::move(join), &IvsProfile::parse_join);
 }
 
