@@ -1,10 +1,17 @@
 // Time formatting for failure sentences (UTC only: the core has no time zone database), and excerpts.
 #include "earshot/base.hpp"
 
-#include <cstdio>
-
 namespace earshot {
 namespace {
+// `v` in decimal, zero-padded to `width` digits, then `after` (what "%0<width>d<after>" would print for
+// v >= 0; std::to_string instead of snprintf keeps printf's formatter out of the wasm).
+void put(std::string& out, int v, std::size_t width, char after = 0) {
+  const std::string digits = std::to_string(v);
+  if (v >= 0 && digits.size() < width) out.append(width - digits.size(), '0');
+  out += digits;
+  if (after) out += after;
+}
+
 struct Civil {
   int year, month, day, hour, minute, second;
 };
@@ -32,14 +39,16 @@ std::string format_utc_clock(Instant at, Instant now, int utc_offset_min) {
   const bool local = utc_offset_min != kUtcOffsetUnknown && utc_offset_min >= -16 * 60 && utc_offset_min <= 16 * 60;
   const Instant shift = local ? static_cast<Instant>(utc_offset_min) * 60000 : 0;
   const Civil a = to_civil(at + shift), n = to_civil(now + shift);
-  const char* zone = local ? "" : " (UTC)";
-  char buf[48];
-  if (a.year == n.year && a.month == n.month && a.day == n.day) {
-    std::snprintf(buf, sizeof buf, "%02d:%02d%s", a.hour, a.minute, zone);
-  } else {
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d%s", a.year, a.month, a.day, a.hour, a.minute, zone);
+  std::string out;
+  if (a.year != n.year || a.month != n.month || a.day != n.day) {
+    put(out, a.year, 4, '-');
+    put(out, a.month, 2, '-');
+    put(out, a.day, 2, ' ');
   }
-  return buf;
+  put(out, a.hour, 2, ':');
+  put(out, a.minute, 2);
+  if (!local) out += " (UTC)";
+  return out;
 }
 
 std::string utf8_prefix(std::string_view s, std::size_t max_bytes) {
@@ -51,10 +60,14 @@ std::string utf8_prefix(std::string_view s, std::size_t max_bytes) {
 
 std::string format_iso8601(Instant at) {
   const Civil a = to_civil(at);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", a.year, a.month, a.day, a.hour, a.minute,
-                a.second);
-  return buf;
+  std::string out;
+  put(out, a.year, 4, '-');
+  put(out, a.month, 2, '-');
+  put(out, a.day, 2, 'T');
+  put(out, a.hour, 2, ':');
+  put(out, a.minute, 2, ':');
+  put(out, a.second, 2, 'Z');
+  return out;
 }
 
 }  // namespace earshot
