@@ -17,10 +17,10 @@ Call::Impl::Impl(Call& c, CallConfig config, Clock now, std::uint64_t seed)
     : snap(c.snap_), cfg(std::move(config)), rng{seed}, clock(now), roster(), devices(out, cfg.speaking_threshold),
       links(out), signaling(out) {
   auto p = make_profile(cfg.profile);
-  if (p) profile = *p;
+  if (p) profile = std::move(p).value();
   else profile_failure = p.failure();
   if (profile) {
-    gate = std::make_unique<Gate>(out, profile, cfg.profile.utc_offset_min);
+    gate = std::make_unique<Gate>(out, *profile, cfg.profile.utc_offset_min);
     snap.media = profile->media_plane();
     snap.topology = profile->topology();
 #ifndef EARSHOT_SELFHOSTED_ONLY  // the selfhosted page's core has no vendor media (call_vendor.cpp)

@@ -38,7 +38,7 @@ struct Call::Impl {
   Rng rng;
   Clock clock;
   Outbox out;
-  std::shared_ptr<const Profile> profile;
+  std::unique_ptr<const Profile> profile;  // (before `gate`, which holds it: destroyed after it)
   std::optional<Failure> profile_failure;
   std::array<std::optional<Instant>, kTimerCount> timers{};
   std::string scratch;

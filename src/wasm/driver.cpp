@@ -79,10 +79,12 @@ bool is_ui_effect(const Effect& e) {
   return std::holds_alternative<fx::StateChanged>(e) || std::holds_alternative<fx::ShowFailure>(e) ||
          std::holds_alternative<fx::Announce>(e);
 }
+#ifndef EARSHOT_SELFHOSTED_ONLY  // (the selfhosted page performs no vendor effect)
 bool is_vendor_effect(const Effect& e) {
   return std::holds_alternative<fx::LoadVendor>(e) || std::holds_alternative<fx::StartVendor>(e) ||
          std::holds_alternative<fx::SetVendorMuted>(e) || std::holds_alternative<fx::StopVendor>(e);
 }
+#endif
 bool is_function(const val& v) { return v.typeOf().as<std::string>() == "function"; }
 // WebAudio wiring, written once (see Driver::quiet).
 [[gnu::noinline]] void disconnect(const val& node) { node.call<void>("disconnect"); }

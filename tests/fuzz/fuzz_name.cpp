@@ -28,7 +28,8 @@ void check_name(const std::string& name) {
 
 void gate_alone(const std::string& raw) {
   Outbox out;
-  Gate gate(out, std::make_shared<IvsProfile>("http://127.0.0.1:8080"));
+  const IvsProfile profile("http://127.0.0.1:8080");
+  Gate gate(out, profile);
   check(!gate.read_page("https://x.test/room.html?room=r1", "", "", kNow));
   check(gate.needs_name());
   if (auto f = gate.set_name(raw)) {

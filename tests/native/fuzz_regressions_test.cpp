@@ -110,7 +110,8 @@ TEST(FuzzRegressions, AnIvsTokenExpiryOutOfRangeIsABadResponse) {
 // request then threw while dumping its JSON body. Control characters of the C1 range too.
 TEST(FuzzRegressions, ANameIsOneToFortyCharactersOfValidUtf8WithoutControls) {
   Outbox out;
-  Gate gate(out, std::make_shared<IvsProfile>("http://h"));
+  const IvsProfile profile("http://h");
+  Gate gate(out, profile);
   ASSERT_FALSE(gate.read_page("https://x.test/room.html?room=r1", "", "", kNow));
   for (const std::string bad : {std::string("\x80"), std::string("\x96\x08"), std::string(160, '\x80'), std::string("a\xC3"),
                                 std::string("\xC0\xAF"), std::string("\xED\xA0\x80"), std::string("x\xC2\x85y"), std::string("a\x7f"),
@@ -164,16 +165,17 @@ TEST(FuzzRegressions, ASavedSessionExpiryOutOfRangeIsIgnored) {
   const std::string in = crypto::base64url_encode(h.dump()) + "." + crypto::base64url_encode(claims.dump());
   const std::string token = in + "." + crypto::base64url_encode(crypto::as_bytes(crypto::hmac_sha256("k", in)));
   Outbox out;
-  Gate gate(out, std::make_shared<SelfhostedProfile>("http://h", Topology::Pair));
+  const SelfhostedProfile profile("http://h", Topology::Pair);
+  Gate gate(out, profile);
   ASSERT_FALSE(gate.read_page("https://x.test/room.html?room=r1&t=" + token, "", "", kNow));
   gate.admit(Admission{"r1", "", "rt", "ws://h/ws", json::array(), kNow + 600000, {"u0", "Gus", Role::Guest}, nullptr, ""});
   json saved = json::parse(gate.session());
   saved["expiresAt"] = 9.5e307;
-  Gate again(out, std::make_shared<SelfhostedProfile>("http://h", Topology::Pair));
+  Gate again(out, profile);
   ASSERT_FALSE(again.read_page("https://x.test/room.html?room=r1&t=" + token, saved.dump(), "", kNow));
   EXPECT_FALSE(again.admitted().has_value());
   saved["expiresAt"] = kNow + 600000;
-  Gate restored(out, std::make_shared<SelfhostedProfile>("http://h", Topology::Pair));
+  Gate restored(out, profile);
   ASSERT_FALSE(restored.read_page("https://x.test/room.html?room=r1&t=" + token, saved.dump(), "", kNow));
   EXPECT_TRUE(restored.admitted().has_value());
 }

@@ -7,22 +7,22 @@
 
 namespace earshot {
 
-Result<std::shared_ptr<const Profile>> make_profile(const ProfileConfig& c) {
+Result<std::unique_ptr<const Profile>> make_profile(const ProfileConfig& c) {
   std::string base = c.api_base;
   while (!base.empty() && base.back() == '/') base.pop_back();
   if (c.name == "selfhosted") {
     Topology t = c.room_size > 2 ? Topology::Mesh : Topology::Pair;
     if (c.topology == "star") t = Topology::Star;
     else if (c.topology == "mesh") t = Topology::Mesh;
-    return std::shared_ptr<const Profile>(std::make_shared<SelfhostedProfile>(base, t));
+    return std::unique_ptr<const Profile>(std::make_unique<SelfhostedProfile>(base, t));
   }
 #ifndef EARSHOT_SELFHOSTED_ONLY
 #ifndef EARSHOT_KVS_ONLY  // (the kvs pages' wasm knows kvs alone; the chime/ivs pages' knows no kvs)
-  if (c.name == "chime") return std::shared_ptr<const Profile>(std::make_shared<ChimeProfile>(base));
-  if (c.name == "ivs") return std::shared_ptr<const Profile>(std::make_shared<IvsProfile>(base));
+  if (c.name == "chime") return std::unique_ptr<const Profile>(std::make_unique<ChimeProfile>(base));
+  if (c.name == "ivs") return std::unique_ptr<const Profile>(std::make_unique<IvsProfile>(base));
 #endif
 #ifndef EARSHOT_WITHOUT_KVS
-  if (c.name == "kvs") return std::shared_ptr<const Profile>(std::make_shared<KvsProfile>(base));
+  if (c.name == "kvs") return std::unique_ptr<const Profile>(std::make_unique<KvsProfile>(base));
 #endif
 #endif
   if (c.name == "chime" || c.name == "kvs" || c.name == "ivs") return make_failure("profile.unavailable", {{"name", c.name}});

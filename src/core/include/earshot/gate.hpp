@@ -12,8 +12,10 @@ namespace earshot {
 
 class Gate {
  public:
-  Gate(Outbox& out, std::shared_ptr<const Profile> profile, int utc_offset_min = kUtcOffsetUnknown)
-      : out_(out), profile_(std::move(profile)), utc_offset_min_(utc_offset_min) {}
+  // `profile` outlives the gate (the call owns both). No shared_ptr: its control block's type_info
+  // would bring libc++abi's type_info search code (~1 KB brotli) onto the RTTI-free page.
+  Gate(Outbox& out, const Profile& profile, int utc_offset_min = kUtcOffsetUnknown)
+      : out_(out), profile_(&profile), utc_offset_min_(utc_offset_min) {}
 
   // Reads the page URL into an entry (a refused invite is a Failure) and restores a saved session.
   std::optional<Failure> read_page(const std::string& url, const std::string& saved, const std::string& device,
@@ -53,7 +55,7 @@ class Gate {
   void restore(const std::string& saved, Instant wall);
 
   Outbox& out_;
-  std::shared_ptr<const Profile> profile_;
+  const Profile* profile_;
   int utc_offset_min_;
   Entry entry_;
   std::unique_ptr<AdmissionFlow> flow_;

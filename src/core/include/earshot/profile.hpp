@@ -195,6 +195,6 @@ struct ProfileConfig {
   int utc_offset_min = kUtcOffsetUnknown;  // the person's local time zone, for times in sentences
 };
 // Failure profile.unknown for unknown names, profile.unavailable for profiles not built yet.
-Result<std::shared_ptr<const Profile>> make_profile(const ProfileConfig&);
+Result<std::unique_ptr<const Profile>> make_profile(const ProfileConfig&);
 
 }  // namespace earshot
