@@ -3,6 +3,8 @@
 # Usage: tools/fuzz.sh [seconds per target, default 60] [target-name ...]
 # Corpora live in build/fuzz/corpus/<target> (outside git); a crash leaves its input in build/fuzz/.
 # tests/fuzz/<target>.options, when present, holds extra libFuzzer flags for that target.
+# Then the room pages' JSON reader, which runs only in a JS engine (src/wasm/json_browser.cpp), gets its
+# own pass: seeded mutations compared with nlohmann's parser, ~20,000 per second asked for (tests/wasm).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -32,4 +34,14 @@ for n in "${names[@]}"; do
     grep -m5 -E 'ERROR|SUMMARY|Test unit written' "$log" || true
   fi
 done
+if [ ${#@} -eq 0 ] && [ -f build/wasm/src/wasm/earshot_sim.wasm ]; then
+  mutants=$((SECS * 20000)) seed=$(( (RANDOM << 15 | RANDOM) + 1 ))
+  if EARSHOT_JSON_MUTANTS=$mutants EARSHOT_JSON_SEED=$seed node --test --test-name-pattern=mutations tests/wasm/json.test.mjs >build/fuzz/json_browser.log 2>&1; then
+    printf '[fuzz] %-16s %10s mutants  no findings (the same answers as nlohmann)\n' json_browser "$mutants"
+  else
+    status=1
+    printf '[fuzz] %-16s FINDING (EARSHOT_JSON_SEED=%s EARSHOT_JSON_MUTANTS=%s) — see %s\n' json_browser "$seed" "$mutants" build/fuzz/json_browser.log
+    grep -m5 -E 'different|refuses|accepts' build/fuzz/json_browser.log || true
+  fi
+fi
 exit $status

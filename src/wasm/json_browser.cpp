@@ -16,7 +16,7 @@
 // Writing: strings cross as UTF-8 and are decoded with U+FFFD for invalid bytes (nlohmann's "replace").
 // Numbers are the one difference, by design: JavaScript has only doubles, so a whole number within
 // 2^53 becomes an integer (unsigned when not negative, as nlohmann reads "1" and "-1") and anything
-// else a double. "1.0" thus reads as the integer 1, and 2^64-1 as 1.8446744073709552e19; written, the
+// else a double. "1.0" thus reads as the integer 1, "-0.0" as 0, and 2^64-1 as 1.8446744073709552e19; written, the
 // double 1.0 is "1" (nlohmann: "1.0"), and an integer beyond 2^53 is written as the nearest double.
 #include <cmath>
 
