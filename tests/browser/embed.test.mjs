@@ -148,6 +148,18 @@ function suite() {
     const f = roomFrame(page);
     return heardTones(f ? await f.evaluate(() => (window.__tones ? window.__tones() : null)) : await tones(page));
   };
+  // Exactly `tone` and nothing else (its own tone would mean an echo), within three looks: one look
+  // can come back empty when a frame is lost to concealment on two busy cores.
+  const hearsOnly = async (page, tone, what) => {
+    let last;
+    for (let i = 0; i < 3; i++) {
+      last = await heard(page);
+      if (last.length === 1 && last[0] === tone) return;
+      assert.ok(!last.some((f) => f !== tone), `${what}: heard ${JSON.stringify(last)}`);
+      await sleep(300);
+    }
+    assert.deepEqual(last, [tone], what);
+  };
 
   async function embedder(origin, { config } = {}) {
     const context = await earshotBrowser.newContext({ viewport: DESKTOP });
@@ -194,8 +206,8 @@ function suite() {
     } catch (e) {
       throw new Error(`${e.message}\n  ${await describe(page, plain)}`);
     }
-    assert.deepEqual(await heard(page), [PLAIN_TONE], 'Earshot hears only the other side (not its own tone)');
-    assert.deepEqual(await heard(plain.page), [EARSHOT_TONE], 'the plain side hears only Earshot');
+    await hearsOnly(page, PLAIN_TONE, 'Earshot hears only the other side (not its own tone)');
+    await hearsOnly(plain.page, EARSHOT_TONE, 'the plain side hears only Earshot');
     const ev = await events(page);
     assert.ok(ev.some((e) => e.type === 'ready'), `ready event: ${JSON.stringify(ev)}`);
     assert.ok(ev.some((e) => e.type === 'state' && e.state === 'connected'), `state events reach the app: ${JSON.stringify(ev)}`);
@@ -279,8 +291,8 @@ function suite() {
     } catch (e) {
       throw new Error(`${e.message}\n  react: state=${await state()} heard=${JSON.stringify(await heard(page))} errors=${JSON.stringify(errors)}; plain: heard=${JSON.stringify(await heard(plain.page))}`);
     }
-    assert.deepEqual(await heard(page), [PLAIN_TONE]);
-    assert.deepEqual(await heard(plain.page), [EARSHOT_TONE]);
+    await hearsOnly(page, PLAIN_TONE, 'the React side hears only the plain side (not its own tone)');
+    await hearsOnly(plain.page, EARSHOT_TONE, 'the plain side hears only the React side');
     // StrictMode mounted twice: one call lives, the first left nothing open behind it.
     const sockets = (await page.evaluate(() => window.__sockets())).filter((w) => w.url.includes('/ws'));
     t.diagnostic(`signaling sockets the page made (StrictMode's two mounts): ${JSON.stringify(sockets.map((w) => w.state))}`);
