@@ -82,7 +82,8 @@ bool to_utf8(std::string_view s, std::string* out) {
 }
 
 bool build(const val& v, json& out, std::size_t depth) {
-  switch (earshot_json_kind(v.as_handle())) {
+  const int kind = earshot_json_kind(v.as_handle());
+  switch (kind) {
     case 0: out = nullptr; return true;
     case 1: out = v.as<bool>(); return true;
     case 2: {
@@ -100,7 +101,7 @@ bool build(const val& v, json& out, std::size_t depth) {
     default: break;
   }
   if (depth >= kMaxJsonDepth) return false;
-  if (earshot_json_kind(v.as_handle()) == 4) {
+  if (kind == 4) {
     out = json::array();
     const unsigned n = v["length"].as<unsigned>();
     for (unsigned i = 0; i < n; ++i)
