@@ -108,14 +108,18 @@ async function main(env = process.env) {
   }
 
   webhooks.start();
+  let sweeping = false;
   const sweep = async () => {
+    if (sweeping) return; // a slow sweep is not overlapped by the next tick
+    sweeping = true;
     try {
       const now = Date.now();
-      // tell connected sockets before the rows disappear
-      for (const r of await store.expiredRooms(now)) await ctx.signaling.closeRoom(r.room_id, 'expired');
-      const res = await store.sweep(now);
+      // tell connected sockets before the rows disappear, and delete only the rooms that were told
+      const told = await store.expiredRooms(now);
+      for (const r of told) await ctx.signaling.closeRoom(r.room_id, 'expired');
+      const res = await store.sweep(now, told);
       if (res.rooms.length || res.invites) log.info('sweeper removed expired data', { rooms: res.rooms.length, invites: res.invites });
-    } catch (e) { log.error('sweep failed', { err: String(e) }); }
+    } catch (e) { log.error('sweep failed', { err: String(e) }); } finally { sweeping = false; }
   };
   await sweep();
   const sweeper = setInterval(sweep, cfg.sweepMs);

@@ -63,6 +63,44 @@ test('sweep deletes expired rooms (with their invites) and expired invites only'
   store.close();
 });
 
+// The sweeper tells a room's sockets, then deletes. A room whose expiry is moved into the past between
+// the two steps must not vanish unannounced: sweep(now, told) deletes only the rooms it was given.
+async function setExpiry(store, roomId, at) {
+  if (store.pool) await store.pool.query('UPDATE rooms SET expires_at = $1 WHERE room_id = $2', [at, roomId]);
+  else store.db.prepare('UPDATE rooms SET expires_at = ? WHERE room_id = ?').run(at, roomId);
+}
+
+async function sweepOnlyTold(store) {
+  const now = Date.now();
+  await store.createRoom({ roomId: 'told', appId: 'a', source: 'admin', createdAt: now - 10, expiresAt: now - 1 }, []);
+  await store.createRoom({ roomId: 'late', appId: 'a', source: 'admin', createdAt: now, expiresAt: now + 60000 }, []);
+  await store.createRoom({ roomId: 'kept', appId: 'a', source: 'admin', createdAt: now, expiresAt: now + 60000 }, []);
+  const told = await store.expiredRooms(now);
+  assert.deepEqual(told.map((r) => r.room_id), ['told']);
+  await setExpiry(store, 'late', now - 5); // expires between the two steps
+  const toldAndExtended = [...told, { room_id: 'kept', app_id: 'a' }]; // listed, but no longer expired
+  const r = await store.sweep(now, toldAndExtended);
+  assert.deepEqual(r.rooms.map((x) => x.room_id), ['told']);
+  assert.equal(await store.getRoom('told'), null);
+  assert.ok(await store.getRoom('late'), 'not told, so not deleted by this sweep');
+  assert.ok(await store.getRoom('kept'), 'listed but not expired');
+  assert.deepEqual((await store.sweep(now)).rooms.map((x) => x.room_id), ['late'], 'the next sweep takes it');
+}
+
+test('sweep(now, told) deletes only the told rooms that are still expired (SQLite)', async () => {
+  const store = openDb(':memory:');
+  try { await sweepOnlyTold(store); } finally { store.close(); }
+});
+
+test('sweep(now, told) deletes only the told rooms that are still expired (PostgreSQL)', { skip: H.CLUSTER ? false : 'PostgreSQL runs with EARSHOT_TEST_BACKENDS=redis+postgres' }, async () => {
+  const { openPgStore } = require('../src/data/pg-store');
+  const pg = await H.services.startPostgres();
+  try {
+    const store = await openPgStore(await pg.createDatabase(), { log: { info() {}, warn() {}, error() {} } });
+    try { await sweepOnlyTold(store); } finally { await store.close(); }
+  } finally { await pg.stop(); }
+});
+
 test('a room holds several guest invites, listed in creation order, each redeemed once', async () => {
   const dbPath = path.join(H.tempDir(), 'guests.sqlite');
   const now = Date.now();

@@ -185,6 +185,7 @@ class Store {
       roomsActive: q(`SELECT * FROM rooms WHERE status = 'active'`),
       roomsExpired: q('SELECT room_id, app_id FROM rooms WHERE expires_at <= ?'),
       roomDelete: q('DELETE FROM rooms WHERE room_id = ?'),
+      roomDeleteIfExpired: q('DELETE FROM rooms WHERE room_id = ? AND expires_at <= ?'),
       inviteInsert: q(`INSERT INTO invites (jti, room_id, role, name, created_at, expires_at, seat_id) VALUES (?, ?, ?, ?, ?, ?, ?)`),
       inviteRevoke: q('UPDATE invites SET revoked_at = ? WHERE jti = ? AND revoked_at IS NULL'),
       seatInsert: q(`INSERT INTO seats (seat_id, room_id, position, role, name, jti, invite_token, invite_expires_at)
@@ -327,10 +328,16 @@ class Store {
   }
 
   /** Deletes expired rooms (cascading to their invites) and expired invites. Returns deleted room rows. */
-  async sweep(nowMs = Date.now()) {
+  /**
+   * Deletes expired rooms (their invites cascade), expired invites and old webhook deliveries.
+   * With `told` (rows from expiredRooms whose sockets were told), only those rooms go: a room that
+   * expired after that list was read waits for the next sweep, so none vanishes unannounced.
+   */
+  async sweep(nowMs = Date.now(), told = null) {
     const tx = this.db.transaction(() => {
-      const rooms = this.s.roomsExpired.all(nowMs);
-      for (const r of rooms) this.s.roomDelete.run(r.room_id);
+      const rooms = told ? told.filter((r) => this.s.roomDeleteIfExpired.run(r.room_id, nowMs).changes === 1)
+        : this.s.roomsExpired.all(nowMs);
+      if (!told) for (const r of rooms) this.s.roomDelete.run(r.room_id);
       const inv = this.s.invitesExpiredDelete.run(nowMs).changes;
       // finished deliveries are kept 7 days for inspection
       this.s.deliveriesOldDelete.run(nowMs - 7 * 86400 * 1000);
