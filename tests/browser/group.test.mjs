@@ -145,13 +145,19 @@ function suite() {
         { timeout: 30000, what: `${who.name} hearing ${freqs(others(who)).join(' and ')} Hz and not ${who.freq} Hz`, people: PEOPLE });
     }
     console.log(`all three hear each other ${Date.now() - t0} ms after the first join`);
-    // Steady, not a lucky sample: three more looks over a second.
-    for (let i = 0; i < 3; i++) {
+    // Steady, not a lucky sample: four more looks over a second and a half. One's own tone never comes
+    // back; each may miss one lone look (a 10 ms frame lost to concealment on two busy cores, as in the
+    // leave check below).
+    const missed = Object.fromEntries(PEOPLE.map((p) => [p.key, []]));
+    for (let i = 0; i < 4; i++) {
       await sleep(350);
       for (const who of PEOPLE) {
+        const own = await listen(who);
+        assert.ok(own.peaks[who.freq] < ABSENT, `${who.name} hears their own ${who.freq} Hz:\n  ${await describe(who)}`);
         const l = await hearsExactly(who, others(who));
-        assert.ok(l, `${who.name} keeps hearing exactly ${freqs(others(who)).join('+')} Hz:\n  ${await describe(who)}`);
-        heard[who.key] = l;
+        if (l) { heard[who.key] = l; continue; }
+        missed[who.key].push(i);
+        assert.ok(missed[who.key].length <= 1, `${who.name} keeps hearing exactly ${freqs(others(who)).join('+')} Hz (looks missed: ${missed[who.key].join(', ')} of 0..3):\n  ${await describe(who)}`);
       }
     }
     for (const who of PEOPLE) {
