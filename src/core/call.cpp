@@ -265,6 +265,9 @@ void Call::Impl::on(const in::RetryClicked&) {
   if (snap.state == CallState::Failed && snap.failure_retryable) {
     go(Trigger::Retry);
     signaling.healthy(kRoom);
+#ifndef EARSHOT_SELFHOSTED_ONLY
+    rejoining = !profile->page_module().empty();  // voice was asked for in the chat: straight back in
+#endif
     start_prejoin();
   } else if (snap.state == CallState::Prejoin && devices.state().mic != MicStatus::Granted &&
              devices.state().mic != MicStatus::Pending) {
@@ -382,10 +385,7 @@ void Call::Impl::on(const in::AudioLevels& e) {  // ---- levels ----
 void Call::Impl::on_timer(Timer t) {
   switch (t) {
     case kGiveUp:
-      if (snap.state == CallState::Reconnecting || (snap.state == CallState::Prejoin && !signaling.channel(kRoom)))
-        fail(snap.state == CallState::Prejoin || roster.empty()
-                 ? make_failure("signal.unreachable")
-                 : lost(roster.name_of(roster.members().front().who.id)));
+      if (snap.state == CallState::Reconnecting || (snap.state == CallState::Prejoin && !signaling.channel(kRoom))) fail(gave_up());
       return;
     case kTokenExpiry:
       if (snap.state == CallState::WaitingForPeer || snap.state == CallState::Joining ||

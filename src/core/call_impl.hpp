@@ -91,6 +91,7 @@ struct Call::Impl {
   void on_signaling_lost(const std::string& purpose);
   void server_gone(const std::string& purpose);  // a room link dropped (Lost, GoAway): reconnect, and say so mid-call
   void on_backoff_done(const std::string& purpose);
+  Failure gave_up() const;  // the room link could not be (re)gained in time: why, as a person reads it
   void on(const in::MicGranted&);
   void on(const in::MicFailed&);
   void on(const in::DevicesChanged&);

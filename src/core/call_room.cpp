@@ -16,6 +16,15 @@ void Call::Impl::on(const in::LinkOpened& e) {
 void Call::Impl::on(const in::LinkMessage& e) { signaling.handle(e, clock.mono); }
 void Call::Impl::on(const in::LinkClosed& e) { signaling.handle(e, clock.mono); }
 
+Failure Call::Impl::gave_up() const {
+#ifndef EARSHOT_SELFHOSTED_ONLY
+  if (gate->admitted() && !signaling.ever_opened(kRoom))
+    if (auto f = profile->never_reached(*gate->admitted())) return *f;
+#endif
+  return snap.state == CallState::Prejoin || roster.empty() ? make_failure("signal.unreachable")
+                                                            : lost(roster.name_of(roster.members().front().who.id));
+}
+
 std::string Call::Impl::hub_id() const {
   if (gate && gate->admitted() && !gate->admitted()->hub.empty()) return gate->admitted()->hub;
   if (self_role() == Role::Host) return self_id();

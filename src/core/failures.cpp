@@ -92,6 +92,10 @@ constexpr std::array kCatalog = {
                 "Can't reach the call server", "Check your internet connection. Earshot will keep the link; press Try again when you are back online."},
     FailureInfo{"signal.unreachable", F::YourNetwork, kRetry, "Lost the connection to the call server and could not get it back. Check your connection, then try again.",
                 "Lost the connection to the call server", "Check your internet connection, then press Try again."},
+#ifndef EARSHOT_SELFHOSTED_ONLY  // kvs only
+    FailureInfo{"voice.unreachable", F::Server, kRetry, "Could not get into {master}'s voice chat. It takes {master} and at most 10 others, so it may be full; otherwise your network blocks it. Try again when someone leaves voice.",
+                "Could not get into voice", "The voice chat may be full (10 listeners at most). Try again when someone leaves voice; if no one is in it, check your connection."},
+#endif
     FailureInfo{"relay.unreachable", F::YourNetwork, kFinal, "Could not reach the relay server{detail}, so audio cannot connect. Ask the host to check the TURN settings.",
                 "Could not reach the relay", "Your network blocks direct calls and the relay server did not accept the connection. Try another network, or tell the host."},
     FailureInfo{"media.timeout", F::YourNetwork, kRetry, "Could not connect audio with {name} within {seconds} seconds. A firewall may be blocking calls; try another network.",

@@ -91,6 +91,11 @@ void SignalingLinks::lost(const std::string& purpose, Instant now, Duration dela
   s->backoff_at = now + delay;
 }
 
+bool SignalingLinks::ever_opened(const std::string& purpose) const {
+  const Slot* s = by_purpose(purpose);
+  return s && s->ever_opened;
+}
+
 LinkStatus SignalingLinks::status(const std::string& purpose) const {
   const Slot* s = by_purpose(purpose);
   return s ? s->status : LinkStatus::Down;
@@ -105,6 +110,7 @@ void SignalingLinks::handle(const in::LinkOpened& e, Instant now) {
   Slot* s = by_link(e.link);
   if (!s) return;
   s->status = LinkStatus::Open;
+  s->ever_opened = true;
   s->channel->handle_open(now);
   pump(*s);
 }

@@ -75,6 +75,8 @@ export type FailureCode =
   | 'backend.unreachable'
   /** your-network, retryable: Lost the connection to the call server and could not get it back. Check your connection, then try again. */
   | 'signal.unreachable'
+  /** server, retryable: Could not get into {master}'s voice chat. It takes {master} and at most 10 others, so it may be full; otherwise your network blocks it. Try again when someone leaves voice. */
+  | 'voice.unreachable'
   /** your-network: Could not reach the relay server{detail}, so audio cannot connect. Ask the host to check the TURN settings. */
   | 'relay.unreachable'
   /** your-network, retryable: Could not connect audio with {name} within {seconds} seconds. A firewall may be blocking calls; try another network. */

@@ -349,3 +349,92 @@ TEST(KvsProfile, TheMastersRenewedCredentialsSignItsReconnectionAndOthersAreIgno
   EXPECT_EQ(query_value(url, "X-Amz-ClientId"), "") << "a master sends none";
   EXPECT_NE(query_value(url, "X-Amz-ChannelARN").find("voice-1"), std::string::npos) << "still this voice chat's channel";
 }
+
+namespace {
+// The service refuses every signaling connection at the handshake (a browser sees the WebSocket close
+// before it opens): the timers run until the call gives up, `open_after` refusals at most (-1: all).
+// Returns the time it took and how many connections were tried.
+struct Refusals { Instant took = 0; int tried = 0; };
+Refusals refuse_every_connection(Call& call, int open_after = -1) {
+  Refusals r;
+  Instant now = kNow;
+  for (int i = 0; i < 60 && call.snapshot().state != CallState::Failed; i++) {
+    for (const auto& o : only<fx::OpenLink>(drain(call))) {
+      if (r.tried++ == open_after) return call.handle(in::LinkOpened{o.id}, now), r;
+      call.handle(in::LinkClosed{o.id, 1006, ""}, now);
+    }
+    auto t = call.poll_timeout();
+    if (!t) break;
+    now = *t;
+    r.took = now - kNow;
+    call.handle_timeout(Clock{now, now});
+  }
+  return r;
+}
+void voice_asked(Call& call, const std::string& role, const std::string& client_id, const std::string& username) {
+  call.handle(in::PageOpened{"https://x.test/room.html", "", "dev-" + username}, kNow);
+  call.handle(token_input(KvsProfile::entry_for(credentials(role, client_id), username, "Ana", kNow)), kNow);
+  call.handle(in::MicGranted{"default", "Mic"}, kNow);
+}
+}  // namespace
+
+// KVS takes 10 viewers per channel and refuses the 11th at the WebSocket handshake, which a browser
+// cannot tell from an unreachable server. A viewer that never got in keeps trying (someone may leave),
+// then says the likely cause instead of "lost the connection" to a server it never reached.
+TEST(KvsProfile, AViewerNeverLetInSaysTheVoiceChatMayBeFull) {
+  Call call(config(), kNow, 1);
+  voice_asked(call, "VIEWER", "eve-0a0b0c", "eve");
+  const Refusals r = refuse_every_connection(call);
+  const Snapshot& s = call.snapshot();
+  ASSERT_EQ(s.state, CallState::Failed);
+  ASSERT_TRUE(s.failure);
+  EXPECT_EQ(s.failure->code, "voice.unreachable");
+  EXPECT_EQ(s.failure->message,
+            "Could not get into Ana's voice chat. It takes Ana and at most 10 others, so it may be full; otherwise your network blocks it. "
+            "Try again when someone leaves voice.");
+  EXPECT_TRUE(s.failure_retryable);
+  EXPECT_GE(r.tried, 5) << "it kept trying: a place may free up";
+  EXPECT_GE(r.took, CallConfig{}.reconnect_give_up);
+  EXPECT_LE(r.took, CallConfig{}.reconnect_give_up + CallConfig{}.backoff_max);
+
+  // Try again (a place may have freed up): straight back into voice, no second Join to press.
+  const Instant later = kNow + r.took + 1000;
+  call.handle(in::RetryClicked{}, later);
+  call.handle(in::MicGranted{"default", "Mic"}, later);
+  const auto opened = only<fx::OpenLink>(drain(call));
+  ASSERT_EQ(opened.size(), 1u);
+  EXPECT_EQ(query_value(opened[0].url, "X-Amz-ClientId"), "eve-0a0b0c");
+  call.handle(in::LinkOpened{opened[0].id}, later);
+  EXPECT_EQ(call.snapshot().state, CallState::Connecting) << "in voice, with the master in the room";
+  EXPECT_FALSE(call.snapshot().failure);
+}
+
+TEST(KvsProfile, AViewerLetInOnALaterTryIsInVoice) {
+  Call call(config(), kNow, 1);
+  voice_asked(call, "VIEWER", "eve-0a0b0c", "eve");
+  refuse_every_connection(call, /*open_after=*/3);
+  const Snapshot& s = call.snapshot();
+  EXPECT_FALSE(s.failure);
+  EXPECT_EQ(s.state, CallState::Connecting) << "the viewer's room has the master in it";
+  ASSERT_EQ(s.participants.size(), 1u);
+  EXPECT_EQ(s.participants[0].who.name, "Ana");
+}
+
+TEST(KvsProfile, TheMasterOrAViewerThatWasInSaysTheConnectionWasLost) {
+  {  // the master is never refused for a full channel: the network it is
+    Call call(config(), kNow, 1);
+    voice_asked(call, "MASTER", "", "Ana");
+    refuse_every_connection(call);
+    ASSERT_TRUE(call.snapshot().failure);
+    EXPECT_EQ(call.snapshot().failure->code, "signal.unreachable");
+  }
+  {  // a viewer that was in voice, then lost the service: it had its place
+    Call call(config(), kNow, 1);
+    in_voice(call, "VIEWER", "bob-1a2b3c", "bob");
+    drain(call);
+    call.handle(in::LinkClosed{1, 1006, ""}, kNow + 1000);
+    refuse_every_connection(call);
+    ASSERT_TRUE(call.snapshot().failure);
+    EXPECT_NE(call.snapshot().failure->code, "voice.unreachable") << *call.snapshot().failure;
+  }
+}

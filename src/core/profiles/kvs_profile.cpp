@@ -91,6 +91,12 @@ std::optional<std::string> KvsProfile::renewed_token(const Admission& in_use, co
   return json_text(j);
 }
 
+std::optional<Failure> KvsProfile::never_reached(const Admission& a) const {
+  auto t = read_token(a.token);
+  if (!t || t->master) return std::nullopt;  // the master is never refused for a full channel (the newest wins)
+  return make_failure("voice.unreachable", {{"master", t->master_name.empty() ? std::string("the host") : t->master_name}});
+}
+
 json KvsProfile::entry_for(const groupchat::ev::VoiceCredentials& v, std::string_view username, std::string_view master, Instant now) {
   const bool is_master = v.role == "MASTER";
   json token = json::object();

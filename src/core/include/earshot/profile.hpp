@@ -166,6 +166,9 @@ class Profile {
   // The page module renewed the credentials of the call in progress (`token`, for the same room): the
   // token to use from the next (re)connection on, or nothing when it cannot replace `in_use`'s.
   virtual std::optional<std::string> renewed_token(const Admission& /*in_use*/, const std::string& /*token*/) const { return std::nullopt; }
+  // The room's signaling link never opened, through every retry until the call gave up: the failure to
+  // show, when the profile knows a likelier cause than the network (a KVS channel's viewer limit).
+  virtual std::optional<Failure> never_reached(const Admission&) const { return std::nullopt; }
 #endif
   virtual std::unique_ptr<SignalingChannel> open_channel(const Admission&) const = 0;  // nullptr: none
 };

@@ -37,6 +37,7 @@ class SignalingLinks {
   LinkStatus status(const std::string& purpose) const;
   int attempt(const std::string& purpose) const;
   bool in_room(const std::string& purpose) const { return status(purpose) == LinkStatus::InRoom; }
+  bool ever_opened(const std::string& purpose) const;  // since open(), through every reconnection
 
   void handle(const in::LinkOpened&, Instant now);
   void handle(const in::LinkMessage&, Instant now);
@@ -55,6 +56,7 @@ class SignalingLinks {
     LinkStatus status = LinkStatus::Down;
     int attempt = 0;
     bool want_room = false;
+    bool ever_opened = false;
     std::optional<Instant> backoff_at;
   };
   Slot* by_purpose(const std::string& purpose);

@@ -63,6 +63,9 @@ class KvsProfile final : public Profile {
   std::unique_ptr<SignalingChannel> open_channel(const Admission&) const override;
   // New credentials for the same channel and role; a viewer keeps the ClientId the master knows it by.
   std::optional<std::string> renewed_token(const Admission& in_use, const std::string& token) const override;
+  // A viewer that never got in: the channel takes 10 viewers, so it may be full (the service refuses the
+  // 11th at the WebSocket handshake, which a browser cannot tell from an unreachable server).
+  std::optional<Failure> never_reached(const Admission&) const override;
   // The call's entry (the start options' `entry`: room, token, userId, userName, signalingUrl,
   // iceServers, ttl) for voice credentials from the chat; `username` is ours, `master` the master's.
   static nlohmann::json entry_for(const groupchat::ev::VoiceCredentials&, std::string_view username, std::string_view master, Instant now);
