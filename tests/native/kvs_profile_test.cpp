@@ -56,12 +56,16 @@ in::TokenGiven token_input(const json& entry) {
   EXPECT_TRUE(in.ok()) << t.dump();
   return std::get<in::TokenGiven>(*in);
 }
-// The page opened, `username`'s voice credentials (the master: Ana) handed over, the microphone
-// granted and the signaling link (link 1) open: in voice as far as the room link goes.
-void in_voice(Call& call, const std::string& role, const std::string& client_id, const std::string& username) {
+// The page opened, `username`'s voice credentials (the master: Ana) handed over and the microphone
+// granted: voice asked for, the signaling link (link 1) opening.
+void voice_asked(Call& call, const std::string& role, const std::string& client_id, const std::string& username) {
   call.handle(in::PageOpened{"https://x.test/room.html", "", "dev-" + username}, kNow);
   call.handle(token_input(KvsProfile::entry_for(credentials(role, client_id), username, "Ana", kNow)), kNow);
   call.handle(in::MicGranted{"default", "Mic"}, kNow);
+}
+// ... and the link open: in voice as far as the room link goes.
+void in_voice(Call& call, const std::string& role, const std::string& client_id, const std::string& username) {
+  voice_asked(call, role, client_id, username);
   call.handle(in::LinkOpened{1}, kNow);
 }
 std::string query_value(const std::string& url, const std::string& key) {
@@ -370,11 +374,6 @@ Refusals refuse_every_connection(Call& call, int open_after = -1) {
     call.handle_timeout(Clock{now, now});
   }
   return r;
-}
-void voice_asked(Call& call, const std::string& role, const std::string& client_id, const std::string& username) {
-  call.handle(in::PageOpened{"https://x.test/room.html", "", "dev-" + username}, kNow);
-  call.handle(token_input(KvsProfile::entry_for(credentials(role, client_id), username, "Ana", kNow)), kNow);
-  call.handle(in::MicGranted{"default", "Mic"}, kNow);
 }
 }  // namespace
 

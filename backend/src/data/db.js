@@ -184,7 +184,6 @@ class Store {
       roomClose: q(`UPDATE rooms SET status = 'closed', ended_at = COALESCE(ended_at, ?) WHERE room_id = ? AND status != 'closed'`),
       roomsActive: q(`SELECT * FROM rooms WHERE status = 'active'`),
       roomsExpired: q('SELECT room_id, app_id FROM rooms WHERE expires_at <= ?'),
-      roomDelete: q('DELETE FROM rooms WHERE room_id = ?'),
       roomDeleteIfExpired: q('DELETE FROM rooms WHERE room_id = ? AND expires_at <= ?'),
       inviteInsert: q(`INSERT INTO invites (jti, room_id, role, name, created_at, expires_at, seat_id) VALUES (?, ?, ?, ?, ?, ?, ?)`),
       inviteRevoke: q('UPDATE invites SET revoked_at = ? WHERE jti = ? AND revoked_at IS NULL'),
@@ -327,7 +326,6 @@ class Store {
     return tx.immediate();
   }
 
-  /** Deletes expired rooms (cascading to their invites) and expired invites. Returns deleted room rows. */
   /**
    * Deletes expired rooms (their invites cascade), expired invites and old webhook deliveries.
    * With `told` (rows from expiredRooms whose sockets were told), only those rooms go: a room that
@@ -335,9 +333,7 @@ class Store {
    */
   async sweep(nowMs = Date.now(), told = null) {
     const tx = this.db.transaction(() => {
-      const rooms = told ? told.filter((r) => this.s.roomDeleteIfExpired.run(r.room_id, nowMs).changes === 1)
-        : this.s.roomsExpired.all(nowMs);
-      if (!told) for (const r of rooms) this.s.roomDelete.run(r.room_id);
+      const rooms = (told ?? this.s.roomsExpired.all(nowMs)).filter((r) => this.s.roomDeleteIfExpired.run(r.room_id, nowMs).changes === 1);
       const inv = this.s.invitesExpiredDelete.run(nowMs).changes;
       // finished deliveries are kept 7 days for inspection
       this.s.deliveriesOldDelete.run(nowMs - 7 * 86400 * 1000);

@@ -225,9 +225,8 @@ class PgStore {
   /** As the SQLite store: with `told`, only those rooms (if still expired) are deleted. */
   async sweep(nowMs = Date.now(), told = null) {
     return this.tx(async (c) => {
-      const rooms = told
-        ? (await c.query('DELETE FROM rooms WHERE room_id = ANY($2::text[]) AND expires_at <= $1 RETURNING room_id, app_id', [nowMs, told.map((r) => r.room_id)])).rows
-        : (await c.query('DELETE FROM rooms WHERE expires_at <= $1 RETURNING room_id, app_id', [nowMs])).rows;
+      const rooms = (await c.query('DELETE FROM rooms WHERE expires_at <= $1 AND ($2::text[] IS NULL OR room_id = ANY($2)) RETURNING room_id, app_id',
+        [nowMs, told && told.map((r) => r.room_id)])).rows;
       const inv = (await c.query('DELETE FROM invites WHERE expires_at <= $1 AND (used_at IS NULL OR revoked_at IS NOT NULL)', [nowMs])).rowCount;
       await c.query(`DELETE FROM webhook_deliveries WHERE status != 'pending' AND updated_at <= $1`, [nowMs - 7 * 86400 * 1000]);
       return { rooms, invites: inv };
